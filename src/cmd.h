@@ -1,0 +1,13 @@
+/* cmd.h - the subcommands' entry points. */
+#ifndef SMTPKIT_CMD_H
+#define SMTPKIT_CMD_H
+
+/* Each takes argv with argv[0] = the subcommand's name and returns the
+ * process exit status (SPEC 9). */
+int cmd_ehlo(int argc, const char **argv);
+int cmd_send(int argc, const char **argv);
+int cmd_tls_check(int argc, const char **argv);
+int cmd_probe(int argc, const char **argv);
+int cmd_mx(int argc, const char **argv);
+
+#endif

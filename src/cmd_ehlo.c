@@ -1,0 +1,135 @@
+/* cmd_ehlo.c - `smtpkit ehlo`: greeting and EHLO capabilities, before and
+ * after TLS (SPEC 4).  Never sends MAIL. */
+#include "cmd.h"
+#include "json.h"
+#include "options.h"
+#include "out.h"
+#include "smtp.h"
+
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static struct poptOption ehlo_options[] = {
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static void report_json(const struct smtp_session *s, const struct out *out, const struct err *e)
+{
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", "ehlo");
+	json_kbool(&j, "ok", !err_is_set(e));
+	json_kint(&j, "exit_code", err_exit_code(e));
+	out_json_error(&j, e);
+	json_key(&j, "server");
+	json_object(&j);
+	json_kstr(&j, "host", s->host);
+	json_kint(&j, "port", s->port);
+	json_kstr(&j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+	json_object_end(&j);
+	json_key(&j, "greeting");
+	out_json_reply(&j, &s->greeting);
+	json_kbool(&j, "helo_fallback", s->used_helo);
+	json_kbool(&j, "starttls_offered", s->have_before && ehlo_has(&s->caps_before, "STARTTLS"));
+	json_key(&j, "capabilities");
+	json_object(&j);
+	json_key(&j, "before_tls");
+	out_json_caps(&j, s->have_before || s->used_helo ? &s->caps_before : NULL);
+	json_key(&j, "after_tls");
+	out_json_caps(&j, s->have_after ? &s->caps_after : NULL);
+	json_object_end(&j);
+	json_key(&j, "tls");
+	out_json_tls(&j, &s->tls);
+	out_json_findings(&j, out);
+	out_json_transcript(&j, out);
+	json_object_end(&j);
+}
+
+static void findings(const struct smtp_session *s, struct out *out)
+{
+	if (s->nonconforming)
+		out_finding(out, FINDING_WARN, "non-conforming-reply",
+			    "the server ends reply lines with LF alone (RFC 5321 2.3.8 requires CRLF)");
+	if (s->tls.done && !s->tls.verified)
+		out_finding(out, FINDING_FAIL, s->tls.verdict == TLS_TRUSTED ? "cert-name-mismatch" : "cert-untrusted",
+			    "%s", s->tls.status_text);
+	if (s->have_before && !s->have_after && !s->in_tls && s->pol->tls_mode != SMTP_TLS_MODE_NONE
+	    && !s->starttls_offered)
+		/* SPEC 9: fail on submission ports, warn elsewhere (RFC 3207 is
+		 * optional for relay on 25). */
+		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",
+			    "the server does not offer STARTTLS");
+}
+
+static void report_human(const struct smtp_session *s, struct out *out, const struct err *e)
+{
+	for (size_t i = 0; i < out->nfindings; i++)
+		if (!out->o.quiet && out->fp)
+			fprintf(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
+				out->findings[i].id, out->findings[i].text);
+	const struct ehlo_caps *caps = smtp_caps(s);
+	if (s->in_tls)
+		out_result(out, e, "%s offers %zu extensions inside TLS (%s, %s)",
+			   caps->domain ? caps->domain : s->host, caps->n, s->tls.version,
+			   tls_verdict_name(s->tls.verdict));
+	else if (s->used_helo)
+		out_result(out, e, "%s answers HELO only, without TLS", s->host);
+	else
+		out_result(out, e, "%s offers %zu extensions, without TLS",
+			   caps->domain ? caps->domain : s->host, caps->n);
+}
+
+int cmd_ehlo(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit ehlo", argc, argv, ehlo_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
+	char *host = NULL;
+	int target_port = 0, port = 0, rc;
+	struct smtp_policy pol;
+	struct out_opts oo;
+
+	if (net_parse(ctx, &e) < 0)
+		goto usage;
+	const char *arg = poptGetArg(ctx);
+	if (!arg || poptPeekArg(ctx)) {
+		err_set(&e, ERR_USAGE, NULL, "ehlo takes exactly one HOST[:PORT]");
+		goto usage;
+	}
+	if (net_parse_target(arg, &host, &target_port, &e) < 0
+	    || net_port(target_port, 25, &port, &e) < 0
+	    || net_policy(host, &pol, &oo, &e) < 0)
+		goto usage;
+	/* ehlo stops after the EHLO inside TLS; it never sends MAIL. */
+	pol.stop_after = SMTP_STAGE_TLS;
+
+	struct out out;
+	struct smtp_session s;
+	out_init(&out, &oo, stdout);
+	smtp_init(&s, &pol, &out, host, port);
+	smtp_run(&s);
+	findings(&s, &out);
+	if (oo.json) {
+		report_json(&s, &out, &s.err);
+		if (err_is_set(&s.err))
+			out_error(&s.err);
+	} else {
+		report_human(&s, &out, &s.err);
+	}
+	rc = err_exit_code(&s.err);
+	smtp_free(&s);
+	out_free(&out);
+	free(host);
+	poptFreeContext(ctx);
+	return rc;
+usage:
+	out_error(&e);
+	fprintf(stderr, "Try 'smtpkit ehlo --help'.\n");
+	free(host);
+	poptFreeContext(ctx);
+	return err_exit_code(&e);
+}

@@ -1,0 +1,351 @@
+/* conn.c - sockets under deadlines; the buffered reader and writer used
+ * before and after TLS. */
+#define _GNU_SOURCE
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t conn_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double now_ms_precise(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void conn_init(struct conn *c)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->tls_first_byte = -1;
+}
+
+double conn_elapsed(const struct conn *c)
+{
+	return now_ms_precise() - (double)c->t0;
+}
+
+void conn_step(struct conn *c, int timeout_ms)
+{
+	c->step_ms = timeout_ms;
+	c->deadline = conn_now_ms() + timeout_ms;
+}
+
+static void note(struct conn *c, const char *fmt, const char *a, const char *b)
+{
+	if (c->note)
+		c->note(c->note_ctx, fmt, a, b);
+}
+
+static int bind_source(int fd, int family, const char *source)
+{
+	struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+	struct addrinfo *res;
+	if (getaddrinfo(source, NULL, &hints, &res) != 0)
+		return -1;
+	int rc = bind(fd, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return rc;
+}
+
+/* Non-blocking connect bounded by timeout_ms; 0 or an errno value. */
+static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
+{
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int64_t end = conn_now_ms() + timeout_ms;
+	for (;;) {
+		int64_t left = end - conn_now_ms();
+		if (left <= 0)
+			return ETIMEDOUT;
+		int n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ETIMEDOUT;
+		break;
+	}
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		return errno;
+	return soerr;
+}
+
+int conn_connect(struct conn *c, const char *host, int port,
+		 const struct conn_opts *o, struct err *e, const char *stage)
+{
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	struct addrinfo hints = {.ai_family = o->family, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	c->t0 = conn_now_ms();
+	int g = getaddrinfo(host, portstr, &hints, &res);
+	if (g == EAI_NONAME || g == EAI_NODATA || g == EAI_ADDRFAMILY)
+		return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: %s", host, gai_strerror(g));
+	if (g != 0)
+		return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, gai_strerror(g));
+
+	int last_err = 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		char addr[64] = "?";
+		getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+		note(c, "Trying %s port %s", addr, portstr);
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				ai->ai_protocol);
+		if (fd < 0) {
+			last_err = errno;
+			continue;
+		}
+		if (o->source && bind_source(fd, ai->ai_family, o->source) < 0) {
+			last_err = errno ? errno : EADDRNOTAVAIL;
+			note(c, "%s: cannot bind source address %s", addr, o->source);
+			close(fd);
+			continue;
+		}
+		double start = now_ms_precise();
+		int rc = connect_one(fd, ai, o->connect_timeout_ms);
+		if (rc != 0) {
+			last_err = rc;
+			note(c, "%s: %s", addr, strerror(rc));
+			close(fd);
+			continue;
+		}
+		int one = 1;
+		/* Each pipelined group is one write; Nagle would only delay it. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->fd = fd;
+		c->connect_ms = now_ms_precise() - start;
+		snprintf(c->peer_addr, sizeof c->peer_addr, "%s", addr);
+		c->peer_port = port;
+		freeaddrinfo(res);
+		return 0;
+	}
+	freeaddrinfo(res);
+	if (o->source && last_err == EADDRNOTAVAIL)
+		return err_set(e, ERR_CONFIG, stage, "cannot bind source address %s", o->source);
+	return err_set(e, ERR_TEMP, stage, "cannot connect to %s port %d: %s", host, port,
+		       strerror(last_err ? last_err : EHOSTUNREACH));
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->tls) {
+		gnutls_deinit(c->tls);
+		c->tls = NULL;
+	}
+	if (c->tls_cred) {
+		gnutls_certificate_free_credentials(c->tls_cred);
+		c->tls_cred = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->wbuf);
+	c->wbuf = NULL;
+	c->wlen = c->wcap = 0;
+}
+
+static int timed_out(struct conn *c, struct err *e, const char *stage)
+{
+	return err_set(e, ERR_TEMP, stage, "timed out after %d s", (c->step_ms + 999) / 1000);
+}
+
+int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
+{
+	struct pollfd p = {.fd = c->fd, .events = for_write ? POLLOUT : POLLIN};
+	for (;;) {
+		int64_t left = c->deadline - conn_now_ms();
+		if (left <= 0)
+			return timed_out(c, e, stage);
+		int n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_set(e, ERR_IO, stage, "poll: %s", strerror(errno));
+		if (n == 0)
+			return timed_out(c, e, stage);
+		return 0;
+	}
+}
+
+int conn_queue(struct conn *c, const void *data, size_t len)
+{
+	if (c->wlen + len > c->wcap) {
+		size_t cap = c->wcap ? c->wcap : 1024;
+		while (cap < c->wlen + len)
+			cap *= 2;
+		char *p = realloc(c->wbuf, cap);
+		if (!p)
+			return -1;
+		c->wbuf = p;
+		c->wcap = cap;
+	}
+	memcpy(c->wbuf + c->wlen, data, len);
+	c->wlen += len;
+	return 0;
+}
+
+static int write_error(struct err *e, const char *stage, int errnum)
+{
+	if (errnum == EPIPE || errnum == ECONNRESET)
+		return err_set(e, ERR_IO, stage, "connection closed by server while sending");
+	return err_set(e, ERR_IO, stage, "write failed: %s", strerror(errnum));
+}
+
+static int flush_tls(struct conn *c, struct err *e, const char *stage)
+{
+	size_t off = 0;
+	while (off < c->wlen) {
+		ssize_t n = gnutls_record_send(c->tls, c->wbuf + off, c->wlen - off);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (conn_wait(c, gnutls_record_get_direction(c->tls) == 1, e, stage) < 0)
+				return -1;
+			/* GnuTLS resumes the pending record when called again with
+			 * the same arguments. */
+			continue;
+		}
+		if (n < 0)
+			return err_set(e, ERR_IO, stage, "TLS write failed: %s", gnutls_strerror((int)n));
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int flush_plain(struct conn *c, struct err *e, const char *stage)
+{
+	size_t off = 0;
+	while (off < c->wlen) {
+		ssize_t n = send(c->fd, c->wbuf + off, c->wlen - off, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (conn_wait(c, true, e, stage) < 0)
+				return -1;
+			continue;
+		}
+		if (n < 0)
+			return write_error(e, stage, errno);
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int conn_flush(struct conn *c, struct err *e, const char *stage)
+{
+	if (c->wlen == 0)
+		return 0;
+	int rc = c->tls ? flush_tls(c, e, stage) : flush_plain(c, e, stage);
+	c->wlen = 0;
+	return rc;
+}
+
+/* Read more bytes into rbuf; 0 on data, 1 on EOF, -1 on error. */
+static int fill(struct conn *c, struct err *e, const char *stage)
+{
+	if (c->rstart > 0) {
+		memmove(c->rbuf, c->rbuf + c->rstart, c->rend - c->rstart);
+		c->rend -= c->rstart;
+		c->rstart = 0;
+	}
+	size_t room = sizeof c->rbuf - c->rend;
+	for (;;) {
+		if (c->deadline - conn_now_ms() <= 0)
+			return timed_out(c, e, stage);
+		if (c->tls) {
+			ssize_t n = gnutls_record_recv(c->tls, c->rbuf + c->rend, room);
+			if (n > 0) {
+				c->rend += (size_t)n;
+				return 0;
+			}
+			if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+				return 1;
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+				if (conn_wait(c, gnutls_record_get_direction(c->tls) == 1, e, stage) < 0)
+					return -1;
+				continue;
+			}
+			if (n == GNUTLS_E_REHANDSHAKE)
+				continue;
+			if (n == GNUTLS_E_PULL_ERROR)
+				return err_set(e, ERR_IO, stage, "connection reset by server");
+			return err_set(e, ERR_IO, stage, "TLS read failed: %s", gnutls_strerror((int)n));
+		}
+		ssize_t n = recv(c->fd, c->rbuf + c->rend, room, 0);
+		if (n > 0) {
+			c->rend += (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return 1;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			if (conn_wait(c, false, e, stage) < 0)
+				return -1;
+			continue;
+		}
+		if (errno == ECONNRESET)
+			return err_set(e, ERR_IO, stage, "connection reset by server");
+		return err_set(e, ERR_IO, stage, "read failed: %s", strerror(errno));
+	}
+}
+
+int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf,
+		   size_t max, struct err *e, const char *stage)
+{
+	size_t scanned = 0;
+	for (;;) {
+		unsigned char *start = c->rbuf + c->rstart;
+		size_t avail = c->rend - c->rstart;
+		unsigned char *lf = memchr(start + scanned, '\n', avail - scanned);
+		if (lf) {
+			size_t n = (size_t)(lf - start);
+			*bare_lf = !(n > 0 && start[n - 1] == '\r');
+			if (!*bare_lf)
+				n--;
+			if (n > max)
+				return err_set(e, ERR_PROTOCOL, stage, "reply line longer than %zu octets", max);
+			*line = (const char *)start;
+			*len = n;
+			c->rstart += (size_t)(lf - start) + 1;
+			return 0;
+		}
+		scanned = avail;
+		if (avail > max + 1)
+			return err_set(e, ERR_PROTOCOL, stage, "reply line longer than %zu octets", max);
+		int rc = fill(c, e, stage);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			c->eof = true;
+			if (c->rend > c->rstart)
+				return err_set(e, ERR_IO, stage, "connection closed by server in the middle of a line");
+			return err_set(e, ERR_IO, stage, "connection closed by server");
+		}
+	}
+}
+
+size_t conn_pending(const struct conn *c)
+{
+	return c->rend - c->rstart;
+}

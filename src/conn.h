@@ -1,0 +1,79 @@
+/* conn.h - one connection: socket, per-step deadlines, one buffered line
+ * reader and a batching writer, plain or TLS. */
+#ifndef SMTPKIT_CONN_H
+#define SMTPKIT_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
+
+#include "err.h"
+
+#define CONN_RBUF 8192          /* > REPLY_LINE_MAX + CRLF */
+
+struct conn_opts {
+	int family;                 /* AF_UNSPEC, AF_INET or AF_INET6 */
+	const char *source;         /* local address to bind, or NULL */
+	int connect_timeout_ms;
+};
+
+/* Called for each address tried, so the transcript can say what happened. */
+typedef void conn_note_fn(void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct conn {
+	int fd;
+	gnutls_session_t tls;       /* NULL while plain */
+	gnutls_certificate_credentials_t tls_cred;
+	unsigned char rbuf[CONN_RBUF];
+	size_t rstart, rend;        /* unread bytes are rbuf[rstart..rend) */
+	bool eof;
+	char *wbuf;                 /* commands queued for the next flush */
+	size_t wlen, wcap;
+	int64_t t0;                 /* monotonic ms at connect start */
+	int64_t deadline;           /* monotonic ms the current step must end by */
+	int step_ms;                /* length of the current step, for messages */
+	char peer_addr[64];         /* numeric address connected to */
+	int peer_port;
+	double connect_ms;
+	int tls_first_byte;         /* first byte read in the handshake, -1 none */
+	conn_note_fn *note;
+	void *note_ctx;
+};
+
+int64_t conn_now_ms(void);
+
+void conn_init(struct conn *c);
+/* Resolve host and try each address in order until one connects. */
+int conn_connect(struct conn *c, const char *host, int port,
+		 const struct conn_opts *o, struct err *e, const char *stage);
+void conn_close(struct conn *c);
+
+/* Start a step: reads and writes until the next call must finish within
+ * timeout_ms in total, however the peer paces its bytes. */
+void conn_step(struct conn *c, int timeout_ms);
+/* Milliseconds since connect started. */
+double conn_elapsed(const struct conn *c);
+
+/* Queue bytes; conn_flush sends everything queued in one write so that a
+ * pipelined group leaves in one segment (RFC 2920 3.1). */
+int conn_queue(struct conn *c, const void *data, size_t len);
+int conn_flush(struct conn *c, struct err *e, const char *stage);
+
+/* Read one line.  *line points into the buffer (not NUL-terminated, no
+ * CR LF), valid until the next read.  *bare_lf tells an LF without CR.
+ * A line longer than max is a protocol error. */
+int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf,
+		   size_t max, struct err *e, const char *stage);
+
+/* Bytes received but not yet consumed (RFC 3207 5: nothing may follow the
+ * 220 to STARTTLS before the handshake). */
+size_t conn_pending(const struct conn *c);
+
+/* Used by tls.c while it owns the handshake. */
+int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage);
+
+#endif

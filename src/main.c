@@ -1,0 +1,80 @@
+/* main.c - the table of subcommands and the dispatch to them. */
+#include "cmd.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef SMTPKIT_VERSION
+#define SMTPKIT_VERSION "0"
+#endif
+
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, const char **argv);
+	const char *summary;
+} subcommands[] = {
+	{"send", cmd_send, "[options] [RECIPIENT...]   compose or relay one message"},
+	{"ehlo", cmd_ehlo, "[options] HOST[:PORT]      greeting + EHLO capabilities, before and after TLS"},
+	{"tls-check", cmd_tls_check, "[options] HOST[:PORT]      what TLS the server really offers, certificate verdict"},
+	{"probe", cmd_probe, "[options] HOST             which of ports 25, 465, 587, 2525 work and what each supports"},
+	{"mx", cmd_mx, "[options] DOMAIN... | -    mail routing of a domain: MX, addresses, policy records"},
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "Usage: smtpkit SUBCOMMAND [OPTIONS] [ARGS]\n\n");
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		fprintf(fp, "  smtpkit %-9s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(fp, "  smtpkit help [SUBCOMMAND]   smtpkit --version   smtpkit SUBCOMMAND --help\n\n"
+		    "See smtpkit(1) and smtpkit-SUBCOMMAND(1).\n");
+}
+
+static const struct subcommand *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+int main(int argc, const char **argv)
+{
+	/* SPEC 10.9: a peer closing mid-write is an error we report, not a
+	 * signal that kills us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		printf("smtpkit %s\n", SMTPKIT_VERSION);
+		return 0;
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		const struct subcommand *sub = find(argv[2]);
+		if (!sub) {
+			fprintf(stderr, "smtpkit: unknown subcommand \"%s\"\n", argv[2]);
+			return 64;
+		}
+		const char *help_argv[] = {sub->name, "--help", NULL};
+		return sub->run(2, help_argv);
+	}
+	const struct subcommand *sub = find(name);
+	if (!sub) {
+		fprintf(stderr, "smtpkit: unknown subcommand \"%s\"\n", name);
+		usage(stderr);
+		return 64;
+	}
+	return sub->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,251 @@
+/* options.c - shared network options: table, parsing, checks, defaults. */
+#define _GNU_SOURCE
+#include "options.h"
+#include "text.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct net_args net_args;
+
+struct poptOption net_options[] = {
+	{"port", 'p', POPT_ARG_STRING, &net_args.port, 0, "port (overrides HOST:PORT)", "PORT"},
+	{"tls", '\0', POPT_ARG_STRING, &net_args.tls, 0,
+	 "auto (implicit on 465, else STARTTLS when offered), starttls (required), implicit, none", "MODE"},
+	{"insecure", '\0', POPT_ARG_NONE, &net_args.insecure, 0,
+	 "go on when the certificate does not verify (still reported)", NULL},
+	{"cafile", '\0', POPT_ARG_STRING, &net_args.cafile, 0, "trust these CAs instead of the system store", "FILE"},
+	{"cert", '\0', POPT_ARG_STRING, &net_args.cert, 0, "client certificate (PEM)", "FILE"},
+	{"key", '\0', POPT_ARG_STRING, &net_args.key, 0, "client certificate's key (PEM)", "FILE"},
+	{"sni", '\0', POPT_ARG_STRING, &net_args.sni, 0, "server name to send (default: --tls-name, else HOST when a name)", "NAME"},
+	{"tls-priority", '\0', POPT_ARG_STRING, &net_args.tls_priority, 0, "GnuTLS priority string", "STRING"},
+	{"tls-name", '\0', POPT_ARG_STRING, &net_args.tls_name, 0, "name the certificate must match (default HOST)", "NAME"},
+	{"helo", '\0', POPT_ARG_STRING, &net_args.helo, 0, "EHLO/HELO argument (default: this host's FQDN)", "NAME"},
+	{"timeout", '\0', POPT_ARG_STRING, &net_args.timeout, 0,
+	 "deadline for each step (default 30; end of data 120)", "SECONDS"},
+	{"connect-timeout", '\0', POPT_ARG_STRING, &net_args.connect_timeout, 0, "connect deadline (default 10)", "SECONDS"},
+	{NULL, '4', POPT_ARG_NONE, &net_args.ipv4, 0, "IPv4 only", NULL},
+	{NULL, '6', POPT_ARG_NONE, &net_args.ipv6, 0, "IPv6 only", NULL},
+	{"source", '\0', POPT_ARG_STRING, &net_args.source, 0, "local address to bind", "ADDR"},
+	{"resolver", '\0', POPT_ARG_STRING, &net_args.resolver, 0, "DNS server to ask instead of /etc/resolv.conf", "ADDR[:PORT]"},
+	{"json", '\0', POPT_ARG_NONE, &net_args.json, 0, "one JSON document on stdout", NULL},
+	{"quiet", 'q', POPT_ARG_NONE, &net_args.quiet, 0, "print only the result", NULL},
+	{"verbose", 'v', POPT_ARG_NONE, NULL, NET_OPT_VERBOSE, "more detail (repeat for state changes)", NULL},
+	{"color", '\0', POPT_ARG_STRING, &net_args.color, 0, "auto, always or never", "WHEN"},
+	{"timing", '\0', POPT_ARG_NONE, &net_args.timing, 0, "time of each line, in ms since connect", NULL},
+	{"show-secrets", '\0', POPT_ARG_NONE, &net_args.show_secrets, 0, "show AUTH exchanges in the transcript", NULL},
+	POPT_TABLEEND
+};
+
+int net_parse(poptContext ctx, struct err *e)
+{
+	int rc;
+	while ((rc = poptGetNextOpt(ctx)) > 0) {
+		if (rc == NET_OPT_VERBOSE)
+			net_args.verbose++;
+	}
+	if (rc < -1)
+		return err_set(e, ERR_USAGE, NULL, "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+			       poptStrerror(rc));
+	net_args.timeout_given = net_args.timeout != NULL;
+	return 0;
+}
+
+int net_check_value(const char *what, const char *value, struct err *e)
+{
+	if (value && text_has_control(value))
+		return err_set(e, ERR_USAGE, NULL,
+			       "%s contains a control character (CR, LF, NUL, ...): refused", what);
+	return 0;
+}
+
+static int parse_port(const char *s, int *port, struct err *e)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 1 || v > 65535)
+		return err_set(e, ERR_USAGE, NULL, "invalid port \"%s\"", s);
+	*port = (int)v;
+	return 0;
+}
+
+int net_parse_target(const char *arg, char **host, int *port, struct err *e)
+{
+	*host = NULL;
+	*port = 0;
+	if (net_check_value("HOST", arg, e) < 0)
+		return -1;
+	if (!*arg)
+		return err_set(e, ERR_USAGE, NULL, "empty host");
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+		if (!close || close == arg + 1)
+			return err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": unclosed [", arg);
+		*host = strndup(arg + 1, (size_t)(close - arg - 1));
+		if (close[1] == ':') {
+			if (parse_port(close + 2, port, e) < 0)
+				goto fail;
+		} else if (close[1]) {
+			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\"", arg);
+			goto fail;
+		}
+		struct in6_addr a6;
+		if (inet_pton(AF_INET6, *host, &a6) != 1) {
+			err_set(e, ERR_USAGE, NULL, "invalid IPv6 address \"%s\"", *host);
+			goto fail;
+		}
+		return 0;
+	}
+	const char *colon = strchr(arg, ':');
+	if (colon && strchr(colon + 1, ':')) {
+		/* A bare IPv6 address: no port can follow it unambiguously. */
+		*host = strdup(arg);
+		return 0;
+	}
+	if (colon) {
+		*host = strndup(arg, (size_t)(colon - arg));
+		if (!**host) {
+			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\"", arg);
+			goto fail;
+		}
+		if (parse_port(colon + 1, port, e) < 0)
+			goto fail;
+		return 0;
+	}
+	*host = strdup(arg);
+	return 0;
+fail:
+	free(*host);
+	*host = NULL;
+	return -1;
+}
+
+int net_port(int from_target, int fallback, int *port, struct err *e)
+{
+	if (net_args.port)
+		return parse_port(net_args.port, port, e);
+	*port = from_target ? from_target : fallback;
+	return 0;
+}
+
+bool net_is_ip_literal(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static int parse_seconds(const char *what, const char *s, int *ms, struct err *e)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v > 0) || v > 86400)
+		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": seconds, more than 0", what, s);
+	*ms = (int)(v * 1000);
+	if (*ms < 1)
+		*ms = 1;
+	return 0;
+}
+
+/* RFC 5321 4.1.4: the FQDN of the client, or an address literal. */
+static const char *default_helo(void)
+{
+	static char name[256];
+	if (name[0])
+		return name;
+	char host[256] = "";
+	if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+		snprintf(host, sizeof host, "localhost");
+	struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	if (!strchr(host, '.') && getaddrinfo(host, NULL, &hints, &res) == 0 && res
+	    && res->ai_canonname && strchr(res->ai_canonname, '.'))
+		snprintf(name, sizeof name, "%s", res->ai_canonname);
+	else
+		snprintf(name, sizeof name, "%s", host);
+	if (res)
+		freeaddrinfo(res);
+	if (text_has_control(name) || strchr(name, ' '))
+		snprintf(name, sizeof name, "localhost");
+	return name;
+}
+
+int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, struct err *e)
+{
+	struct net_args *a = &net_args;
+	const char *checked[][2] = {
+		{"--helo", a->helo}, {"--sni", a->sni}, {"--tls-name", a->tls_name},
+		{"--tls-priority", a->tls_priority}, {"--source", a->source},
+		{"--cafile", a->cafile}, {"--cert", a->cert}, {"--key", a->key},
+		{"--resolver", a->resolver},
+	};
+	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
+		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
+			return -1;
+
+	memset(oo, 0, sizeof *oo);
+	oo->json = a->json;
+	oo->quiet = a->quiet;
+	oo->verbose = a->verbose;
+	oo->timing = a->timing;
+	oo->show_secrets = a->show_secrets;
+	if (!a->color || strcmp(a->color, "auto") == 0)
+		oo->color = OUT_COLOR_AUTO;
+	else if (strcmp(a->color, "always") == 0)
+		oo->color = OUT_COLOR_ALWAYS;
+	else if (strcmp(a->color, "never") == 0)
+		oo->color = OUT_COLOR_NEVER;
+	else
+		return err_set(e, ERR_USAGE, NULL, "invalid --color \"%s\": auto, always or never", a->color);
+	if (a->quiet && a->verbose)
+		return err_set(e, ERR_USAGE, NULL, "--quiet and --verbose exclude each other");
+
+	memset(pol, 0, sizeof *pol);
+	if (!a->tls || strcmp(a->tls, "auto") == 0)
+		pol->tls_mode = SMTP_TLS_MODE_AUTO;
+	else if (strcmp(a->tls, "starttls") == 0)
+		pol->tls_mode = SMTP_TLS_MODE_STARTTLS;
+	else if (strcmp(a->tls, "implicit") == 0)
+		pol->tls_mode = SMTP_TLS_MODE_IMPLICIT;
+	else if (strcmp(a->tls, "none") == 0)
+		pol->tls_mode = SMTP_TLS_MODE_NONE;
+	else
+		return err_set(e, ERR_USAGE, NULL,
+			       "invalid --tls \"%s\": auto, starttls, implicit or none", a->tls);
+	if (a->ipv4 && a->ipv6)
+		return err_set(e, ERR_USAGE, NULL, "-4 and -6 exclude each other");
+	pol->conn.family = a->ipv4 ? AF_INET : a->ipv6 ? AF_INET6 : AF_UNSPEC;
+	pol->conn.source = a->source;
+	pol->conn.connect_timeout_ms = 10000;
+	pol->timeout_ms = 30000;
+	if (a->timeout && parse_seconds("--timeout", a->timeout, &pol->timeout_ms, e) < 0)
+		return -1;
+	if (a->connect_timeout
+	    && parse_seconds("--connect-timeout", a->connect_timeout, &pol->conn.connect_timeout_ms, e) < 0)
+		return -1;
+	if (a->source && !net_is_ip_literal(a->source))
+		return err_set(e, ERR_USAGE, NULL, "--source must be an IP address: \"%s\"", a->source);
+	if (a->helo && (!*a->helo || strchr(a->helo, ' ')))
+		return err_set(e, ERR_USAGE, NULL, "invalid --helo \"%s\"", a->helo);
+	pol->helo = a->helo ? a->helo : default_helo();
+
+	pol->tls_verify = true;
+	pol->tls.cafile = a->cafile;
+	pol->tls.certfile = a->cert;
+	pol->tls.keyfile = a->key;
+	pol->tls.priority = a->tls_priority;
+	pol->tls.insecure = a->insecure;
+	pol->tls.verify_name = a->tls_name ? a->tls_name : host;
+	/* RFC 6066 3: SNI carries a host name, never an address. */
+	const char *sni = a->sni ? a->sni : a->tls_name ? a->tls_name : host;
+	pol->tls.sni = net_is_ip_literal(sni) ? NULL : sni;
+	pol->stop_after = SMTP_STAGE_ALL;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* options.h - the options every network subcommand shares (SPEC 2), their
+ * popt table, and their checks. */
+#ifndef SMTPKIT_OPTIONS_H
+#define SMTPKIT_OPTIONS_H
+
+#include <popt.h>
+#include <stdbool.h>
+
+#include "err.h"
+#include "out.h"
+#include "smtp.h"
+
+struct net_args {
+	char *port;
+	char *tls;
+	int insecure;
+	char *cafile, *cert, *key;
+	char *sni, *tls_priority, *tls_name;
+	char *helo;
+	char *timeout, *connect_timeout;
+	int ipv4, ipv6;
+	char *source;
+	char *resolver;
+	int json, quiet, verbose;
+	char *color;
+	int timing;
+	int show_secrets;
+	bool timeout_given;
+};
+
+extern struct net_args net_args;
+extern struct poptOption net_options[];
+
+/* popt returns this for -v, so it can be counted (-vv). */
+#define NET_OPT_VERBOSE 'v'
+
+/* Parse a popt context to the end, counting -v; positional arguments are
+ * left in the context.  Returns 0, or -1 with e set (64). */
+int net_parse(poptContext ctx, struct err *e);
+
+/* HOST, HOST:PORT, [IPv6], [IPv6]:PORT.  *host is allocated; *port is 0
+ * when none was given. */
+int net_parse_target(const char *arg, char **host, int *port, struct err *e);
+
+/* Check the shared options and fill what they decide: output options,
+ * TLS configuration, timeouts, HELO name.  host is the target as given
+ * (used for SNI and the certificate name). */
+int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, struct err *e);
+/* The port: -p, else from HOST:PORT, else the default. */
+int net_port(int from_target, int fallback, int *port, struct err *e);
+
+/* A command-line value that will be placed on an SMTP command line
+ * (SPEC 10.5): refused with 64 if it holds a control character. */
+int net_check_value(const char *what, const char *value, struct err *e);
+
+bool net_is_ip_literal(const char *host);
+
+#endif

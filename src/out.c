@@ -1,0 +1,551 @@
+/* out.c - everything smtpkit prints: the live transcript, report parts,
+ * the result line, errors, and the JSON pieces. */
+#include "out.h"
+#include "codes.h"
+#include "text.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ESC_MAX (REPLY_LINE_MAX * 4 + 1)
+
+enum paint { PAINT_SENT, PAINT_RECV, PAINT_INFO, PAINT_PARSE, PAINT_WARN, PAINT_OK, PAINT_FAIL };
+
+static const char *const paint_sgr[] = {
+	[PAINT_SENT] = "\033[32m", [PAINT_RECV] = "\033[36m", [PAINT_INFO] = "\033[33m",
+	[PAINT_PARSE] = "\033[2m", [PAINT_WARN] = "\033[35m", [PAINT_OK] = "\033[1;32m",
+	[PAINT_FAIL] = "\033[1;31m",
+};
+
+void out_init(struct out *out, const struct out_opts *o, FILE *fp)
+{
+	memset(out, 0, sizeof *out);
+	out->o = *o;
+	out->fp = o->json ? NULL : fp;
+	if (out->fp) {
+		if (o->color == OUT_COLOR_ALWAYS)
+			out->color = true;
+		else if (o->color == OUT_COLOR_AUTO)
+			out->color = isatty(fileno(fp)) && !getenv("NO_COLOR");
+	}
+}
+
+void out_free(struct out *out)
+{
+	for (size_t i = 0; i < out->nentries; i++)
+		free(out->entries[i].text);
+	free(out->entries);
+	for (size_t i = 0; i < out->nreplies; i++) {
+		for (size_t k = 0; k < out->replies[i].nlines; k++)
+			free(out->replies[i].lines[k]);
+		free(out->replies[i].lines);
+	}
+	free(out->replies);
+	for (size_t i = 0; i < out->nfindings; i++)
+		free(out->findings[i].text);
+	free(out->findings);
+	memset(out, 0, sizeof *out);
+}
+
+static void record(struct out *out, char dir, bool tls, double ms, const char *escaped)
+{
+	struct out_entry *p = realloc(out->entries, (out->nentries + 1) * sizeof *p);
+	if (!p)
+		return;
+	out->entries = p;
+	char *text = strdup(escaped);
+	if (!text)
+		return;
+	out->entries[out->nentries++] = (struct out_entry){dir, tls, ms, text};
+}
+
+/* One human line: optional timing column, marker, text. */
+static void print_line(struct out *out, enum paint paint, double ms, const char *marker,
+		       const char *text)
+{
+	if (!out->fp || out->o.quiet)
+		return;
+	if (out->o.timing) {
+		if (ms >= 0)
+			fprintf(out->fp, "[%9.1f ms] ", ms);
+		else
+			fputs("              ", out->fp);
+	}
+	if (out->color)
+		fputs(paint_sgr[paint], out->fp);
+	fprintf(out->fp, "%s%s", marker, text);
+	if (out->color)
+		fputs("\033[0m", out->fp);
+	fputc('\n', out->fp);
+	fflush(out->fp);
+}
+
+void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len)
+{
+	char esc[ESC_MAX];
+	text_escape(text, len, esc, sizeof esc);
+	record(out, 'C', tls, ms, esc);
+	print_line(out, PAINT_SENT, ms, tls ? " ~> " : " -> ", esc);
+}
+
+void out_received(struct out *out, bool tls, double ms, const char *text, size_t len)
+{
+	char esc[ESC_MAX];
+	text_escape(text, len, esc, sizeof esc);
+	record(out, 'S', tls, ms, esc);
+	print_line(out, PAINT_RECV, ms, tls ? "<~  " : "<-  ", esc);
+}
+
+/* "250 requested action completed; 2.1.0 success: other address status" */
+static void reply_meaning(int code, const char *enhanced, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%d %s", code, codes_reply_meaning(code));
+	int cls, subject, detail;
+	if (n < 0 || (size_t)n >= size || !enhanced[0])
+		return;
+	if (sscanf(enhanced, "%d.%d.%d", &cls, &subject, &detail) != 3)
+		return;
+	const char *c = codes_enhanced_class(cls);
+	const char *d = codes_enhanced_detail(subject, detail);
+	const char *s = codes_enhanced_subject(subject);
+	if (d)
+		snprintf(buf + n, size - (size_t)n, "; %s %s: %s", enhanced, c ? c : "", d);
+	else if (s)
+		snprintf(buf + n, size - (size_t)n, "; %s %s: %s (detail %d not registered)",
+			 enhanced, c ? c : "", s, detail);
+	else
+		snprintf(buf + n, size - (size_t)n, "; %s not a registered status code", enhanced);
+}
+
+void out_reply(struct out *out, const struct reply *r, bool tls, double ms)
+{
+	struct out_reply *p = realloc(out->replies, (out->nreplies + 1) * sizeof *p);
+	if (p) {
+		out->replies = p;
+		struct out_reply *or = &out->replies[out->nreplies++];
+		memset(or, 0, sizeof *or);
+		or->code = r->code;
+		memcpy(or->enhanced, r->enhanced, sizeof or->enhanced);
+		or->tls = tls;
+		or->ms = ms;
+		or->lines = calloc(r->nlines ? r->nlines : 1, sizeof *or->lines);
+		if (or->lines) {
+			char esc[ESC_MAX];
+			for (size_t i = 0; i < r->nlines; i++) {
+				text_escape(r->lines[i], r->lens[i], esc, sizeof esc);
+				if ((or->lines[or->nlines] = strdup(esc)))
+					or->nlines++;
+			}
+		}
+	}
+	char meaning[512];
+	reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
+	if (r->bare_lf)
+		print_line(out, PAINT_WARN, -1, "    ! ", "reply lines end in LF without CR (RFC 5321 2.3.8 requires CRLF)");
+}
+
+static void vinfo(struct out *out, enum paint paint, const char *marker, char dir,
+		  const char *fmt, va_list ap)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	record(out, dir, false, -1, buf);
+	print_line(out, paint, -1, marker, buf);
+}
+
+void out_info(struct out *out, int level, const char *fmt, ...)
+{
+	if (level > out->o.verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vinfo(out, PAINT_INFO, "=== ", 'I', fmt, ap);
+	va_end(ap);
+}
+
+void out_warn(struct out *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vinfo(out, PAINT_WARN, "*** ", 'I', fmt, ap);
+	va_end(ap);
+}
+
+void out_human_size(unsigned long long bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof unit / sizeof unit[0]) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu bytes", bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
+/* "SIZE 10240000" with its meaning: "message size limit 9.8 MiB (RFC 1870)". */
+static void describe_cap(const struct ehlo_cap *c, char *buf, size_t size)
+{
+	const struct codes_ext *ext = codes_ext_lookup(c->keyword);
+	int n;
+	if (ascii_casecmp(c->keyword, "SIZE") == 0 && c->nparams == 1) {
+		char *end;
+		unsigned long long v = strtoull(c->params[0], &end, 10);
+		char human[32];
+		out_human_size(v, human, sizeof human);
+		if (*end == '\0' && v > 0)
+			n = snprintf(buf, size, "message size limit %s", human);
+		else if (*end == '\0')
+			n = snprintf(buf, size, "message size declared, no fixed limit");
+		else
+			n = snprintf(buf, size, "message size (invalid parameter)");
+	} else if (ascii_casecmp(c->keyword, "AUTH") == 0) {
+		n = snprintf(buf, size, "%s:", c->legacy ? "authentication, pre-standard AUTH= form"
+			     : "authentication");
+		for (size_t i = 0; i < c->nparams && n > 0 && (size_t)n < size; i++) {
+			const char *m = codes_sasl_meaning(c->params[i]);
+			n += snprintf(buf + n, size - (size_t)n, "%s %s%s%s%s", i ? ";" : "",
+				      c->params[i], m ? " (" : "", m ? m : "", m ? ")" : "");
+		}
+		return;
+	} else {
+		n = snprintf(buf, size, "%s", ext ? ext->meaning : "unknown extension");
+	}
+	if (ext && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " (%s)", ext->source);
+}
+
+static void cap_words(const struct ehlo_cap *c, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", c->keyword);
+	for (size_t i = 0; i < c->nparams && n > 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - (size_t)n, " %s", c->params[i]);
+}
+
+void out_caps(struct out *out, const char *title, const struct ehlo_caps *caps)
+{
+	if (!out->fp || out->o.quiet)
+		return;
+	char esc[256];
+	text_escape(caps->domain ? caps->domain : "", caps->domain ? strlen(caps->domain) : 0,
+		    esc, sizeof esc);
+	out_info(out, 0, "%s (server calls itself %s): %zu extension%s", title, esc, caps->n,
+		 caps->n == 1 ? "" : "s");
+	for (size_t i = 0; i < caps->n; i++) {
+		char words[512], wesc[1024], meaning[1024];
+		cap_words(&caps->caps[i], words, sizeof words);
+		text_escape(words, strlen(words), wesc, sizeof wesc);
+		describe_cap(&caps->caps[i], meaning, sizeof meaning);
+		char line[2200];
+		snprintf(line, sizeof line, "%-24s %s", wesc, meaning);
+		print_line(out, PAINT_INFO, -1, "      ", line);
+	}
+}
+
+static bool caps_contain(const struct ehlo_caps *caps, const struct ehlo_cap *c)
+{
+	char a[512], b[512];
+	cap_words(c, a, sizeof a);
+	for (size_t i = 0; i < caps->n; i++) {
+		cap_words(&caps->caps[i], b, sizeof b);
+		if (ascii_casecmp(a, b) == 0)
+			return true;
+	}
+	return false;
+}
+
+void out_caps_diff(struct out *out, const struct ehlo_caps *before, const struct ehlo_caps *after)
+{
+	char words[512], esc[1024];
+	size_t changes = 0;
+	for (size_t i = 0; i < after->n; i++) {
+		if (caps_contain(before, &after->caps[i]))
+			continue;
+		cap_words(&after->caps[i], words, sizeof words);
+		text_escape(words, strlen(words), esc, sizeof esc);
+		out_info(out, 0, "only after TLS:  %s", esc);
+		changes++;
+	}
+	for (size_t i = 0; i < before->n; i++) {
+		if (caps_contain(after, &before->caps[i]))
+			continue;
+		cap_words(&before->caps[i], words, sizeof words);
+		text_escape(words, strlen(words), esc, sizeof esc);
+		out_info(out, 0, "only before TLS: %s", esc);
+		changes++;
+	}
+	if (changes == 0)
+		out_info(out, 0, "TLS changed no capability");
+}
+
+static void fmt_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+void out_tls(struct out *out, const struct tls_info *info)
+{
+	out_info(out, 0, "TLS established: %s, %s%s%s", info->version, info->cipher,
+		 info->group[0] ? ", group " : "", info->group);
+	for (size_t i = 0; i < info->ncerts; i++) {
+		const struct tls_cert_info *ci = &info->certs[i];
+		if (i > 0 && out->o.verbose < 1)
+			break;
+		char nb[40], na[40];
+		fmt_time(ci->not_before, nb, sizeof nb);
+		fmt_time(ci->not_after, na, sizeof na);
+		out_info(out, 0, "certificate %zu: %s", i, ci->subject);
+		out_info(out, 0, "  issuer: %s", ci->issuer);
+		for (size_t k = 0; k < ci->nsans; k++)
+			out_info(out, 0, "  name: %s", ci->sans[k]);
+		out_info(out, 0, "  valid %s to %s (%ld days left); %s %u bits, %s", nb, na,
+			 ci->days_left, ci->key_type, ci->key_bits, ci->sig_alg);
+		out_info(out, 1, "  SHA-256 %s", ci->sha256);
+		out_info(out, 1, "  SPKI SHA-256 %s", ci->spki_sha256);
+	}
+	if (info->ncerts > 1 && out->o.verbose < 1)
+		out_info(out, 0, "  (%zu more certificates in the chain; -v shows them)", info->ncerts - 1);
+	if (info->verdict == TLS_VERIFIED)
+		out_info(out, 0, "%s: %s", tls_verdict_name(info->verdict), info->status_text);
+	else
+		out_warn(out, "%s: %s", tls_verdict_name(info->verdict), info->status_text);
+}
+
+const char *out_level_name(enum finding_level level)
+{
+	switch (level) {
+	case FINDING_OK: return "ok";
+	case FINDING_WARN: return "warn";
+	default: return "fail";
+	}
+}
+
+void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < out->nfindings; i++)
+		if (strcmp(out->findings[i].id, id) == 0)
+			return;
+	struct out_finding *p = realloc(out->findings, (out->nfindings + 1) * sizeof *p);
+	if (!p)
+		return;
+	out->findings = p;
+	struct out_finding *f = &out->findings[out->nfindings++];
+	f->level = level;
+	snprintf(f->id, sizeof f->id, "%s", id);
+	f->text = strdup(buf);
+}
+
+void out_error(const struct err *e)
+{
+	if (e->reply[0])
+		fprintf(stderr, "smtpkit: %s%s%s: server said: %s\n", e->stage ? e->stage : "",
+			e->stage ? ": " : "", e->msg, e->reply);
+	else
+		fprintf(stderr, "smtpkit: %s%s%s\n", e->stage ? e->stage : "", e->stage ? ": " : "",
+			e->msg);
+}
+
+void out_result(struct out *out, const struct err *e, const char *fmt, ...)
+{
+	if (err_is_set(e))
+		out_error(e);
+	if (!out->fp)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (out->color)
+		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], out->fp);
+	if (err_is_set(e))
+		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", e->msg);
+	else
+		fprintf(out->fp, "result: ok%s%s", buf[0] ? ": " : "", buf);
+	if (out->color)
+		fputs("\033[0m", out->fp);
+	fputc('\n', out->fp);
+	fflush(out->fp);
+}
+
+void out_json_error(struct json *j, const struct err *e)
+{
+	json_key(j, "error");
+	if (!err_is_set(e)) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	json_kstr(j, "stage", e->stage);
+	json_kstr(j, "class", err_class_name(e->class));
+	json_kstr(j, "message", e->msg);
+	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);
+	json_object_end(j);
+}
+
+static void json_ms(struct json *j, double ms)
+{
+	json_key(j, "ms");
+	if (ms >= 0)
+		json_num(j, ms);
+	else
+		json_null(j);
+}
+
+void out_json_transcript(struct json *j, const struct out *out)
+{
+	json_key(j, "transcript");
+	json_array(j);
+	for (size_t i = 0; i < out->nentries; i++) {
+		const struct out_entry *en = &out->entries[i];
+		char dir[2] = {en->dir, '\0'};
+		json_object(j);
+		json_kstr(j, "dir", dir);
+		json_kbool(j, "tls", en->tls);
+		json_kstr(j, "text", en->text);
+		json_ms(j, en->ms);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "replies");
+	json_array(j);
+	for (size_t i = 0; i < out->nreplies; i++) {
+		const struct out_reply *r = &out->replies[i];
+		char meaning[512];
+		json_object(j);
+		json_kint(j, "code", r->code);
+		json_kstr(j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
+		json_key(j, "lines");
+		json_array(j);
+		for (size_t k = 0; k < r->nlines; k++)
+			json_str(j, r->lines[k]);
+		json_array_end(j);
+		reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+		json_kstr(j, "meaning", meaning);
+		json_kbool(j, "tls", r->tls);
+		json_ms(j, r->ms);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void out_json_reply(struct json *j, const struct reply *r)
+{
+	if (!r || r->code == 0) {
+		json_null(j);
+		return;
+	}
+	char meaning[512], esc[ESC_MAX];
+	json_object(j);
+	json_kint(j, "code", r->code);
+	json_kstr(j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
+	json_key(j, "lines");
+	json_array(j);
+	for (size_t k = 0; k < r->nlines; k++) {
+		text_escape(r->lines[k], r->lens[k], esc, sizeof esc);
+		json_str(j, esc);
+	}
+	json_array_end(j);
+	reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+	json_kstr(j, "meaning", meaning);
+	json_object_end(j);
+}
+
+void out_json_caps(struct json *j, const struct ehlo_caps *caps)
+{
+	if (!caps) {
+		json_null(j);
+		return;
+	}
+	json_array(j);
+	for (size_t i = 0; i < caps->n; i++) {
+		const struct ehlo_cap *c = &caps->caps[i];
+		char meaning[1024];
+		json_object(j);
+		json_kstr(j, "keyword", c->keyword);
+		json_key(j, "params");
+		json_array(j);
+		for (size_t k = 0; k < c->nparams; k++)
+			json_str(j, c->params[k]);
+		json_array_end(j);
+		describe_cap(c, meaning, sizeof meaning);
+		json_kstr(j, "meaning", meaning);
+		if (c->legacy)
+			json_kbool(j, "legacy", true);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void out_json_tls(struct json *j, const struct tls_info *info)
+{
+	if (!info || !info->done) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	json_kstr(j, "version", info->version);
+	json_kstr(j, "cipher", info->cipher);
+	json_kstr(j, "kx", info->kx);
+	json_kstr(j, "group", info->group[0] ? info->group : NULL);
+	json_kbool(j, "verified", info->verified);
+	json_kstr(j, "verdict", tls_verdict_name(info->verdict));
+	json_kbool(j, "name_matches", info->name_ok);
+	json_kstr(j, "verify_name", info->verify_name);
+	json_kstr(j, "status", info->status_text);
+	json_key(j, "certificates");
+	json_array(j);
+	for (size_t i = 0; i < info->ncerts; i++) {
+		const struct tls_cert_info *ci = &info->certs[i];
+		char nb[40], na[40];
+		fmt_time(ci->not_before, nb, sizeof nb);
+		fmt_time(ci->not_after, na, sizeof na);
+		json_object(j);
+		json_kstr(j, "subject", ci->subject);
+		json_kstr(j, "issuer", ci->issuer);
+		json_key(j, "san");
+		json_array(j);
+		for (size_t k = 0; k < ci->nsans; k++)
+			json_str(j, ci->sans[k]);
+		json_array_end(j);
+		json_kstr(j, "not_before", nb);
+		json_kstr(j, "not_after", na);
+		json_kint(j, "days_left", ci->days_left);
+		json_kstr(j, "key_type", ci->key_type);
+		json_kint(j, "key_bits", ci->key_bits);
+		json_kstr(j, "signature_algorithm", ci->sig_alg);
+		json_kstr(j, "sha256", ci->sha256);
+		json_kstr(j, "spki_sha256", ci->spki_sha256);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+void out_json_findings(struct json *j, const struct out *out)
+{
+	json_key(j, "findings");
+	json_array(j);
+	for (size_t i = 0; i < out->nfindings; i++) {
+		json_object(j);
+		json_kstr(j, "level", out_level_name(out->findings[i].level));
+		json_kstr(j, "id", out->findings[i].id);
+		json_kstr(j, "text", out->findings[i].text);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}

@@ -1,0 +1,100 @@
+/* out.h - the transcript and report printers, human and JSON. */
+#ifndef SMTPKIT_OUT_H
+#define SMTPKIT_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "json.h"
+#include "reply.h"
+#include "tls.h"
+
+enum out_color { OUT_COLOR_AUTO, OUT_COLOR_ALWAYS, OUT_COLOR_NEVER };
+
+struct out_opts {
+	bool json;
+	bool quiet;
+	int verbose;
+	bool timing;
+	enum out_color color;
+	bool show_secrets;
+};
+
+/* One transcript entry; text is already escaped for display. */
+struct out_entry {
+	char dir;                   /* 'C' client, 'S' server, 'I' smtpkit */
+	bool tls;
+	double ms;
+	char *text;
+};
+
+struct out_reply {
+	int code;
+	char enhanced[16];
+	size_t nlines;
+	char **lines;               /* escaped */
+	bool tls;
+	double ms;
+};
+
+enum finding_level { FINDING_OK, FINDING_WARN, FINDING_FAIL };
+
+struct out_finding {
+	enum finding_level level;
+	char id[32];
+	char *text;
+};
+
+struct out {
+	struct out_opts o;
+	FILE *fp;                   /* live human transcript; NULL collects only */
+	bool color;
+	struct out_entry *entries;
+	size_t nentries;
+	struct out_reply *replies;
+	size_t nreplies;
+	struct out_finding *findings;
+	size_t nfindings;
+};
+
+void out_init(struct out *out, const struct out_opts *o, FILE *fp);
+void out_free(struct out *out);
+
+/* Transcript: a command line we sent, a line we received, a complete reply
+ * (followed in the human form by its parse), and smtpkit's own lines. */
+void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len);
+void out_received(struct out *out, bool tls, double ms, const char *text, size_t len);
+void out_reply(struct out *out, const struct reply *r, bool tls, double ms);
+/* level 0 always (unless -q), 1 with -v, 2 with -vv */
+void out_info(struct out *out, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void out_warn(struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report parts, human form only (JSON is written whole at the end). */
+void out_caps(struct out *out, const char *title, const struct ehlo_caps *caps);
+void out_caps_diff(struct out *out, const struct ehlo_caps *before, const struct ehlo_caps *after);
+void out_tls(struct out *out, const struct tls_info *info);
+
+void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+const char *out_level_name(enum finding_level level);
+
+/* The closing line on stdout and, on failure, the one-line error on stderr. */
+void out_result(struct out *out, const struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Error on stderr only (usage errors before any session). */
+void out_error(const struct err *e);
+
+/* JSON pieces shared by every subcommand. */
+void out_json_error(struct json *j, const struct err *e);
+void out_json_transcript(struct json *j, const struct out *out);
+void out_json_reply(struct json *j, const struct reply *r);
+void out_json_caps(struct json *j, const struct ehlo_caps *caps);
+void out_json_tls(struct json *j, const struct tls_info *info);
+void out_json_findings(struct json *j, const struct out *out);
+
+/* "9.8 MiB" */
+void out_human_size(unsigned long long bytes, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,75 @@
+/* text.c - escaping untrusted text for display; control-character checks. */
+#include "text.h"
+
+#include <stdio.h>
+
+size_t text_utf8_len(const unsigned char *s, size_t avail)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; cp = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; cp = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (cp >= 0x80 && cp <= 0x9f)
+		return 0;
+	/* Bidi overrides and isolates can reorder what the reader sees. */
+	if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;
+	return n;
+}
+
+size_t text_escape(const char *in, size_t len, char *buf, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (size == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = 1;
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			if (o + 1 >= size)
+				break;
+			buf[o++] = (char)s[i];
+		} else if (s[i] >= 0x80 && (n = text_utf8_len(s + i, len - i)) > 0) {
+			if (o + n >= size)
+				break;
+			for (size_t k = 0; k < n; k++)
+				buf[o++] = (char)s[i + k];
+		} else {
+			n = 1;
+			if (o + 4 >= size)
+				break;
+			snprintf(buf + o, 5, "\\x%02x", s[i]);
+			o += 4;
+		}
+		i += n;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+bool text_has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}

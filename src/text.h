@@ -1,0 +1,24 @@
+/* text.h - byte strings from the network or the command line, made safe to show or send. */
+#ifndef SMTPKIT_TEXT_H
+#define SMTPKIT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copy len bytes of untrusted text into buf (always NUL-terminated),
+ * replacing control characters, DEL, C1 controls and invalid UTF-8 with
+ * \xNN, so a server cannot move the cursor or change the colour of the
+ * terminal (the qmail-remote lesson).  Returns the length written. */
+size_t text_escape(const char *in, size_t len, char *buf, size_t size);
+
+/* True when s holds a byte a single SMTP command line cannot carry:
+ * CR, LF, NUL (impossible in a C string), other C0 controls or DEL
+ * (SPEC 10.5). */
+bool text_has_control(const char *s);
+
+/* Length of the valid UTF-8 sequence (RFC 3629) starting at s, or 0 when
+ * it is not one.  C1 controls and bidi overrides count as invalid: they
+ * change what a reader sees. */
+size_t text_utf8_len(const unsigned char *s, size_t avail);
+
+#endif

@@ -1,0 +1,79 @@
+/* tls.h - GnuTLS client setup, handshake under the connection's deadline,
+ * certificate verification and a description of the session. */
+#ifndef SMTPKIT_TLS_H
+#define SMTPKIT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conn.h"
+#include "err.h"
+
+struct tls_config {
+	const char *cafile;         /* NULL: the system trust store */
+	const char *certfile, *keyfile;
+	const char *priority;       /* NULL: "NORMAL" */
+	const char *sni;            /* NULL: none sent (never an IP) */
+	const char *verify_name;    /* name the certificate must match */
+	bool insecure;
+};
+
+#define TLS_MAX_CERTS 8
+#define TLS_MAX_SANS 16
+
+struct tls_cert_info {
+	char subject[256];
+	char issuer[256];
+	size_t nsans;
+	char sans[TLS_MAX_SANS][128];
+	time_t not_before, not_after;
+	long days_left;
+	char key_type[16];
+	unsigned key_bits;
+	char sig_alg[48];
+	char sha256[96];            /* colon-separated hex */
+	char spki_sha256[96];
+	char *pem;                  /* owned */
+};
+
+enum tls_verdict {
+	TLS_VERIFIED,               /* chain trusted and name matches */
+	TLS_TRUSTED,                /* chain trusted, name does not match */
+	TLS_UNTRUSTED,
+};
+
+struct tls_info {
+	bool done;                  /* a handshake completed */
+	char version[16];           /* "TLS1.3" */
+	char cipher[96];            /* "TLS_AES_256_GCM_SHA384" */
+	char kx[32];
+	char group[32];
+	char mac[32];
+	bool resumed;
+	enum tls_verdict verdict;
+	bool verified;              /* verdict == TLS_VERIFIED */
+	bool name_ok;
+	unsigned status;            /* gnutls_certificate_status_t of the chain */
+	char status_text[512];      /* in words */
+	char verify_name[256];
+	size_t ncerts;
+	struct tls_cert_info certs[TLS_MAX_CERTS];
+};
+
+/* Handshake on c (already connected, nothing unread in its buffer) under
+ * c's current step deadline.  The certificate is verified and described in
+ * *info but a failed verification is not an error here: the caller decides
+ * (SPEC: --insecure, opportunistic TLS).  Errors: ERR_UNAVAILABLE when the
+ * server refuses the handshake, ERR_PROTOCOL when the peer does not speak
+ * TLS, ERR_IO on a reset, ERR_TEMP on a stall. */
+int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *info,
+	      struct err *e, const char *stage);
+
+/* Send close_notify (best effort, bounded by the step deadline). */
+void tls_bye(struct conn *c);
+
+const char *tls_verdict_name(enum tls_verdict v);
+void tls_info_free(struct tls_info *info);
+
+#endif

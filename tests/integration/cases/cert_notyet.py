@@ -1,0 +1,12 @@
+"""STARTTLS with the 'notyet' test certificate and --cafile: not verified, so the
+session stops before EHLO is repeated inside TLS (69)."""
+from harness.cases import *
+
+SCRIPT = starttls_session("notyet")
+ARGS = ["ehlo", "{server}", *CA, *T]
+EXIT = 69
+STAGE = ("tls", "starttls")
+MAX_SECONDS = DEADLINE
+MUST_RECEIVE = [b"STARTTLS"]
+MUST_NOT_RECEIVE_TLS = [b"EHLO", b"HELO", b"MAIL"]
+MUST_NOT_RECEIVE = [b"MAIL"]

@@ -1,0 +1,15 @@
+"""Terminal escape sequences in server text are shown escaped, never raw
+(the no-raw-control-character check runs for every case; this one proves the
+text is still shown)."""
+from harness.cases import *
+
+SCRIPT = plain_session(greeting=b"220 \x1b[31mred\x1b[0m host\x07\r\n")
+ARGS = ["ehlo", "{server}", *T]
+EXIT = 0
+MAX_SECONDS = DEADLINE
+
+
+def CHECK(r, srv):
+    assert "red" in r.out and "host" in r.out
+    assert any(e in r.out for e in ("\\x1b", "\\e", "\\033", "^[", "\\x1B")), \
+        "ESC neither printed nor shown escaped"

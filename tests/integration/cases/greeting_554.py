@@ -1,0 +1,13 @@
+"""554 greeting: permanent refusal (69); the client may say QUIT, nothing else."""
+from harness.cases import *
+
+SCRIPT = [send(b"554 5.7.1 mx.scripted.test no SMTP service here\r\n"), serve([])]
+ARGS = ["ehlo", "{server}", *T]
+EXIT = 69
+STAGE = "greeting"
+MAX_SECONDS = DEADLINE
+
+
+def CHECK(r, srv):
+    assert srv.plain in (b"", b"QUIT\r\n"), "client sent more than QUIT: %r" % srv.plain
+    assert "554" in r.err

@@ -1,0 +1,9 @@
+"""Malformed greeting "2200 x" (four digits): protocol violation (76), parsed strictly, no guess."""
+from harness.cases import *
+
+SCRIPT = [send(b"2200 x\r\n"), wait_eof()]
+ARGS = ["ehlo", "{server}", *T]
+EXIT = 76
+STAGE = "greeting"
+MAX_SECONDS = DEADLINE
+MUST_NOT_RECEIVE = [b"EHLO", b"HELO", b"MAIL"]

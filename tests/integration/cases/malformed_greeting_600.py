@@ -1,0 +1,9 @@
+"""Malformed greeting "600 hi" (no such reply class): protocol violation (76), parsed strictly, no guess."""
+from harness.cases import *
+
+SCRIPT = [send(b"600 hi\r\n"), wait_eof()]
+ARGS = ["ehlo", "{server}", *T]
+EXIT = 76
+STAGE = "greeting"
+MAX_SECONDS = DEADLINE
+MUST_NOT_RECEIVE = [b"EHLO", b"HELO", b"MAIL"]

@@ -1,0 +1,174 @@
+"""A private Postfix instance on a loopback ephemeral port (real PIPELINING,
+CHUNKING, STARTTLS, SMTPUTF8, DSN).  See ENVIRONMENT-NOTES.md for why each
+setting is there.  Never runs `postfix` without -c."""
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .aiosmtpd_server import free_port
+
+MAIN_CF = """\
+compatibility_level = 3.6
+config_directory = {d}/etc
+queue_directory = {d}/queue
+data_directory = {d}/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = {d}/log/maillog
+maillog_file_prefixes = {d}/log
+myhostname = mail.smtpkit.test
+mydomain = smtpkit.test
+myorigin = $mydomain
+inet_interfaces = loopback-only
+inet_protocols = all
+mynetworks = 127.0.0.0/8 [::1]/128
+mydestination =
+# reject_unauth_destination alone: with permit_mynetworks in front, a client on
+# 127.0.0.1 would see an open relay.
+smtpd_relay_restrictions = reject_unauth_destination
+local_header_rewrite_clients =
+alias_maps =
+alias_database =
+biff = no
+# Everything for smtpkit.test lands in one maildir that tests can read.
+virtual_mailbox_domains = smtpkit.test
+virtual_mailbox_base = {d}/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:{uid}
+virtual_gid_maps = static:{gid}
+smtpd_tls_cert_file = {d}/etc/cert.pem
+smtpd_tls_key_file = {d}/etc/key.pem
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+smtpd_banner = $myhostname ESMTP Postfix (smtpkit test)
+"""
+
+# chroot "n" everywhere: the instance lives outside any chroot jail.
+MASTER_CF = """\
+127.0.0.1:{port} inet n - n - - smtpd
+[::1]:{port} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def _ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+class PostfixServer:
+    def __init__(self, pki, cert="good"):
+        if not shutil.which("postfix") and not os.path.exists("/usr/sbin/postfix"):
+            raise RuntimeError("postfix is not installed (scripts/setup installs it)")
+        # Not under pytest's 0700 tmp dir: Postfix's unprivileged daemons must
+        # reach the queue, the log and the maildir.
+        self.dir = Path(tempfile.mkdtemp(prefix="smtpkit-postfix-"))
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        d = self.dir
+        for sub in ("etc", "queue", "data", "log", "mail"):
+            (d / sub).mkdir()
+        pf = pwd.getpwnam("postfix")
+        nobody = pwd.getpwnam("nobody")
+        os.chown(d / "data", pf.pw_uid, pf.pw_gid)
+        os.chown(d / "log", pf.pw_uid, pf.pw_gid)
+        os.chown(d / "mail", nobody.pw_uid, nobody.pw_gid)
+        shutil.copy(pki[cert].cert, d / "etc" / "cert.pem")
+        shutil.copy(pki[cert].key, d / "etc" / "key.pem")
+        os.chmod(d / "etc" / "key.pem", 0o600)
+        (d / "etc" / "main.cf").write_text(MAIN_CF.format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid))
+        master = MASTER_CF.format(port=self.port)
+        if not _ipv6_loopback():
+            master = "\n".join(l for l in master.splitlines() if not l.startswith("[::1]")) + "\n"
+            (d / "etc" / "main.cf").write_text(
+                (d / "etc" / "main.cf").read_text().replace("inet_protocols = all", "inet_protocols = ipv4"))
+        (d / "etc" / "master.cf").write_text(master)
+        self.hostport = "127.0.0.1:%d" % self.port
+        self.maildir = d / "mail" / "inbox"
+        self.started = False
+        try:
+            self._start()
+        except Exception:
+            self.stop()         # a half-started master must not outlive us
+            raise
+
+    @property
+    def maillog(self):
+        try:
+            return (self.dir / "log" / "maillog").read_text(errors="replace")
+        except OSError as e:
+            return "(no maillog: %s)" % e
+
+    def _postfix(self, *args):
+        return subprocess.run(["postfix", "-c", str(self.dir / "etc"), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def _start(self):
+        r = self._postfix("start")
+        self.started = True
+        out = r.stdout + r.stderr
+        # Without a terminal a failed start is silent: wait for the greeting.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                    s.settimeout(5)
+                    if s.recv(512).startswith(b"220"):
+                        s.sendall(b"QUIT\r\n")
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("private Postfix did not start (rc %d)\n%s\n--- maillog\n%s"
+                           % (r.returncode, out, self.maillog))
+
+    def master_pid(self):
+        try:
+            return int((self.dir / "queue" / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def stop(self):
+        log = self.maillog
+        pid = self.master_pid()
+        if self.started:
+            self._postfix("stop")
+        # `postfix stop` only asks: make sure the master is really gone.
+        for _ in range(50):
+            if pid is None or not os.path.exists("/proc/%d" % pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return log
