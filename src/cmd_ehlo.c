@@ -1,6 +1,7 @@
 /* cmd_ehlo.c - `smtpkit ehlo`: greeting and EHLO capabilities, before and
  * after TLS (SPEC 4).  Never sends MAIL. */
 #include "cmd.h"
+#include "findings.h"
 #include "json.h"
 #include "options.h"
 #include "out.h"
@@ -49,22 +50,6 @@ static void report_json(const struct smtp_session *s, const struct out *out, con
 	json_object_end(&j);
 }
 
-static void findings(const struct smtp_session *s, struct out *out)
-{
-	if (s->nonconforming)
-		out_finding(out, FINDING_WARN, "non-conforming-reply",
-			    "the server ends reply lines with LF alone (RFC 5321 2.3.8 requires CRLF)");
-	if (s->tls.done && !s->tls.verified)
-		out_finding(out, FINDING_FAIL, s->tls.verdict == TLS_TRUSTED ? "cert-name-mismatch" : "cert-untrusted",
-			    "%s", s->tls.status_text);
-	if (s->have_before && !s->have_after && !s->in_tls && s->pol->tls_mode != SMTP_TLS_MODE_NONE
-	    && !s->starttls_offered)
-		/* SPEC 9: fail on submission ports, warn elsewhere (RFC 3207 is
-		 * optional for relay on 25). */
-		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",
-			    "the server does not offer STARTTLS");
-}
-
 static void report_human(const struct smtp_session *s, struct out *out, const struct err *e)
 {
 	for (size_t i = 0; i < out->nfindings; i++)
@@ -93,7 +78,7 @@ int cmd_ehlo(int argc, const char **argv)
 	struct smtp_policy pol;
 	struct out_opts oo;
 
-	if (net_parse(ctx, &e) < 0)
+	if (net_parse(ctx, NULL, NULL, &e) < 0)
 		goto usage;
 	const char *arg = poptGetArg(ctx);
 	if (!arg || poptPeekArg(ctx)) {
@@ -112,7 +97,8 @@ int cmd_ehlo(int argc, const char **argv)
 	out_init(&out, &oo, stdout);
 	smtp_init(&s, &pol, &out, host, port);
 	smtp_run(&s);
-	findings(&s, &out);
+	findings_session(&out, &s);
+	findings_tls(&out, &s.tls, 30);
 	if (oo.json) {
 		report_json(&s, &out, &s.err);
 		if (err_is_set(&s.err))

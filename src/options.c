@@ -43,12 +43,20 @@ struct poptOption net_options[] = {
 	POPT_TABLEEND
 };
 
-int net_parse(poptContext ctx, struct err *e)
+int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e)
 {
 	int rc;
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == NET_OPT_VERBOSE)
 			net_args.verbose++;
+		else if (on_opt) {
+			/* popt hands over the argument; on_opt copies what it keeps. */
+			char *arg = poptGetOptArg(ctx);
+			int r = on_opt(rc, arg, opt_ctx, e);
+			free(arg);
+			if (r < 0)
+				return -1;
+		}
 	}
 	if (rc < -1)
 		return err_set(e, ERR_USAGE, NULL, "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),

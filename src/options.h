@@ -34,9 +34,11 @@ extern struct poptOption net_options[];
 /* popt returns this for -v, so it can be counted (-vv). */
 #define NET_OPT_VERBOSE 'v'
 
-/* Parse a popt context to the end, counting -v; positional arguments are
- * left in the context.  Returns 0, or -1 with e set (64). */
-int net_parse(poptContext ctx, struct err *e);
+/* Parse a popt context to the end, counting -v; other options with a val
+ * are handed to on_opt (may be NULL) in command-line order.  Positional
+ * arguments are left in the context.  Returns 0, or -1 with e set (64). */
+typedef int net_opt_fn(int val, const char *arg, void *ctx, struct err *e);
+int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e);
 
 /* HOST, HOST:PORT, [IPv6], [IPv6]:PORT.  *host is allocated; *port is 0
  * when none was given. */

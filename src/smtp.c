@@ -2,11 +2,15 @@
  * its command or does its step), one reads the reply and picks the next
  * state, and set_state() is the only place the state changes.  No syscalls
  * here: the connection layer does all I/O. */
+#define _DEFAULT_SOURCE
 #include "smtp.h"
+#include "smtp_int.h"
+#include "auth.h"
 #include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -21,6 +25,14 @@ static const struct {
 	[SMTP_HELO] = {"HELO", "helo", true},
 	[SMTP_STARTTLS] = {"STARTTLS", "starttls", true},
 	[SMTP_TLS_HANDSHAKE] = {"TLS_HANDSHAKE", "tls", false},
+	[SMTP_AUTH] = {"AUTH", "auth", true},
+	[SMTP_AUTH_STEP] = {"AUTH_STEP", "auth", true},
+	[SMTP_MAIL] = {"MAIL", "mail", true},
+	[SMTP_RCPT] = {"RCPT", "rcpt", true},
+	[SMTP_DATA] = {"DATA", "data", true},
+	[SMTP_DATA_BODY] = {"DATA_BODY", "end-of-data", true},
+	[SMTP_BDAT] = {"BDAT", "bdat", true},
+	[SMTP_RSET] = {"RSET", "rset", true},
 	[SMTP_QUIT] = {"QUIT", "quit", true},
 	[SMTP_QUIT_NOWAIT] = {"QUIT_NOWAIT", "quit", false},
 	[SMTP_DONE] = {"DONE", "done", false},
@@ -31,10 +43,11 @@ const char *smtp_state_name(enum smtp_state st)
 	return state_table[st].name;
 }
 
-static const char *stage(const struct smtp_session *s)
+const char *smtp_stage_name(const struct smtp_session *s)
 {
 	return state_table[s->state].stage;
 }
+
 
 static void set_state(struct smtp_session *s, enum smtp_state next)
 {
@@ -69,6 +82,11 @@ void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out
 
 void smtp_free(struct smtp_session *s)
 {
+	if (s->auth) {
+		auth_free(s->auth);
+		free(s->auth);
+		s->auth = NULL;
+	}
 	conn_close(&s->conn);
 	reply_free(&s->greeting);
 	ehlo_free(&s->caps_before);
@@ -89,10 +107,7 @@ static bool implicit_tls(const struct smtp_session *s)
 
 /* ---- sending and receiving ------------------------------------------ */
 
-static int send_command(struct smtp_session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int send_command(struct smtp_session *s, const char *fmt, ...)
+int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -100,12 +115,29 @@ static int send_command(struct smtp_session *s, const char *fmt, ...)
 	int n = vsnprintf(line, sizeof line - 2, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof line - 2)
-		return err_set(&s->err, ERR_INTERNAL, stage(s), "command too long");
-	out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), line, (size_t)n);
+		return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "command too long");
+	if (shown)
+		out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), shown, strlen(shown));
+	else
+		out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), line, (size_t)n);
 	memcpy(line + n, "\r\n", 2);
-	if (conn_queue(&s->conn, line, (size_t)n + 2) < 0)
-		return err_set(&s->err, ERR_INTERNAL, stage(s), "out of memory");
-	return conn_flush(&s->conn, &s->err, stage(s));
+	int rc = conn_queue(&s->conn, line, (size_t)n + 2);
+	explicit_bzero(line, sizeof line);
+	if (rc < 0)
+		return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+	return 0;
+}
+
+int smtp_flush(struct smtp_session *s)
+{
+	return conn_flush(&s->conn, &s->err, smtp_stage_name(s));
+}
+
+static int send_command(struct smtp_session *s, const char *command)
+{
+	if (smtp_queue_command(s, NULL, "%s", command) < 0)
+		return -1;
+	return smtp_flush(s);
 }
 
 /* Read one whole reply, showing each line as it arrives. */
@@ -116,12 +148,12 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	bool bare_lf;
 
 	for (;;) {
-		if (conn_read_line(&s->conn, &line, &len, &bare_lf, REPLY_LINE_MAX, e, stage(s)) < 0)
+		if (conn_read_line(&s->conn, &line, &len, &bare_lf, REPLY_LINE_MAX, e, smtp_stage_name(s)) < 0)
 			return -1;
 		out_received(s->out, s->in_tls, conn_elapsed(&s->conn), line, len);
 		enum reply_status st = reply_feed(r, line, len, bare_lf, &why);
 		if (st == REPLY_MALFORMED) {
-			err_set(e, ERR_PROTOCOL, stage(s), "malformed reply: %s", why);
+			err_set(e, ERR_PROTOCOL, smtp_stage_name(s), "malformed reply: %s", why);
 			text_escape(line, len > 200 ? 200 : len, e->reply, sizeof e->reply);
 			return -1;
 		}
@@ -134,20 +166,14 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	return 0;
 }
 
-/* Record a failure caused by a reply, quoting it; returns the state that
- * ends the session. */
-static enum smtp_state fail_reply(struct smtp_session *s, const struct reply *r,
-				  enum err_class class, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static enum smtp_state fail_reply(struct smtp_session *s, const struct reply *r,
-				  enum err_class class, const char *fmt, ...)
+enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,
+			  enum err_class class, const char *fmt, ...)
 {
 	if (!err_is_set(&s->err)) {
 		va_list ap;
 		va_start(ap, fmt);
 		s->err.class = class;
-		s->err.stage = stage(s);
+		s->err.stage = smtp_stage_name(s);
 		vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
 		va_end(ap);
 		if (r)
@@ -156,18 +182,16 @@ static enum smtp_state fail_reply(struct smtp_session *s, const struct reply *r,
 	return SMTP_QUIT_NOWAIT;
 }
 
-/* 4xx is temporary (75), 5xx permanent (69); anything else where a
- * refusal was the only alternative makes no sense (76). */
-static enum smtp_state fail_unexpected(struct smtp_session *s, const struct reply *r,
-				       const char *what)
+enum smtp_state smtp_fail_unexpected(struct smtp_session *s, const struct reply *r,
+				     const char *what)
 {
 	if (r->code == 421)
-		return fail_reply(s, r, ERR_TEMP, "server closing the connection (421) %s", what);
+		return smtp_fail(s, r, ERR_TEMP, "server closing the connection (421) %s", what);
 	if (reply_class(r) == 4)
-		return fail_reply(s, r, ERR_TEMP, "temporary refusal %s", what);
+		return smtp_fail(s, r, ERR_TEMP, "temporary refusal %s", what);
 	if (reply_class(r) == 5)
-		return fail_reply(s, r, ERR_UNAVAILABLE, "refused %s", what);
-	return fail_reply(s, r, ERR_PROTOCOL, "reply code %d makes no sense %s", r->code, what);
+		return smtp_fail(s, r, ERR_UNAVAILABLE, "refused %s", what);
+	return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense %s", r->code, what);
 }
 
 /* ---- the machine ------------------------------------------------------ */
@@ -180,7 +204,7 @@ static int enter(struct smtp_session *s)
 	conn_step(&s->conn, p->timeout_ms);
 	switch (s->state) {
 	case SMTP_CONNECT:
-		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, stage(s)) < 0)
+		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_stage_name(s)) < 0)
 			return -1;
 		s->connected = true;
 		out_info(s->out, 0, "Connected to %s port %d in %.1f ms", s->conn.peer_addr,
@@ -190,22 +214,45 @@ static int enter(struct smtp_session *s)
 	case SMTP_TLS_HANDSHAKE:
 		/* RFC 3207 5 / SPEC 10.2: nothing may arrive between the 220 to
 		 * STARTTLS and the handshake; checked in decide(). */
-		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, stage(s)) < 0)
+		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, smtp_stage_name(s)) < 0)
 			return -1;
 		s->in_tls = true;
 		return 0;
 	case SMTP_GREETING:
 		return 0;
 	case SMTP_EHLO:
-		return send_command(s, "EHLO %s", p->helo);
 	case SMTP_HELO:
-		return send_command(s, "HELO %s", p->helo);
+		if (smtp_queue_command(s, NULL, "%s %s", s->state == SMTP_EHLO ? "EHLO" : "HELO",
+				       p->helo) < 0)
+			return -1;
+		return smtp_flush(s);
 	case SMTP_STARTTLS:
 		return send_command(s, "STARTTLS");
+	case SMTP_AUTH:
+		return smtp_enter_auth(s);
+	case SMTP_AUTH_STEP:
+		return smtp_enter_auth_step(s);
+	case SMTP_MAIL:
+		return smtp_enter_mail(s);
+	case SMTP_RCPT:
+		return smtp_enter_rcpt(s);
+	case SMTP_DATA:
+		return smtp_enter_data(s);
+	case SMTP_DATA_BODY:
+		return smtp_enter_data_body(s);
+	case SMTP_BDAT:
+		return smtp_enter_bdat(s);
+	case SMTP_RSET:
+		return send_command(s, "RSET");
 	case SMTP_QUIT:
+		/* Already written behind the last command of a pipelined group. */
+		if (s->txn && s->txn->quit_sent)
+			return 0;
 		return send_command(s, "QUIT");
 	case SMTP_QUIT_NOWAIT:
 		/* After a failure: one short attempt, never a wait for the reply. */
+		if (s->txn && s->txn->quit_sent)
+			return 0;
 		conn_step(&s->conn, 1000);
 		out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), "QUIT", 4);
 		struct err ignored = {0};
@@ -228,11 +275,23 @@ static enum smtp_state after_hello(struct smtp_session *s)
 		if (s->starttls_offered)
 			return SMTP_STARTTLS;
 		if (p->tls_mode == SMTP_TLS_MODE_STARTTLS)
-			return fail_reply(s, NULL, ERR_UNAVAILABLE,
+			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
 					  "STARTTLS is required (--tls starttls) but the server does not offer it");
 		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
 	}
-	return SMTP_QUIT;
+	return smtp_after_hello(s);
+}
+
+enum smtp_state smtp_after_hello(struct smtp_session *s)
+{
+	const struct smtp_policy *p = s->pol;
+	if (p->stop_after <= SMTP_STAGE_TLS)
+		return SMTP_QUIT;
+	if (p->auth.user && !s->authenticated)
+		return smtp_auth_choose(s);
+	if (p->stop_after <= SMTP_STAGE_AUTH || !s->txn)
+		return SMTP_QUIT;
+	return smtp_txn_begin(s);
 }
 
 static enum smtp_state on_greeting(struct smtp_session *s, const struct reply *r)
@@ -243,8 +302,8 @@ static enum smtp_state on_greeting(struct smtp_session *s, const struct reply *r
 		return SMTP_EHLO;
 	}
 	if (r->code == 554)
-		return fail_reply(s, r, ERR_UNAVAILABLE, "the server refuses service (554 greeting)");
-	return fail_unexpected(s, r, "as a greeting");
+		return smtp_fail(s, r, ERR_UNAVAILABLE, "the server refuses service (554 greeting)");
+	return smtp_fail_unexpected(s, r, "as a greeting");
 }
 
 static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
@@ -253,7 +312,7 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 		struct ehlo_caps *caps = s->in_tls ? &s->caps_after : &s->caps_before;
 		ehlo_free(caps);
 		if (ehlo_parse(r, caps) < 0)
-			return fail_reply(s, r, ERR_INTERNAL, "cannot parse the EHLO reply");
+			return smtp_fail(s, r, ERR_INTERNAL, "cannot parse the EHLO reply");
 		if (s->in_tls) {
 			s->have_after = true;
 			out_caps(s->out, "capabilities inside TLS", caps);
@@ -269,22 +328,22 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 		return after_hello(s);
 	}
 	if (r->code == 421 || reply_class(r) == 4)
-		return fail_unexpected(s, r, "to EHLO");
+		return smtp_fail_unexpected(s, r, "to EHLO");
 	if (reply_class(r) == 5 && !s->in_tls) {
 		/* RFC 5321 4.1.4: a server that does not know EHLO gets HELO, but
 		 * then there is no STARTTLS: required TLS cannot be had. */
 		if (s->pol->tls_mode == SMTP_TLS_MODE_STARTTLS)
-			return fail_reply(s, r, ERR_UNAVAILABLE,
+			return smtp_fail(s, r, ERR_UNAVAILABLE,
 					  "EHLO refused, so STARTTLS (required) is not available");
 		return SMTP_HELO;
 	}
-	return fail_unexpected(s, r, "to EHLO");
+	return smtp_fail_unexpected(s, r, "to EHLO");
 }
 
 static enum smtp_state on_helo(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code != 250)
-		return fail_unexpected(s, r, "to HELO");
+		return smtp_fail_unexpected(s, r, "to HELO");
 	s->used_helo = true;
 	out_info(s->out, 0, "HELO accepted: the server offers no extensions");
 	if (s->pol->stop_after == SMTP_STAGE_EHLO)
@@ -297,18 +356,18 @@ static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r
 	if (r->code == 220) {
 		size_t extra = conn_pending(&s->conn);
 		if (extra > 0)
-			return fail_reply(s, NULL, ERR_PROTOCOL,
+			return smtp_fail(s, NULL, ERR_PROTOCOL,
 					  "the server sent %zu bytes after its 220 to STARTTLS, before the TLS handshake: "
 					  "an injection attack or a broken server", extra);
 		return SMTP_TLS_HANDSHAKE;
 	}
 	if (reply_class(r) != 4 && reply_class(r) != 5)
-		return fail_unexpected(s, r, "to STARTTLS");
+		return smtp_fail_unexpected(s, r, "to STARTTLS");
 	if (s->pol->tls_mode == SMTP_TLS_MODE_STARTTLS)
-		return fail_unexpected(s, r, "to STARTTLS (required)");
+		return smtp_fail_unexpected(s, r, "to STARTTLS (required)");
 	s->starttls_refused = true;
 	out_warn(s->out, "STARTTLS refused: the session stays unencrypted");
-	return SMTP_QUIT;
+	return smtp_after_hello(s);
 }
 
 /* After a handshake: the verdict, then forget everything learned in the
@@ -319,9 +378,9 @@ static enum smtp_state on_handshake(struct smtp_session *s)
 	out_tls(s->out, &s->tls);
 	if (!s->tls.verified) {
 		if (p->tls_verify && !p->tls.insecure)
-			return fail_reply(s, NULL, ERR_UNAVAILABLE,
-					  "the server's certificate is not verified (%s): %s",
-					  tls_verdict_name(s->tls.verdict), s->tls.status_text);
+			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+					  "the server's certificate does not verify: %s (--insecure goes on anyway)",
+					  s->tls.status_text);
 		out_warn(s->out, "continuing although the certificate is not verified%s",
 			 p->tls.insecure ? " (--insecure)" : " (opportunistic TLS)");
 	}
@@ -351,6 +410,20 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 		return on_helo(s, r);
 	case SMTP_STARTTLS:
 		return on_starttls(s, r);
+	case SMTP_AUTH:
+	case SMTP_AUTH_STEP:
+		return smtp_on_auth(s, r);
+	case SMTP_MAIL:
+		return smtp_on_mail(s, r);
+	case SMTP_RCPT:
+		return smtp_on_rcpt(s, r);
+	case SMTP_DATA:
+		return smtp_on_data(s, r);
+	case SMTP_DATA_BODY:
+	case SMTP_BDAT:
+		return smtp_on_final(s, r);
+	case SMTP_RSET:
+		return smtp_on_rset(s, r);
 	case SMTP_QUIT:
 		if (r->code != 221)
 			out_warn(s->out, "unexpected reply %d to QUIT", r->code);
@@ -381,6 +454,8 @@ int smtp_run(struct smtp_session *s)
 		enum smtp_state next;
 		struct reply r = {0};
 		if (enter(s) < 0) {
+			if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+				smtp_txn_lost(s, false);
 			next = after_failure(s);
 		} else if (!state_table[s->state].reply) {
 			next = decide(s, NULL);
@@ -388,9 +463,11 @@ int smtp_run(struct smtp_session *s)
 			/* A QUIT's reply is a courtesy: failing to read it is no failure. */
 			struct err quit_err = {0};
 			struct err *e = s->state == SMTP_QUIT ? &quit_err : &s->err;
-			if (read_reply(s, &r, e) < 0)
+			if (read_reply(s, &r, e) < 0) {
+				if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+					smtp_txn_lost(s, true);
 				next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
-			else
+			} else
 				next = decide(s, &r);
 		}
 		if (s->state == SMTP_GREETING && r.code)

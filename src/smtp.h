@@ -11,6 +11,9 @@
 #include "reply.h"
 #include "tls.h"
 
+struct msg;
+struct auth;
+
 enum smtp_tls_mode {
 	SMTP_TLS_MODE_AUTO,            /* implicit on 465, else STARTTLS when offered */
 	SMTP_TLS_MODE_STARTTLS,        /* STARTTLS required */
@@ -38,9 +41,63 @@ enum smtp_state {
 	SMTP_HELO,
 	SMTP_STARTTLS,
 	SMTP_TLS_HANDSHAKE,
+	SMTP_AUTH,                  /* AUTH mechanism [initial-response] */
+	SMTP_AUTH_STEP,             /* our answer to a 334 challenge */
+	SMTP_MAIL,                  /* MAIL, and with PIPELINING what follows it */
+	SMTP_RCPT,                  /* one RCPT per recipient of the batch */
+	SMTP_DATA,
+	SMTP_DATA_BODY,             /* the message and the final dot */
+	SMTP_BDAT,                  /* BDAT n LAST and the message (RFC 3030) */
+	SMTP_RSET,
 	SMTP_QUIT,
 	SMTP_QUIT_NOWAIT,           /* after a failure: QUIT, do not wait for 221 */
 	SMTP_DONE,
+};
+
+/* What AUTH may use (RFC 4954). */
+struct smtp_auth_cfg {
+	const char *user;           /* NULL: no AUTH */
+	const char *secret;         /* password or OAuth token */
+	unsigned mechs;             /* bit (1 << enum auth_mech) per allowed mechanism */
+};
+
+/* One recipient and the server's answer to its RCPT. */
+struct smtp_rcpt {
+	const char *address;        /* addr-spec */
+	int code;                   /* 0 until answered */
+	char enhanced[16];
+	char text[256];             /* the reply, escaped */
+	bool accepted;
+};
+
+/* The mail transaction `send` asks for; results are filled in. */
+struct smtp_txn {
+	const char *mail_from;      /* addr-spec, "" for the null sender */
+	struct smtp_rcpt *rcpts;
+	size_t nrcpt;
+	struct msg *msg;
+	bool smtputf8;              /* an address needs SMTPUTF8 (RFC 6531) */
+	const char *dsn_notify;     /* RFC 3461 NOTIFY= */
+	const char *dsn_ret;        /* RET= FULL|HDRS */
+	const char *envid;          /* ENVID=, xtext-encoded when sent */
+	bool requiretls;            /* RFC 8689 */
+	bool allow_partial;
+	bool no_pipelining, no_chunking;
+
+	/* results */
+	char queue_id[128];
+	bool delivered;             /* the final reply accepted the message */
+	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
+	size_t ndelivered;          /* recipients the message was accepted for */
+
+	/* progress, owned by the session */
+	size_t batch_start, batch_end;  /* recipients of this transaction (LIMITS RCPTMAX) */
+	size_t rcpt_reply;              /* next RCPT whose reply is awaited */
+	size_t rcpt_sent;               /* RCPTs already written */
+	bool data_sent;                 /* DATA or BDAT written ahead (pipelined) */
+	bool quit_sent;                 /* QUIT written ahead (pipelined) */
+	bool dot_only;                  /* 354 with no recipient: send just "." */
+	bool failed_batch;
 };
 
 struct smtp_policy {
@@ -53,6 +110,9 @@ struct smtp_policy {
 	int timeout_ms;             /* each step */
 	struct conn_opts conn;
 	enum smtp_stage stop_after;
+	struct smtp_auth_cfg auth;
+	bool tls_none_explicit;     /* --tls none given: AUTH in clear allowed, with a warning */
+	int data_timeout_ms;        /* reply to end of data (RFC 5321 4.5.3.2.6: 10 min; SPEC 120 s) */
 };
 
 struct smtp_session {
@@ -74,6 +134,10 @@ struct smtp_session {
 	bool starttls_refused;          /* offered, answered 4xx/5xx (auto mode went on) */
 	struct tls_info tls;
 	bool nonconforming;             /* a reply broke RFC 5321 syntax we tolerate */
+	struct smtp_txn *txn;           /* NULL: no transaction (ehlo, probe) */
+	struct auth *auth;              /* during AUTH */
+	bool authenticated;
+	char challenge[1024];           /* last 334 text, for the next AUTH step */
 	struct err err;
 };
 

@@ -181,10 +181,15 @@ static void describe_session(struct conn *c, struct tls_info *info)
 	snprintf(info->version, sizeof info->version, "%s", v ? v : "unknown");
 	const char *suite = gnutls_ciphersuite_get(s);
 	snprintf(info->cipher, sizeof info->cipher, "%s", suite ? suite : "unknown");
-	const char *kx = gnutls_kx_get_name(gnutls_kx_get(s));
-	snprintf(info->kx, sizeof info->kx, "%s", kx ? kx : "");
 	const char *group = gnutls_group_get_name(gnutls_group_get(s));
 	snprintf(info->group, sizeof info->group, "%s", group ? group : "");
+	/* TLS 1.3 suites do not name the key exchange, and GnuTLS reports a
+	 * TLS 1.2-style one that may name the wrong signature: say what the
+	 * group says. */
+	const char *kx = gnutls_protocol_get_version(s) == GNUTLS_TLS1_3
+			 ? (strncmp(info->group, "FFDHE", 5) == 0 ? "DHE" : "ECDHE")
+			 : gnutls_kx_get_name(gnutls_kx_get(s));
+	snprintf(info->kx, sizeof info->kx, "%s", kx ? kx : "");
 	const char *mac = gnutls_mac_get_name(gnutls_mac_get(s));
 	snprintf(info->mac, sizeof info->mac, "%s", mac ? mac : "");
 	info->resumed = gnutls_session_is_resumed(s) != 0;
@@ -233,7 +238,8 @@ static int handshake_error(struct conn *c, int rc, struct err *e, const char *st
 		else
 			snprintf(shown, sizeof shown, "0x%02x", b);
 		return err_set(e, ERR_PROTOCOL, stage,
-			       "the server does not speak TLS: it answered the TLS handshake with plain data (first byte %s)",
+			       "the server answered the TLS handshake with plain text (first byte %s): "
+			       "it does not speak TLS here, or it sent data injected behind its 220",
 			       shown);
 	}
 	switch (rc) {

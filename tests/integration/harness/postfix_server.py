@@ -89,7 +89,8 @@ def _ipv6_loopback():
 
 class PostfixServer:
     def __init__(self, pki, cert="good"):
-        if not shutil.which("postfix") and not os.path.exists("/usr/sbin/postfix"):
+        self.exe = shutil.which("postfix") or "/usr/sbin/postfix"
+        if not os.access(self.exe, os.X_OK):
             raise RuntimeError("postfix is not installed (scripts/setup installs it)")
         # Not under pytest's 0700 tmp dir: Postfix's unprivileged daemons must
         # reach the queue, the log and the maildir.
@@ -131,7 +132,7 @@ class PostfixServer:
             return "(no maillog: %s)" % e
 
     def _postfix(self, *args):
-        return subprocess.run(["postfix", "-c", str(self.dir / "etc"), *args],
+        return subprocess.run([self.exe, "-c", str(self.dir / "etc"), *args],
                               capture_output=True, text=True, timeout=60)
 
     def _start(self):
@@ -140,7 +141,7 @@ class PostfixServer:
         out = r.stdout + r.stderr
         # Without a terminal a failed start is silent: wait for the greeting.
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        while r.returncode == 0 and time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
                     s.settimeout(5)

@@ -1,0 +1,573 @@
+/* cmd_send.c - `smtpkit send`: compose or relay one message (SPEC 3). */
+#define _DEFAULT_SOURCE
+#include "auth.h"
+#include "cmd.h"
+#include "findings.h"
+#include "json.h"
+#include "msg.h"
+#include "options.h"
+#include "out.h"
+#include "reply.h"
+#include "secret.h"
+#include "smtp.h"
+#include "text.h"
+
+#include <popt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OPT_TO = 1000, OPT_CC, OPT_BCC, OPT_HEADER, OPT_ATTACH, OPT_ATTACH_TYPE,
+};
+
+/* Repeatable options, kept in command-line order. */
+struct list {
+	char **v;
+	size_t n;
+};
+
+static struct send_args {
+	char *from, *envelope_from, *subject, *body, *html, *data;
+	int read_recipients;
+	char *server;
+	char *user, *password_file, *password_command, *auth, *oauth_token_command;
+	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
+	char *dsn_notify, *dsn_ret, *envid, *quit_after;
+	struct list to, cc, bcc, headers;
+	struct msg_attach *attach;
+	size_t nattach;
+	char *next_attach_type;
+} a;
+
+static struct poptOption send_options[] = {
+	{"from", 'f', POPT_ARG_STRING, &a.from, 0, "header From and envelope sender", "ADDR"},
+	{"envelope-from", '\0', POPT_ARG_STRING, &a.envelope_from, 0, "envelope sender only (<> is the null sender)", "ADDR"},
+	{"to", '\0', POPT_ARG_STRING, NULL, OPT_TO, "recipient, in To (repeatable, comma-separated)", "ADDR[,ADDR...]"},
+	{"cc", '\0', POPT_ARG_STRING, NULL, OPT_CC, "recipient, in Cc", "ADDR[,ADDR...]"},
+	{"bcc", '\0', POPT_ARG_STRING, NULL, OPT_BCC, "recipient, in no header", "ADDR[,ADDR...]"},
+	{"subject", '\0', POPT_ARG_STRING, &a.subject, 0, "Subject header", "TEXT"},
+	{"body", '\0', POPT_ARG_STRING, &a.body, 0, "body text, @FILE, or - for standard input", "TEXT|@FILE|-"},
+	{"html", '\0', POPT_ARG_STRING, &a.html, 0, "HTML alternative (multipart/alternative)", "TEXT|@FILE"},
+	{"header", '\0', POPT_ARG_STRING, NULL, OPT_HEADER, "extra header (repeatable)", "'Name: value'"},
+	{"attach", '\0', POPT_ARG_STRING, NULL, OPT_ATTACH, "attach a file (repeatable)", "FILE"},
+	{"attach-type", '\0', POPT_ARG_STRING, NULL, OPT_ATTACH_TYPE,
+	 "MIME type of the next --attach (default: from /etc/mime.types)", "TYPE"},
+	{"data", '\0', POPT_ARG_STRING, &a.data, 0, "a complete RFC 5322 message, sent as is", "FILE|-"},
+	{"read-recipients", 't', POPT_ARG_NONE, &a.read_recipients, 0,
+	 "recipients from To/Cc/Bcc of --data; Bcc removed (sendmail -t)", NULL},
+	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
+	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
+	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
+	{"password-command", '\0', POPT_ARG_STRING, &a.password_command, 0, "password: first line of CMD's output", "CMD"},
+	{"auth", '\0', POPT_ARG_STRING, &a.auth, 0, "allowed mechanisms (default: the strongest offered)", "MECH[,MECH]"},
+	{"oauth-token-command", '\0', POPT_ARG_STRING, &a.oauth_token_command, 0,
+	 "OAuth 2.0 token for XOAUTH2/OAUTHBEARER: first line of CMD's output", "CMD"},
+	{"no-pipelining", '\0', POPT_ARG_NONE, &a.no_pipelining, 0, "do not pipeline commands (RFC 2920)", NULL},
+	{"no-chunking", '\0', POPT_ARG_NONE, &a.no_chunking, 0, "use DATA, not BDAT (RFC 3030)", NULL},
+	{"dsn-notify", '\0', POPT_ARG_STRING, &a.dsn_notify, 0, "NEVER or SUCCESS,FAILURE,DELAY (RFC 3461)", "WHEN"},
+	{"dsn-ret", '\0', POPT_ARG_STRING, &a.dsn_ret, 0, "FULL or HDRS", "WHAT"},
+	{"envid", '\0', POPT_ARG_STRING, &a.envid, 0, "envelope identifier for DSNs", "ID"},
+	{"requiretls", '\0', POPT_ARG_NONE, &a.requiretls, 0, "REQUIRETLS (RFC 8689)", NULL},
+	{"allow-partial", '\0', POPT_ARG_NONE, &a.allow_partial, 0,
+	 "deliver to the accepted recipients when others are refused", NULL},
+	{"quit-after", '\0', POPT_ARG_STRING, &a.quit_after, 0,
+	 "stop with QUIT after connect, greeting, ehlo, tls, auth, mail or rcpt", "STAGE"},
+	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static int list_add(struct list *l, const char *s)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+	if (!v)
+		return -1;
+	l->v = v;
+	if (!(l->v[l->n] = strdup(s)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void list_free(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Comma-separated lists become one entry per address. */
+static int list_add_addresses(struct list *l, const char *arg, struct err *e)
+{
+	char **v;
+	size_t n;
+	if (net_check_value("an address", arg, e) < 0)
+		return -1;
+	if (msg_split_addresses(arg, &v, &n) < 0)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && list_add(l, v[i]) < 0)
+			rc = err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		free(v[i]);
+	}
+	free(v);
+	return rc;
+}
+
+static int on_option(int val, const char *arg, void *ctx, struct err *e)
+{
+	(void)ctx;
+	switch (val) {
+	case OPT_TO: return list_add_addresses(&a.to, arg, e);
+	case OPT_CC: return list_add_addresses(&a.cc, arg, e);
+	case OPT_BCC: return list_add_addresses(&a.bcc, arg, e);
+	case OPT_HEADER:
+		if (net_check_value("--header", arg, e) < 0)
+			return -1;
+		return list_add(&a.headers, arg) < 0 ? err_set(e, ERR_INTERNAL, NULL, "out of memory") : 0;
+	case OPT_ATTACH_TYPE:
+		if (net_check_value("--attach-type", arg, e) < 0)
+			return -1;
+		free(a.next_attach_type);
+		a.next_attach_type = strdup(arg);
+		return 0;
+	case OPT_ATTACH: {
+		struct msg_attach *v = realloc(a.attach, (a.nattach + 1) * sizeof *v);
+		if (!v)
+			return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		a.attach = v;
+		a.attach[a.nattach++] = (struct msg_attach){strdup(arg), a.next_attach_type, NULL};
+		a.next_attach_type = NULL;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static int parse_stage(const char *s, enum smtp_stage *stage, struct err *e)
+{
+	static const struct { const char *name; enum smtp_stage stage; } stages[] = {
+		{"connect", SMTP_STAGE_CONNECT}, {"greeting", SMTP_STAGE_GREETING},
+		{"ehlo", SMTP_STAGE_EHLO}, {"tls", SMTP_STAGE_TLS}, {"auth", SMTP_STAGE_AUTH},
+		{"mail", SMTP_STAGE_MAIL}, {"rcpt", SMTP_STAGE_RCPT},
+	};
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		if (strcmp(s, stages[i].name) == 0) {
+			*stage = stages[i].stage;
+			return 0;
+		}
+	}
+	return err_set(e, ERR_USAGE, NULL,
+		       "invalid --quit-after \"%s\": connect, greeting, ehlo, tls, auth, mail or rcpt", s);
+}
+
+/* RFC 3461 4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
+static int check_dsn(struct err *e)
+{
+	if (net_check_value("--dsn-notify", a.dsn_notify, e) < 0 || net_check_value("--dsn-ret", a.dsn_ret, e) < 0
+	    || net_check_value("--envid", a.envid, e) < 0)
+		return -1;
+	if (a.dsn_notify) {
+		char *copy = strdup(a.dsn_notify), *save = NULL;
+		bool never = false, other = false, bad = !copy;
+		for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; w; w = strtok_r(NULL, ",", &save)) {
+			if (ascii_casecmp(w, "NEVER") == 0)
+				never = true;
+			else if (ascii_casecmp(w, "SUCCESS") == 0 || ascii_casecmp(w, "FAILURE") == 0
+				 || ascii_casecmp(w, "DELAY") == 0)
+				other = true;
+			else
+				bad = true;
+		}
+		free(copy);
+		if (bad || (never && other) || (!never && !other))
+			return err_set(e, ERR_USAGE, NULL,
+				       "invalid --dsn-notify \"%s\": NEVER, or a list of SUCCESS, FAILURE, DELAY",
+				       a.dsn_notify);
+	}
+	if (a.dsn_ret && ascii_casecmp(a.dsn_ret, "FULL") != 0 && ascii_casecmp(a.dsn_ret, "HDRS") != 0)
+		return err_set(e, ERR_USAGE, NULL, "invalid --dsn-ret \"%s\": FULL or HDRS", a.dsn_ret);
+	/* RFC 3461 4.4: ENVID is at most 100 characters of printable ASCII. */
+	if (a.envid && (strlen(a.envid) > 100 || msg_addr_needs_utf8(a.envid)))
+		return err_set(e, ERR_USAGE, NULL, "invalid --envid: at most 100 printable ASCII characters");
+	return 0;
+}
+
+static int parse_mechs(unsigned *mechs, bool oauth, struct err *e)
+{
+	*mechs = 0;
+	if (!a.auth) {
+		for (int m = 0; m < AUTH_MECH_COUNT; m++) {
+			bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
+			if (is_oauth == oauth)
+				*mechs |= 1u << m;
+		}
+		return 0;
+	}
+	if (net_check_value("--auth", a.auth, e) < 0)
+		return -1;
+	char *copy = strdup(a.auth), *save = NULL;
+	if (!copy)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		enum auth_mech m = auth_mech_from_name(w);
+		if (m == AUTH_MECH_COUNT) {
+			err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
+			free(copy);
+			return -1;
+		}
+		bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
+		if (is_oauth != oauth) {
+			err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
+							 : "%s needs --oauth-token-command", w);
+			free(copy);
+			return -1;
+		}
+		*mechs |= 1u << m;
+	}
+	free(copy);
+	return 0;
+}
+
+/* The secret for AUTH: token command, file, command, environment, prompt. */
+static char *get_secret(struct err *e)
+{
+	if (a.oauth_token_command)
+		return secret_from_command(a.oauth_token_command, "--oauth-token-command", e);
+	if (a.password_file)
+		return secret_from_file(a.password_file, e);
+	if (a.password_command)
+		return secret_from_command(a.password_command, "--password-command", e);
+	const char *env = getenv("SMTPKIT_PASSWORD");
+	if (env) {
+		char *s = strdup(env);
+		if (!s)
+			err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return s;
+	}
+	char prompt[300];
+	snprintf(prompt, sizeof prompt, "Password for %s: ", a.user);
+	return secret_prompt(prompt, e);
+}
+
+/* Envelope sender when none is given: the login name at this host, as
+ * sendmail does. */
+static char *default_sender(const char *helo)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s@%s", pw && pw->pw_name ? pw->pw_name : "smtpkit", helo);
+	return strdup(buf);
+}
+
+struct envelope {
+	char *from;                 /* addr-spec, "" for <> */
+	struct smtp_rcpt *rcpts;
+	size_t nrcpt;
+	bool smtputf8;
+};
+
+static int add_rcpt(struct envelope *env, const char *addr, enum err_class cls, struct err *e)
+{
+	char *spec = msg_addr_spec(addr, false, cls, e);
+	if (!spec)
+		return -1;
+	for (size_t i = 0; i < env->nrcpt; i++) {
+		if (strcmp(env->rcpts[i].address, spec) == 0) {
+			free(spec);
+			return 0;
+		}
+	}
+	struct smtp_rcpt *v = realloc(env->rcpts, (env->nrcpt + 1) * sizeof *v);
+	if (!v) {
+		free(spec);
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	}
+	env->rcpts = v;
+	memset(&env->rcpts[env->nrcpt], 0, sizeof *v);
+	env->rcpts[env->nrcpt++].address = spec;
+	env->smtputf8 |= msg_addr_needs_utf8(spec);
+	return 0;
+}
+
+static int build_envelope(struct envelope *env, poptContext ctx, const struct msg *m,
+			  const char *helo, struct err *e)
+{
+	const char *arg;
+	while ((arg = poptGetArg(ctx)))
+		if (list_add_addresses(&a.to, arg, e) < 0)
+			return -1;
+	const struct list *lists[] = {&a.to, &a.cc, &a.bcc};
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (add_rcpt(env, lists[l]->v[i], ERR_USAGE, e) < 0)
+				return -1;
+	for (size_t i = 0; i < m->nrecipients; i++)
+		if (add_rcpt(env, m->recipients[i], ERR_INPUT, e) < 0)
+			return -1;
+	if (env->nrcpt == 0)
+		return err_set(e, ERR_INPUT, NULL, "no recipients (give RECIPIENT, --to, --cc, --bcc or -t)");
+
+	if (a.envelope_from)
+		env->from = msg_addr_spec(a.envelope_from, true, ERR_USAGE, e);
+	else if (a.from)
+		env->from = msg_addr_spec(a.from, false, ERR_USAGE, e);
+	else if (m->sender)
+		env->from = strdup(m->sender);
+	else
+		env->from = default_sender(helo);
+	if (!env->from)
+		return err_is_set(e) ? -1 : err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	env->smtputf8 |= msg_addr_needs_utf8(env->from);
+	return 0;
+}
+
+static void envelope_free(struct envelope *env)
+{
+	for (size_t i = 0; i < env->nrcpt; i++)
+		free((char *)env->rcpts[i].address);
+	free(env->rcpts);
+	free(env->from);
+}
+
+static int dry_run(const struct envelope *env, struct msg *m)
+{
+	printf("=== envelope sender: <%s>\n", env->from);
+	for (size_t i = 0; i < env->nrcpt; i++)
+		printf("=== envelope recipient: <%s>\n", env->rcpts[i].address);
+	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
+	char buf[65536];
+	ssize_t n;
+	if (msg_rewind(m) < 0)
+		return 65;
+	while ((n = msg_read(m, buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	printf("result: ok: dry run, nothing sent\n");
+	return 0;
+}
+
+static void report_json(const struct smtp_session *s, const struct smtp_txn *t, const struct out *out)
+{
+	const struct err *e = &s->err;
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", "send");
+	json_kbool(&j, "ok", !err_is_set(e));
+	json_kint(&j, "exit_code", err_exit_code(e));
+	out_json_error(&j, e);
+	json_key(&j, "server");
+	json_object(&j);
+	json_kstr(&j, "host", s->host);
+	json_kint(&j, "port", s->port);
+	json_kstr(&j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+	json_object_end(&j);
+	json_key(&j, "envelope");
+	json_object(&j);
+	json_kstr(&j, "from", t->mail_from);
+	json_key(&j, "recipients");
+	json_array(&j);
+	for (size_t i = 0; i < t->nrcpt; i++)
+		json_str(&j, t->rcpts[i].address);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_key(&j, "recipients");
+	json_array(&j);
+	for (size_t i = 0; i < t->nrcpt; i++) {
+		const struct smtp_rcpt *r = &t->rcpts[i];
+		json_object(&j);
+		json_kstr(&j, "address", r->address);
+		json_key(&j, "code");
+		if (r->code)
+			json_int(&j, r->code);
+		else
+			json_null(&j);
+		json_kstr(&j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
+		json_kstr(&j, "reply", r->code ? r->text : NULL);
+		json_kbool(&j, "accepted", r->accepted);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_kbool(&j, "delivered", t->delivered);
+	json_kbool(&j, "maybe_delivered", t->maybe_delivered);
+	json_kstr(&j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
+	json_key(&j, "message");
+	json_object(&j);
+	json_kint(&j, "size", (long long)t->msg->size);
+	json_kbool(&j, "eightbit", t->msg->eightbit);
+	json_object_end(&j);
+	json_kbool(&j, "authenticated", s->authenticated);
+	json_key(&j, "capabilities");
+	json_object(&j);
+	json_key(&j, "before_tls");
+	out_json_caps(&j, s->have_before ? &s->caps_before : NULL);
+	json_key(&j, "after_tls");
+	out_json_caps(&j, s->have_after ? &s->caps_after : NULL);
+	json_object_end(&j);
+	json_key(&j, "tls");
+	out_json_tls(&j, &s->tls);
+	out_json_findings(&j, out);
+	out_json_transcript(&j, out);
+	json_object_end(&j);
+}
+
+static void report_human(const struct smtp_session *s, const struct smtp_txn *t, struct out *out)
+{
+	size_t accepted = 0;
+	for (size_t i = 0; i < t->nrcpt; i++) {
+		const struct smtp_rcpt *r = &t->rcpts[i];
+		accepted += r->accepted;
+		if (r->code && out->fp && !out->o.quiet)
+			fprintf(out->fp, "recipient <%s>: %s: %s\n", r->address,
+				r->accepted ? "accepted" : "refused", r->text);
+	}
+	if (err_is_set(&s->err)) {
+		out_result(out, &s->err, "%s", "");
+		return;
+	}
+	if (s->pol->stop_after < SMTP_STAGE_ALL) {
+		out_result(out, &s->err, "stopped after %s as asked (--quit-after); nothing delivered",
+			   a.quit_after);
+		return;
+	}
+	out_result(out, &s->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s", t->ndelivered,
+		   t->nrcpt, t->nrcpt == 1 ? "" : "s", s->host, s->port,
+		   t->queue_id[0] ? ", queued as " : "", t->queue_id);
+}
+
+/* --allow-partial: the refused recipients on stderr, the message went on. */
+static void report_refused(const struct smtp_txn *t)
+{
+	if (!t->allow_partial)
+		return;
+	for (size_t i = 0; i < t->nrcpt; i++)
+		if (t->rcpts[i].code && !t->rcpts[i].accepted)
+			fprintf(stderr, "smtpkit: rcpt: <%s> refused: server said: %s\n", t->rcpts[i].address,
+				t->rcpts[i].text);
+}
+
+static void free_args(void)
+{
+	list_free(&a.to);
+	list_free(&a.cc);
+	list_free(&a.bcc);
+	list_free(&a.headers);
+	for (size_t i = 0; i < a.nattach; i++) {
+		free((char *)a.attach[i].path);
+		free((char *)a.attach[i].type);
+	}
+	free(a.attach);
+	free(a.next_attach_type);
+}
+
+int cmd_send(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit send", argc, argv, send_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] [RECIPIENT...]");
+	char *host = NULL, *secret = NULL;
+	int target_port = 0, port = 0, rc;
+	struct smtp_policy pol;
+	struct out_opts oo;
+	struct msg m = {0};
+	struct envelope env = {0};
+
+	if (net_parse(ctx, on_option, NULL, &e) < 0)
+		goto usage;
+	const char *checked[][2] = {
+		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
+		{"--user", a.user}, {"--server", a.server},
+	};
+	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
+		if (net_check_value(checked[i][0], checked[i][1], &e) < 0)
+			goto usage;
+	if (a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
+		err_set(&e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
+	else if (a.read_recipients && !a.data)
+		err_set(&e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
+	else if (!a.server && !a.dry_run)
+		err_set(&e, ERR_USAGE, NULL, "--server is required (direct delivery to MX hosts is not built yet)");
+	if (err_is_set(&e) || check_dsn(&e) < 0)
+		goto usage;
+	if (a.server && net_parse_target(a.server, &host, &target_port, &e) < 0)
+		goto usage;
+	int default_port = a.user ? 587 : 25;
+	if (net_port(target_port, default_port, &port, &e) < 0
+	    || net_policy(host ? host : "localhost", &pol, &oo, &e) < 0)
+		goto usage;
+	if (a.quit_after && parse_stage(a.quit_after, &pol.stop_after, &e) < 0)
+		goto usage;
+	pol.tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
+	pol.data_timeout_ms = net_args.timeout_given ? pol.timeout_ms : 120000;
+	if (a.user && parse_mechs(&pol.auth.mechs, a.oauth_token_command != NULL, &e) < 0)
+		goto usage;
+
+	struct msg_opts mo = {
+		.from = a.from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
+		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
+		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
+		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
+		.domain = pol.helo, .stdin_is_tty = isatty(0),
+	};
+	/* SPEC 10.6: the whole message is checked before any connection. */
+	if (msg_build(&m, &mo, &e) < 0 || build_envelope(&env, ctx, &m, pol.helo, &e) < 0)
+		goto usage;
+	if (a.dry_run) {
+		rc = dry_run(&env, &m);
+		goto done;
+	}
+	if (a.user) {
+		if (!(secret = get_secret(&e)))
+			goto usage;
+		pol.auth.user = a.user;
+		pol.auth.secret = secret;
+	}
+
+	struct smtp_txn t = {
+		.mail_from = env.from, .rcpts = env.rcpts, .nrcpt = env.nrcpt, .msg = &m,
+		.smtputf8 = env.smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
+		.envid = a.envid, .requiretls = a.requiretls, .allow_partial = a.allow_partial,
+		.no_pipelining = a.no_pipelining, .no_chunking = a.no_chunking,
+	};
+	struct out out;
+	struct smtp_session s;
+	out_init(&out, &oo, stdout);
+	smtp_init(&s, &pol, &out, host, port);
+	s.txn = &t;
+	smtp_run(&s);
+	findings_session(&out, &s);
+	findings_tls(&out, &s.tls, 30);
+	if (oo.json) {
+		report_json(&s, &t, &out);
+		if (err_is_set(&s.err))
+			out_error(&s.err);
+	} else {
+		report_human(&s, &t, &out);
+	}
+	if (!err_is_set(&s.err))
+		report_refused(&t);
+	rc = err_exit_code(&s.err);
+	smtp_free(&s);
+	out_free(&out);
+	goto done;
+usage:
+	out_error(&e);
+	if (e.class == ERR_USAGE)
+		fprintf(stderr, "Try 'smtpkit send --help'.\n");
+	rc = err_exit_code(&e);
+done:
+	secret_free(secret);
+	envelope_free(&env);
+	msg_free(&m);
+	free_args();
+	free(host);
+	poptFreeContext(ctx);
+	return rc;
+}

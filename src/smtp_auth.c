@@ -1,0 +1,122 @@
+/* smtp_auth.c - the AUTH states of the session (RFC 4954): which
+ * mechanism, the exchange, and what a refusal means. */
+#define _DEFAULT_SOURCE
+#include "smtp_int.h"
+#include "auth.h"
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* SPEC 10.4: credentials only inside TLS, unless --tls none said so. */
+enum smtp_state smtp_auth_choose(struct smtp_session *s)
+{
+	const struct smtp_policy *p = s->pol;
+	const struct ehlo_caps *caps = smtp_caps(s);
+
+	if (!s->in_tls) {
+		if (!p->tls_none_explicit)
+			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+					 "refusing to send credentials without TLS%s (--tls none allows it)",
+					 s->starttls_offered || s->starttls_refused ? "" : ": the server offers no STARTTLS");
+		out_warn(s->out, "authenticating without TLS (--tls none): the password crosses the network in clear");
+	}
+	if (!ehlo_has(caps, "AUTH") && !ehlo_has_auth(caps, "PLAIN") && !ehlo_has_auth(caps, "LOGIN"))
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "the server does not offer AUTH%s",
+				 s->in_tls ? "" : " (some servers offer it only inside TLS)");
+	for (size_t i = 0; i < AUTH_MECH_COUNT; i++) {
+		enum auth_mech m = auth_preference[i];
+		if ((p->auth.mechs & (1u << m)) && ehlo_has_auth(caps, auth_mech_name(m))) {
+			s->auth = calloc(1, sizeof *s->auth);
+			if (!s->auth)
+				return smtp_fail(s, NULL, ERR_INTERNAL, "out of memory");
+			s->auth->mech = m;
+			return SMTP_AUTH;
+		}
+	}
+	char offered[256] = "";
+	const struct ehlo_cap *c = ehlo_find(caps, "AUTH");
+	for (size_t k = 0; c && k < c->nparams; k++) {
+		size_t len = strlen(offered);
+		snprintf(offered + len, sizeof offered - len, "%s%s", k ? " " : "", c->params[k]);
+	}
+	char esc[512];
+	text_escape(offered, strlen(offered), esc, sizeof esc);
+	return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+			 "no allowed authentication mechanism is offered (server offers: %s)", esc);
+}
+
+int smtp_enter_auth(struct smtp_session *s)
+{
+	const struct smtp_policy *p = s->pol;
+	char *initial = NULL;
+	enum auth_mech m = s->auth->mech;
+
+	if (auth_begin(s->auth, m, p->auth.user, p->auth.secret, s->host, s->port, &initial,
+		       &s->err) < 0)
+		return -1;
+	const char *name = auth_mech_name(m);
+	char shown[128];
+	int rc;
+	if (!initial) {
+		rc = smtp_queue_command(s, NULL, "AUTH %s", name);
+	} else {
+		snprintf(shown, sizeof shown, "AUTH %s <initial response hidden; --show-secrets shows it>", name);
+		/* RFC 4954 4: an empty initial response is sent as "=". */
+		rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : shown, "AUTH %s %s", name,
+					*initial ? initial : "=");
+		explicit_bzero(initial, strlen(initial));
+		free(initial);
+	}
+	if (rc < 0)
+		return -1;
+	return smtp_flush(s);
+}
+
+int smtp_enter_auth_step(struct smtp_session *s)
+{
+	char *response = NULL;
+	if (auth_step(s->auth, s->challenge, &response, &s->err) < 0) {
+		/* RFC 4954 4: "*" cancels the exchange; the error stays ours. */
+		if (smtp_queue_command(s, NULL, "*") < 0)
+			return -1;
+		return smtp_flush(s);
+	}
+	int rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : "<response hidden; --show-secrets shows it>",
+				    "%s", response);
+	explicit_bzero(response, strlen(response));
+	free(response);
+	if (rc < 0)
+		return -1;
+	return smtp_flush(s);
+}
+
+enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
+{
+	const char *name = auth_mech_name(s->auth->mech);
+
+	if (err_is_set(&s->err))            /* we cancelled with "*" */
+		return SMTP_QUIT_NOWAIT;
+	if (r->code == 334) {
+		if (r->nlines != 1)
+			return smtp_fail(s, r, ERR_PROTOCOL, "a 334 challenge must be one line");
+		snprintf(s->challenge, sizeof s->challenge, "%s", r->lines[0]);
+		return SMTP_AUTH_STEP;
+	}
+	if (r->code == 235) {
+		if ((s->auth->mech == AUTH_SCRAM_SHA_1 || s->auth->mech == AUTH_SCRAM_SHA_256)
+		    && !auth_server_verified(s->auth))
+			return smtp_fail(s, r, ERR_AUTH,
+					 "%s: the server accepted us without proving it knows the password (RFC 5802 server signature missing)",
+					 name);
+		s->authenticated = true;
+		out_info(s->out, 0, "authenticated as %s with %s", s->pol->auth.user, name);
+		auth_free(s->auth);
+		return smtp_after_hello(s);
+	}
+	if (r->code == 421 || reply_class(r) == 4)
+		return smtp_fail_unexpected(s, r, "to AUTH");
+	if (reply_class(r) == 5)
+		return smtp_fail(s, r, ERR_AUTH, "authentication with %s refused", name);
+	return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense to AUTH", r->code);
+}

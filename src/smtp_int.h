@@ -1,0 +1,53 @@
+/* smtp_int.h - what the parts of the session state machine share
+ * (smtp.c: the machine; smtp_auth.c: AUTH; smtp_txn.c: the mail
+ * transaction).  Not for other modules. */
+#ifndef SMTPKIT_SMTP_INT_H
+#define SMTPKIT_SMTP_INT_H
+
+#include "smtp.h"
+
+const char *smtp_stage_name(const struct smtp_session *s);
+
+/* Queue one command line (CRLF added) and show it; shown replaces the
+ * text in the transcript (for AUTH secrets) when not NULL.  Does not flush:
+ * a pipelined group leaves in one write with smtp_flush(). */
+int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int smtp_flush(struct smtp_session *s);
+
+/* Record a failure caused by reply r (may be NULL), quoting it; returns
+ * the state that ends the session after a failure. */
+enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,
+			  enum err_class class, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* 4xx: temporary (75), 5xx: permanent (69), anything else: nonsense for
+ * the command (76). */
+enum smtp_state smtp_fail_unexpected(struct smtp_session *s, const struct reply *r,
+				     const char *what);
+
+/* After the last EHLO (and TLS): AUTH, the transaction, or QUIT. */
+enum smtp_state smtp_after_hello(struct smtp_session *s);
+
+/* smtp_auth.c */
+enum smtp_state smtp_auth_choose(struct smtp_session *s);
+int smtp_enter_auth(struct smtp_session *s);
+int smtp_enter_auth_step(struct smtp_session *s);
+enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r);
+
+/* smtp_txn.c */
+enum smtp_state smtp_txn_begin(struct smtp_session *s);
+int smtp_enter_mail(struct smtp_session *s);
+int smtp_enter_rcpt(struct smtp_session *s);
+int smtp_enter_data(struct smtp_session *s);
+int smtp_enter_data_body(struct smtp_session *s);
+int smtp_enter_bdat(struct smtp_session *s);
+enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r);
+enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r);
+enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r);
+enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r);
+enum smtp_state smtp_on_rset(struct smtp_session *s, const struct reply *r);
+/* A failure while the message was in flight: say whether it may have
+ * been delivered. */
+void smtp_txn_lost(struct smtp_session *s, bool reading_reply);
+
+#endif

@@ -1,0 +1,456 @@
+/* smtp_txn.c - the mail transaction states: MAIL, RCPT, DATA or BDAT, the
+ * message, RSET; pipelined (RFC 2920) and chunked (RFC 3030) when offered. */
+#define _DEFAULT_SOURCE
+#include "smtp_int.h"
+#include "msg.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BODY_CHUNK 65536
+
+static bool offered(const struct smtp_session *s, const char *keyword)
+{
+	return ehlo_has(smtp_caps(s), keyword);
+}
+
+static bool pipelining(const struct smtp_session *s)
+{
+	return offered(s, "PIPELINING") && !s->txn->no_pipelining;
+}
+
+static bool chunking(const struct smtp_session *s)
+{
+	return offered(s, "CHUNKING") && !s->txn->no_chunking;
+}
+
+/* RFC 9422 LIMITS RCPTMAX=n: recipients per transaction; 0 if none. */
+static size_t rcptmax(const struct smtp_session *s)
+{
+	const struct ehlo_cap *c = ehlo_find(smtp_caps(s), "LIMITS");
+	for (size_t i = 0; c && i < c->nparams; i++) {
+		if (strncmp(c->params[i], "RCPTMAX=", 8) == 0 || strncmp(c->params[i], "rcptmax=", 8) == 0) {
+			char *end;
+			unsigned long v = strtoul(c->params[i] + 8, &end, 10);
+			if (*end == '\0' && v > 0)
+				return v;
+		}
+	}
+	return 0;
+}
+
+static void next_batch(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	size_t max = rcptmax(s);
+	t->batch_start = t->batch_end;
+	t->batch_end = t->nrcpt;
+	if (max && t->batch_end - t->batch_start > max)
+		t->batch_end = t->batch_start + max;
+	t->rcpt_reply = t->rcpt_sent = 0;
+	t->data_sent = t->dot_only = false;
+}
+
+static size_t batch_size(const struct smtp_txn *t)
+{
+	return t->batch_end - t->batch_start;
+}
+
+static size_t batch_accepted(const struct smtp_txn *t)
+{
+	size_t n = 0;
+	for (size_t i = t->batch_start; i < t->batch_end; i++)
+		n += t->rcpts[i].accepted;
+	return n;
+}
+
+/* The checks that need the server's capabilities, before MAIL. */
+enum smtp_state smtp_txn_begin(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	uint64_t limit = 0;
+
+	if (ehlo_size(smtp_caps(s), &limit) == 1 && limit > 0 && t->msg->size > limit)
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+				 "the message is %llu octets; the server accepts at most %llu (SIZE, RFC 1870)",
+				 (unsigned long long)t->msg->size, (unsigned long long)limit);
+	/* RFC 6152 3: 8-bit data only to a server that says 8BITMIME; we do not
+	 * convert a raw message. */
+	if (t->msg->eightbit && !offered(s, "8BITMIME"))
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+				 "the message has 8-bit content and the server does not offer 8BITMIME");
+	if (t->smtputf8 && !offered(s, "SMTPUTF8"))
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+				 "an address is not ASCII and the server does not offer SMTPUTF8 (RFC 6531)");
+	if ((t->dsn_notify || t->dsn_ret || t->envid) && !offered(s, "DSN"))
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+				 "delivery status notifications requested and the server does not offer DSN (RFC 3461)");
+	if (t->requiretls && (!s->in_tls || !offered(s, "REQUIRETLS")))
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "--requiretls: %s",
+				 s->in_tls ? "the server does not offer REQUIRETLS (RFC 8689)"
+					   : "the session is not encrypted");
+	t->batch_end = 0;
+	next_batch(s);
+	return SMTP_MAIL;
+}
+
+/* RFC 3461 4: xtext, for ENVID. */
+static void xtext(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
+		if (*p < 33 || *p > 126 || *p == '+' || *p == '=')
+			o += (size_t)snprintf(out + o, size - o, "+%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
+
+static int queue_mail(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	char params[512] = "";
+	size_t n = 0;
+	uint64_t limit;
+
+	if (ehlo_size(smtp_caps(s), &limit) == 1)
+		n += (size_t)snprintf(params + n, sizeof params - n, " SIZE=%llu",
+				      (unsigned long long)t->msg->size);
+	if (t->msg->eightbit)
+		n += (size_t)snprintf(params + n, sizeof params - n, " BODY=8BITMIME");
+	if (t->smtputf8)
+		n += (size_t)snprintf(params + n, sizeof params - n, " SMTPUTF8");
+	if (t->dsn_ret)
+		n += (size_t)snprintf(params + n, sizeof params - n, " RET=%s", t->dsn_ret);
+	if (t->envid) {
+		char x[256];
+		xtext(t->envid, x, sizeof x);
+		n += (size_t)snprintf(params + n, sizeof params - n, " ENVID=%s", x);
+	}
+	if (t->requiretls)
+		snprintf(params + n, sizeof params - n, " REQUIRETLS");
+	return smtp_queue_command(s, NULL, "MAIL FROM:<%s>%s", t->mail_from, params);
+}
+
+static int queue_rcpt(struct smtp_session *s, size_t i)
+{
+	struct smtp_txn *t = s->txn;
+	if (t->dsn_notify)
+		return smtp_queue_command(s, NULL, "RCPT TO:<%s> NOTIFY=%s", t->rcpts[i].address,
+					  t->dsn_notify);
+	return smtp_queue_command(s, NULL, "RCPT TO:<%s>", t->rcpts[i].address);
+}
+
+static bool last_batch(const struct smtp_txn *t)
+{
+	return t->batch_end >= t->nrcpt;
+}
+
+/* Stream the message: dot-stuffed for DATA, as is for BDAT; each write
+ * under its own deadline so that a large message cannot trip a step
+ * timeout, yet a stalled server still does. */
+static int queue_body(struct smtp_session *s, bool stuff)
+{
+	struct smtp_txn *t = s->txn;
+	static char in[BODY_CHUNK];
+	static char out[2 * BODY_CHUNK];
+	struct msg_dotstuff ds = {0};
+
+	if (msg_rewind(t->msg) < 0)
+		return err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot re-read the message");
+	for (;;) {
+		ssize_t n = msg_read(t->msg, in, sizeof in);
+		if (n < 0)
+			return err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot read the message spool");
+		if (n == 0)
+			break;
+		int rc;
+		if (stuff) {
+			size_t m = msg_dotstuff(&ds, in, (size_t)n, out);
+			rc = conn_queue(&s->conn, out, m);
+		} else {
+			rc = conn_queue(&s->conn, in, (size_t)n);
+		}
+		if (rc < 0)
+			return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+		if (s->conn.wlen >= BODY_CHUNK) {
+			conn_step(&s->conn, s->pol->timeout_ms);
+			if (smtp_flush(s) < 0)
+				return -1;
+		}
+	}
+	out_info(s->out, 0, "message: %llu octets%s", (unsigned long long)t->msg->size,
+		 stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
+	return 0;
+}
+
+/* BDAT n LAST and the message, and QUIT behind it on the last batch. */
+static int queue_bdat(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	if (smtp_queue_command(s, NULL, "BDAT %llu LAST", (unsigned long long)t->msg->size) < 0)
+		return -1;
+	if (queue_body(s, false) < 0)
+		return -1;
+	t->data_sent = true;
+	if (last_batch(t) && pipelining(s)) {
+		if (smtp_queue_command(s, NULL, "QUIT") < 0)
+			return -1;
+		t->quit_sent = true;
+	}
+	return 0;
+}
+
+/* With PIPELINING, MAIL, the RCPTs and - when a refusal cannot leave a
+ * partial delivery behind - DATA or BDAT go out as one group (RFC 2920 3.1).
+ * With several recipients and no --allow-partial the data waits for the
+ * RCPT replies, so that a refused recipient still delivers nothing. */
+int smtp_enter_mail(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	enum smtp_stage stop = s->pol->stop_after;
+
+	if (queue_mail(s) < 0)
+		return -1;
+	if (pipelining(s) && stop > SMTP_STAGE_MAIL) {
+		for (size_t i = t->batch_start; i < t->batch_end; i++)
+			if (queue_rcpt(s, i) < 0)
+				return -1;
+		t->rcpt_sent = batch_size(t);
+		if (stop > SMTP_STAGE_RCPT && (batch_size(t) == 1 || t->allow_partial)) {
+			if (chunking(s)) {
+				if (queue_bdat(s) < 0)
+					return -1;
+			} else {
+				if (smtp_queue_command(s, NULL, "DATA") < 0)
+					return -1;
+				t->data_sent = true;
+			}
+		}
+	}
+	conn_step(&s->conn, s->pol->timeout_ms);
+	return smtp_flush(s);
+}
+
+int smtp_enter_rcpt(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	if (t->rcpt_reply < t->rcpt_sent)
+		return 0;
+	if (queue_rcpt(s, t->batch_start + t->rcpt_reply) < 0)
+		return -1;
+	t->rcpt_sent++;
+	return smtp_flush(s);
+}
+
+int smtp_enter_data(struct smtp_session *s)
+{
+	if (s->txn->data_sent)
+		return 0;
+	if (smtp_queue_command(s, NULL, "DATA") < 0)
+		return -1;
+	s->txn->data_sent = true;
+	return smtp_flush(s);
+}
+
+int smtp_enter_data_body(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	if (t->dot_only) {
+		/* RFC 2920 3.1: DATA accepted although no recipient was: end it
+		 * empty, and the server must refuse it. */
+		out_info(s->out, 0, "no recipient accepted: ending the data with the dot alone");
+	} else if (queue_body(s, true) < 0) {
+		return -1;
+	}
+	if (smtp_queue_command(s, NULL, ".") < 0)
+		return -1;
+	if (!t->dot_only && last_batch(t) && pipelining(s)) {
+		if (smtp_queue_command(s, NULL, "QUIT") < 0)
+			return -1;
+		t->quit_sent = true;
+	}
+	conn_step(&s->conn, s->pol->timeout_ms);
+	if (smtp_flush(s) < 0)
+		return -1;
+	conn_step(&s->conn, s->pol->data_timeout_ms);
+	return 0;
+}
+
+int smtp_enter_bdat(struct smtp_session *s)
+{
+	if (s->txn->data_sent) {
+		conn_step(&s->conn, s->pol->data_timeout_ms);
+		return 0;
+	}
+	if (queue_bdat(s) < 0)
+		return -1;
+	conn_step(&s->conn, s->pol->timeout_ms);
+	if (smtp_flush(s) < 0)
+		return -1;
+	conn_step(&s->conn, s->pol->data_timeout_ms);
+	return 0;
+}
+
+enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code != 250) {
+		/* Pipelined RCPT/DATA replies would follow; we end the session
+		 * instead of reading them. */
+		return smtp_fail_unexpected(s, r, "to MAIL FROM");
+	}
+	if (s->pol->stop_after == SMTP_STAGE_MAIL)
+		return SMTP_QUIT;
+	return SMTP_RCPT;
+}
+
+/* The failure for refused recipients: 67 when every one was refused
+ * permanently, 75 when a refusal was temporary; for a partial refusal
+ * without --allow-partial 69 (any permanent) or 75 (SPEC 9). */
+static enum smtp_state refused(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	size_t n = batch_size(t), ok = batch_accepted(t);
+	bool any_perm = false, all_perm = true;
+
+	for (size_t i = t->batch_start; i < t->batch_end; i++) {
+		if (t->rcpts[i].accepted)
+			continue;
+		any_perm |= t->rcpts[i].code >= 500;
+		all_perm &= t->rcpts[i].code >= 500;
+	}
+	if (ok == 0)
+		smtp_fail(s, NULL, all_perm ? ERR_ALL_REFUSED : ERR_TEMP,
+			  "%s refused: nothing sent", n == 1 ? "the recipient was" : "every recipient was");
+	else
+		smtp_fail(s, NULL, any_perm ? ERR_UNAVAILABLE : ERR_TEMP,
+			  "%zu of %zu recipients refused: nothing sent (--allow-partial sends to the others)",
+			  n - ok, n);
+	return SMTP_RSET;
+}
+
+/* Every recipient of the batch has its reply: go on, or say why not. */
+static enum smtp_state after_rcpts(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	size_t n = batch_size(t), ok = batch_accepted(t);
+
+	/* Pipelined DATA/BDAT: their replies come next whatever happened. */
+	if (t->data_sent)
+		return chunking(s) ? SMTP_BDAT : SMTP_DATA;
+	if (ok == 0 || (ok < n && !t->allow_partial))
+		return refused(s);
+	if (s->pol->stop_after == SMTP_STAGE_RCPT)
+		return SMTP_QUIT;
+	return chunking(s) ? SMTP_BDAT : SMTP_DATA;
+}
+
+enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r)
+{
+	struct smtp_txn *t = s->txn;
+	struct smtp_rcpt *rc = &t->rcpts[t->batch_start + t->rcpt_reply];
+
+	rc->code = r->code;
+	memcpy(rc->enhanced, r->enhanced, sizeof rc->enhanced);
+	reply_summary(r, rc->text, sizeof rc->text);
+	if (r->code == 250 || r->code == 251)
+		rc->accepted = true;
+	else if (r->code == 421)
+		return smtp_fail_unexpected(s, r, "to RCPT TO");
+	else if (reply_class(r) != 4 && reply_class(r) != 5)
+		return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense to RCPT TO", r->code);
+	t->rcpt_reply++;
+	if (t->rcpt_reply < batch_size(t))
+		return SMTP_RCPT;
+	return after_rcpts(s);
+}
+
+enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r)
+{
+	struct smtp_txn *t = s->txn;
+	size_t ok = batch_accepted(t);
+	if (r->code == 354) {
+		t->dot_only = ok == 0;
+		return SMTP_DATA_BODY;
+	}
+	if (reply_class(r) != 4 && reply_class(r) != 5)
+		return smtp_fail(s, r, ERR_PROTOCOL,
+				 "reply code %d makes no sense to DATA (354 expected): no message sent", r->code);
+	if (ok == 0)
+		return refused(s);
+	return smtp_fail_unexpected(s, r, "to DATA");
+}
+
+/* "250 2.0.0 Ok: queued as 4Xb1cd" (Postfix, aiosmtpd) or
+ * "250 OK id=1abcde-000123-AB" (Exim). */
+static void queue_id(const struct reply *r, char *out, size_t size)
+{
+	static const char *const marks[] = {"queued as ", "id="};
+	for (size_t i = 0; i < r->nlines; i++) {
+		for (size_t k = 0; k < 2; k++) {
+			const char *p = strstr(r->lines[i], marks[k]);
+			if (!p || (k == 1 && p != r->lines[i] && p[-1] != ' '))
+				continue;
+			p += strlen(marks[k]);
+			size_t n = strcspn(p, " ;,)");
+			if (n == 0)
+				continue;
+			text_escape(p, n < size / 4 ? n : size / 4 - 1, out, size);
+			return;
+		}
+	}
+}
+
+/* The reply to the end of data (DATA) or to BDAT LAST. */
+enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
+{
+	struct smtp_txn *t = s->txn;
+	size_t ok = batch_accepted(t);
+
+	if (ok == 0) {
+		if (r->code == 250)
+			return smtp_fail(s, r, ERR_PROTOCOL,
+					 "the server accepted a message that has no accepted recipient");
+		return refused(s);
+	}
+	if (r->code != 250)
+		return smtp_fail_unexpected(s, r, "the message");
+	t->delivered = true;
+	t->ndelivered += ok;
+	queue_id(r, t->queue_id, sizeof t->queue_id);
+	if (t->queue_id[0])
+		out_info(s->out, 0, "accepted for %zu recipient%s, queued as %s", ok, ok == 1 ? "" : "s",
+			 t->queue_id);
+	else
+		out_info(s->out, 0, "accepted for %zu recipient%s", ok, ok == 1 ? "" : "s");
+	if (!last_batch(t)) {
+		next_batch(s);
+		return SMTP_MAIL;
+	}
+	return SMTP_QUIT;
+}
+
+enum smtp_state smtp_on_rset(struct smtp_session *s, const struct reply *r)
+{
+	(void)r;
+	return SMTP_QUIT;
+}
+
+void smtp_txn_lost(struct smtp_session *s, bool reading_reply)
+{
+	struct smtp_txn *t = s->txn;
+	size_t len = strlen(s->err.msg);
+	if (reading_reply) {
+		/* RFC 5321 6.1 / RFC 1047: the server may have taken
+		 * responsibility without our seeing it. */
+		t->maybe_delivered = true;
+		snprintf(s->err.msg + len, sizeof s->err.msg - len,
+			 " after the whole message was sent: it may have been delivered");
+	} else {
+		snprintf(s->err.msg + len, sizeof s->err.msg - len,
+			 " while sending the message: it was not delivered");
+	}
+}
