@@ -140,6 +140,8 @@ static int send_command(struct smtp_session *s, const char *command)
 	return smtp_flush(s);
 }
 
+static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply *r);
+
 /* Read one whole reply, showing each line as it arrives. */
 static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 {
@@ -227,7 +229,12 @@ static int enter(struct smtp_session *s)
 			return -1;
 		return smtp_flush(s);
 	case SMTP_STARTTLS:
-		return send_command(s, "STARTTLS");
+		s->starttls_ms = conn_elapsed(&s->conn);
+		if (smtp_queue_command(s, NULL, "STARTTLS") < 0)
+			return -1;
+		if (p->injection_test && smtp_queue_command(s, NULL, "NOOP") < 0)
+			return -1;
+		return smtp_flush(s);
 	case SMTP_AUTH:
 		return smtp_enter_auth(s);
 	case SMTP_AUTH_STEP:
@@ -306,7 +313,53 @@ static enum smtp_state on_greeting(struct smtp_session *s, const struct reply *r
 	return smtp_fail_unexpected(s, r, "as a greeting");
 }
 
+/* The injection test's verdict, on the first reply read inside TLS.  A
+ * NOOP reply is one line; an EHLO reply with extensions is several.  So a
+ * multiline first reply means the NOOP was not run; a one-line first reply
+ * is followed by the EHLO reply within a few round trips if the NOOP was
+ * run, and by nothing if it was the EHLO reply itself.  Returns the reply
+ * to treat as EHLO's in *ehlo (r itself, or the one read here). */
+static int check_injection(struct smtp_session *s, const struct reply *r, struct reply *second)
+{
+	if (r->nlines > 1)
+		return 0;
+	int wait = (int)(s->starttls_ms * 4);
+	if (wait < 300)
+		wait = 300;
+	if (wait > s->pol->timeout_ms)
+		wait = s->pol->timeout_ms;
+	struct err quiet = {0};
+	conn_step(&s->conn, wait);
+	if (read_reply(s, second, &quiet) < 0) {
+		reply_free(second);
+		if (quiet.class == ERR_TEMP)     /* nothing came: r was EHLO's reply */
+			return 0;
+		s->err = quiet;
+		return -1;
+	}
+	s->injection_vulnerable = true;
+	out_warn(s->out, "the NOOP sent in the same packet as STARTTLS was answered inside TLS: "
+		 "the server runs commands injected before the handshake (CVE-2011-0411)");
+	return 1;
+}
+
 static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
+{
+	struct reply second = {0};
+	if (s->in_tls && s->pol->injection_test && !s->have_after && r->code == 250) {
+		int rc = check_injection(s, r, &second);
+		if (rc < 0)
+			return SMTP_DONE;
+		if (rc > 0) {
+			enum smtp_state next = on_ehlo_reply(s, &second);
+			reply_free(&second);
+			return next;
+		}
+	}
+	return on_ehlo_reply(s, r);
+}
+
+static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code == 250) {
 		struct ehlo_caps *caps = s->in_tls ? &s->caps_after : &s->caps_before;
@@ -315,6 +368,7 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 			return smtp_fail(s, r, ERR_INTERNAL, "cannot parse the EHLO reply");
 		if (s->in_tls) {
 			s->have_after = true;
+			tls_save_session(&s->conn, &s->tls);
 			out_caps(s->out, "capabilities inside TLS", caps);
 			if (s->have_before)
 				out_caps_diff(s->out, &s->caps_before, caps);
@@ -355,6 +409,8 @@ static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r
 {
 	if (r->code == 220) {
 		size_t extra = conn_pending(&s->conn);
+		s->starttls_ms = conn_elapsed(&s->conn) - s->starttls_ms;
+		s->data_after_starttls = extra > 0;
 		if (extra > 0)
 			return smtp_fail(s, NULL, ERR_PROTOCOL,
 					  "the server sent %zu bytes after its 220 to STARTTLS, before the TLS handshake: "
@@ -387,6 +443,8 @@ static enum smtp_state on_handshake(struct smtp_session *s)
 	s->starttls_offered = false;
 	ehlo_free(&s->caps_after);
 	s->have_after = false;
+	if (p->stop_after == SMTP_STAGE_HANDSHAKE)
+		return SMTP_QUIT;
 	return s->state == SMTP_TLS_IMPLICIT ? SMTP_GREETING : SMTP_EHLO;
 }
 

@@ -26,6 +26,7 @@ enum smtp_stage {
 	SMTP_STAGE_CONNECT,
 	SMTP_STAGE_GREETING,
 	SMTP_STAGE_EHLO,
+	SMTP_STAGE_HANDSHAKE,       /* right after the TLS handshake, no EHLO */
 	SMTP_STAGE_TLS,             /* after STARTTLS and the EHLO that follows it */
 	SMTP_STAGE_AUTH,
 	SMTP_STAGE_MAIL,
@@ -113,6 +114,10 @@ struct smtp_policy {
 	struct smtp_auth_cfg auth;
 	bool tls_none_explicit;     /* --tls none given: AUTH in clear allowed, with a warning */
 	int data_timeout_ms;        /* reply to end of data (RFC 5321 4.5.3.2.6: 10 min; SPEC 120 s) */
+	/* CVE-2011-0411 test: NOOP written in the same segment as STARTTLS;
+	 * a reply to it inside TLS means the server ran plaintext commands
+	 * after the handshake. */
+	bool injection_test;
 };
 
 struct smtp_session {
@@ -134,6 +139,9 @@ struct smtp_session {
 	bool starttls_refused;          /* offered, answered 4xx/5xx (auto mode went on) */
 	struct tls_info tls;
 	bool nonconforming;             /* a reply broke RFC 5321 syntax we tolerate */
+	bool data_after_starttls;       /* bytes followed the 220 to STARTTLS */
+	bool injection_vulnerable;      /* the injected NOOP was answered inside TLS */
+	double starttls_ms;             /* STARTTLS sent -> 220 read: one round trip */
 	struct smtp_txn *txn;           /* NULL: no transaction (ehlo, probe) */
 	struct auth *auth;              /* during AUTH */
 	bool authenticated;

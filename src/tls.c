@@ -193,6 +193,27 @@ static void describe_session(struct conn *c, struct tls_info *info)
 	const char *mac = gnutls_mac_get_name(gnutls_mac_get(s));
 	snprintf(info->mac, sizeof info->mac, "%s", mac ? mac : "");
 	info->resumed = gnutls_session_is_resumed(s) != 0;
+	int sig = gnutls_sign_algorithm_get(s);
+	const char *sname = sig > 0 ? gnutls_sign_get_name((gnutls_sign_algorithm_t)sig) : NULL;
+	snprintf(info->sig_alg, sizeof info->sig_alg, "%s", sname ? sname : "");
+	info->ext_master_secret = gnutls_session_ext_master_secret_status(s) != 0;
+	info->safe_renegotiation = gnutls_safe_renegotiation_status(s) != 0;
+	gnutls_datum_t ocsp;
+	info->ocsp_stapled = gnutls_ocsp_status_request_get(s, &ocsp) == 0 && ocsp.size > 0;
+}
+
+void tls_save_session(struct conn *c, struct tls_info *info)
+{
+	gnutls_datum_t d;
+	if (!c->tls || gnutls_session_get_data2(c->tls, &d) < 0)
+		return;
+	free(info->session_data);
+	info->session_data = malloc(d.size);
+	if (info->session_data) {
+		memcpy(info->session_data, d.data, d.size);
+		info->session_len = d.size;
+	}
+	gnutls_free(d.data);
 }
 
 static int load_credentials(gnutls_certificate_credentials_t cred, const struct tls_config *cfg,
@@ -285,6 +306,10 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	gnutls_transport_set_ptr(c->tls, c);
 	gnutls_transport_set_pull_function(c->tls, tls_pull);
 	gnutls_transport_set_push_function(c->tls, tls_push);
+	/* Unusable resumption data just means a full handshake: that is the
+	 * answer a resumption test wants to see, so the return is not an error. */
+	if (cfg->resume && cfg->resume_len)
+		(void)gnutls_session_set_data(c->tls, cfg->resume, cfg->resume_len);
 	c->tls_first_byte = -1;
 
 	for (;;) {
@@ -304,6 +329,8 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	info->done = true;
 	describe_session(c, info);
 	verify(c, info, cfg->verify_name);
+	/* Checked during verification only when a staple was present. */
+	info->ocsp_valid = info->ocsp_stapled && gnutls_ocsp_status_request_is_checked(c->tls, 0) != 0;
 	/* The credentials must outlive the session: conn_close frees both. */
 	c->tls_cred = cred;
 	return 0;
@@ -338,4 +365,7 @@ void tls_info_free(struct tls_info *info)
 	for (size_t i = 0; i < info->ncerts; i++)
 		free(info->certs[i].pem);
 	info->ncerts = 0;
+	free(info->session_data);
+	info->session_data = NULL;
+	info->session_len = 0;
 }

@@ -17,6 +17,8 @@ struct tls_config {
 	const char *sni;            /* NULL: none sent (never an IP) */
 	const char *verify_name;    /* name the certificate must match */
 	bool insecure;
+	const unsigned char *resume;        /* session data to resume, or NULL */
+	size_t resume_len;
 };
 
 #define TLS_MAX_CERTS 8
@@ -51,6 +53,13 @@ struct tls_info {
 	char group[32];
 	char mac[32];
 	bool resumed;
+	char sig_alg[48];           /* signature algorithm of the handshake */
+	bool ext_master_secret;     /* RFC 7627 */
+	bool safe_renegotiation;    /* RFC 5746 */
+	bool ocsp_stapled;          /* the server sent an OCSP response (RFC 6066 8) */
+	bool ocsp_valid;            /* ... and it checked out in verification */
+	unsigned char *session_data;        /* for resumption; owned; see tls_save_session */
+	size_t session_len;
 	enum tls_verdict verdict;
 	bool verified;              /* verdict == TLS_VERIFIED */
 	bool name_ok;
@@ -69,6 +78,10 @@ struct tls_info {
  * TLS, ERR_IO on a reset, ERR_TEMP on a stall. */
 int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *info,
 	      struct err *e, const char *stage);
+
+/* Keep the session's resumption data in info (TLS 1.3 tickets arrive
+ * after the handshake: call this after a reply was read inside TLS). */
+void tls_save_session(struct conn *c, struct tls_info *info);
 
 /* Send close_notify (best effort, bounded by the step deadline). */
 void tls_bye(struct conn *c);

@@ -3,6 +3,7 @@ import socket
 import ssl
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port(host="127.0.0.1"):
@@ -25,15 +26,65 @@ class Recorder:
         return "250 2.0.0 OK queued as AIO%d" % len(self.messages)
 
 
+class _RecordingSMTP(SMTP):
+    """aiosmtpd's SMTP noting each command it handles as (verb, inside TLS)."""
+
+    def __init__(self, handler, commands, **kw):
+        super().__init__(handler, **kw)
+        self._commands = commands
+
+    def _note(self, verb):
+        self._commands.append((verb, self._tls_protocol is not None))
+
+    async def smtp_EHLO(self, arg):
+        self._note("EHLO")
+        return await super().smtp_EHLO(arg)
+
+    async def smtp_STARTTLS(self, arg):
+        self._note("STARTTLS")
+        return await super().smtp_STARTTLS(arg)
+
+    async def smtp_AUTH(self, arg):
+        self._note("AUTH")
+        return await super().smtp_AUTH(arg)
+
+    async def smtp_MAIL(self, arg):
+        self._note("MAIL")
+        return await super().smtp_MAIL(arg)
+
+    async def smtp_DATA(self, arg):
+        self._note("DATA")
+        return await super().smtp_DATA(arg)
+
+
+class _RecordingController(Controller):
+    def __init__(self, handler, commands, **kw):
+        self._commands = commands
+        super().__init__(handler, **kw)
+
+    def factory(self):
+        return _RecordingSMTP(self.handler, self._commands, **self.SMTP_kwargs)
+
+
 class AioServer:
-    def __init__(self, pki, cert="good", require_starttls=False):
+    """.commands lists (verb, inside TLS) for EHLO, STARTTLS, AUTH, MAIL, DATA.
+    With AUTHENTICATOR (aiosmtpd's authenticator callable), AUTH is offered;
+    auth_require_tls keeps it inside TLS."""
+
+    def __init__(self, pki, cert="good", require_starttls=False, authenticator=None,
+                 auth_require_tls=True):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(pki[cert].cert, pki[cert].key)
         self.handler = Recorder()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     tls_context=ctx, require_starttls=require_starttls,
-                                     server_hostname="aiosmtpd.smtpkit.test")
+        self.commands = []
+        kw = {}
+        if authenticator is not None:
+            kw = dict(authenticator=authenticator, auth_require_tls=auth_require_tls)
+        self.controller = _RecordingController(self.handler, self.commands, hostname="127.0.0.1",
+                                               port=self.port, tls_context=ctx,
+                                               require_starttls=require_starttls,
+                                               server_hostname="aiosmtpd.smtpkit.test", **kw)
         self.controller.start()
         self.hostport = "127.0.0.1:%d" % self.port
 

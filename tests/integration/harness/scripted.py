@@ -14,7 +14,8 @@ import threading
 import time
 
 __all__ = ["send", "send_parts", "expect", "sleep", "drip", "close", "reset",
-           "starttls", "serve", "wait_eof", "flood", "ScriptedServer",
+           "starttls", "serve", "wait_eof", "flood", "read_data", "read_bdat", "mark",
+           "ScriptedServer",
            "GREETING", "EHLO_PLAIN", "EHLO_STARTTLS", "EHLO_AFTER_TLS",
            "starttls_session", "plain_session"]
 
@@ -82,6 +83,23 @@ def wait_eof():
     return ("wait_eof",)
 
 
+def read_data():
+    """After a 354: read the message up to and including the line ".\r\n";
+    the raw bytes (dot-stuffing and the final dot kept) go to .messages."""
+    return ("read_data",)
+
+
+def read_bdat():
+    """After a "BDAT n [LAST]" line: read exactly n octets into .messages."""
+    return ("read_bdat",)
+
+
+def mark(name):
+    """Note what has arrived but is not read yet, as .marks[NAME]: with a
+    sleep() before it, shows whether the client waited for our reply."""
+    return ("mark", name)
+
+
 # --- ready-made dialogues ----------------------------------------------------
 
 GREETING = b"220 mx.scripted.test ESMTP scripted\r\n"
@@ -127,6 +145,8 @@ class ScriptedServer:
         self.lines = []           # [(tls, line)] lines read by expect/serve
         self.errors = []          # where the client deviated from the script
         self.events = []          # [(seconds since accept, what)]
+        self.messages = []        # message bytes read by read_data/read_bdat
+        self.marks = {}           # name -> unread bytes at that point (mark step)
         self.connections = 0
         self.sock = None
         self.tls = False
@@ -347,6 +367,32 @@ class ScriptedServer:
             raise _Gone()
         self.tls, self.buf = True, b""
         self._event("tls up: %s" % self.sock.version())
+
+    def _do_read_data(self):
+        data = b""
+        while True:
+            line = self._readline()
+            data += line
+            if line == b".\r\n":
+                break
+        self.messages.append(data)
+        self._event("message: %d octets" % len(data))
+
+    def _do_read_bdat(self):
+        words = self.lines[-1][1].split() if self.lines else []
+        n = int(words[1]) if len(words) >= 2 and words[1].isdigit() else 0
+        end = time.monotonic() + STEP_TIMEOUT
+        while len(self.buf) < n:
+            if self._stop.is_set() or time.monotonic() > end:
+                raise _Gone()
+            if not self._recv_some(min(0.1, end - time.monotonic())):
+                raise _Gone()
+        self.messages.append(self.buf[:n])
+        self.buf = self.buf[n:]
+        self._event("bdat: %d octets" % n)
+
+    def _do_mark(self, name):
+        self.marks[name] = self.buf
 
     def _do_wait_eof(self):
         self._pump(STEP_TIMEOUT)

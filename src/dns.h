@@ -1,0 +1,88 @@
+/* dns.h - DNS on glibc's libresolv: per-call resolver state (thread-safe),
+ * a custom server on any port, every outcome told apart, and parsers for
+ * the record types smtpkit reads. */
+#ifndef SMTPKIT_DNS_H
+#define SMTPKIT_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum dns_status {
+	DNS_OK,                 /* answer with at least one record of the type */
+	DNS_NODATA,             /* the name exists, no record of the type */
+	DNS_NXDOMAIN,
+	DNS_SERVFAIL,
+	DNS_REFUSED,
+	DNS_TIMEOUT,            /* no answer from any server */
+	DNS_MALFORMED,          /* an answer that does not parse, or lies about lengths */
+	DNS_ERROR,              /* any other rcode or local failure */
+};
+
+/* Record types (RFC 1035, 3596, 6698). */
+enum {
+	DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16,
+	DNS_T_AAAA = 28, DNS_T_TLSA = 52,
+};
+
+struct dns_resolver {
+	bool custom;            /* a --resolver was given */
+	char addr[64];          /* numeric IPv4 or IPv6 */
+	int port;
+	int timeout_ms;         /* per try */
+	int tries;
+};
+
+/* spec: NULL (use /etc/resolv.conf), "ADDR", "ADDR:PORT", "[V6]" or
+ * "[V6]:PORT".  64 for a malformed spec. */
+int dns_resolver_init(struct dns_resolver *r, const char *spec, struct err *e);
+
+struct dns_mx {
+	uint16_t preference;
+	char host[256];         /* "." for a null MX (RFC 7505) */
+};
+
+struct dns_tlsa {
+	uint8_t usage, selector, mtype;
+	size_t len;
+	unsigned char data[64]; /* SHA-512 at most for mtype 1/2; full data truncated at 64 is flagged */
+	bool truncated;         /* mtype 0 (full): longer than data[] */
+	unsigned char *full;    /* mtype 0: the whole association data, allocated */
+};
+
+struct dns_answer {
+	enum dns_status status;
+	int rcode;
+	bool ad;                /* AD bit (RFC 4035 3.2.3), read with RES_TRUSTAD */
+	bool truncated_tcp;     /* answered over TCP after a truncated UDP answer */
+	char canonical[256];    /* the name after following CNAMEs in the answer, "" if none */
+	size_t n;               /* records of the asked type */
+	struct dns_mx *mx;
+	char (*addrs)[64];      /* A / AAAA, numeric */
+	char **txt;             /* TXT, the strings of one record joined */
+	struct dns_tlsa *tlsa;
+	char (*names)[256];     /* PTR, CNAME */
+	char why[128];          /* for MALFORMED / ERROR: what was wrong */
+};
+
+/* Ask for name/type.  Always fills *out (status says how it went);
+ * returns 0 for DNS_OK, -1 otherwise. */
+int dns_query(const struct dns_resolver *r, const char *name, int type, struct dns_answer *out);
+
+/* Parse a raw answer (also used by unit tests on canned bytes).  len is
+ * the real length of msg.  Sets status to OK, NODATA, NXDOMAIN, SERVFAIL,
+ * REFUSED, MALFORMED or ERROR. */
+int dns_parse(const unsigned char *msg, size_t len, int type, struct dns_answer *out);
+
+void dns_answer_free(struct dns_answer *a);
+const char *dns_status_name(enum dns_status s);
+/* The exit class a failed lookup maps to (SPEC 9): NXDOMAIN -> ERR_NOHOST,
+ * everything else -> ERR_TEMP. */
+enum err_class dns_err_class(enum dns_status s);
+
+/* "4.3.2.1.in-addr.arpa" / nibble form for IPv6; -1 if addr is not numeric. */
+int dns_reverse_name(const char *addr, char *out, size_t size);
+
+#endif
