@@ -28,8 +28,10 @@ static void *worker(void *arg)
 int parallel_run(size_t n, size_t max_threads, parallel_job_fn *job, void *ctx)
 {
 	struct pool p = {.next = 0, .n = n, .job = job, .ctx = ctx};
-	size_t nthreads = max_threads < n ? max_threads : n;
-	pthread_t *threads = nthreads > 1 ? calloc(nthreads, sizeof *threads) : NULL;
+	/* The calling thread is one of the workers. */
+	size_t nthreads = (max_threads < n ? max_threads : n);
+	nthreads = nthreads > 0 ? nthreads - 1 : 0;
+	pthread_t *threads = nthreads > 0 ? calloc(nthreads, sizeof *threads) : NULL;
 	size_t started = 0;
 	int rc = 0;
 
@@ -41,7 +43,6 @@ int parallel_run(size_t n, size_t max_threads, parallel_job_fn *job, void *ctx)
 		if (started == 0)
 			rc = -1;
 	}
-	/* The caller works too; with no threads it does everything. */
 	worker(&p);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
