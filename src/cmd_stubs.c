@@ -11,5 +11,4 @@ static int not_yet(const char *name)
 
 
 int cmd_tls_check(int argc, const char **argv) { (void)argc; (void)argv; return not_yet("tls-check"); }
-int cmd_probe(int argc, const char **argv) { (void)argc; (void)argv; return not_yet("probe"); }
 int cmd_mx(int argc, const char **argv) { (void)argc; (void)argv; return not_yet("mx"); }

@@ -10,6 +10,7 @@ static const struct {
 	int exit_code;
 } err_table[] = {
 	[ERR_NONE] = {"none", 0},
+	[ERR_FINDING] = {"finding", 1},
 	[ERR_USAGE] = {"usage", 64},
 	[ERR_INPUT] = {"input", 65},
 	[ERR_NOINPUT] = {"noinput", 66},

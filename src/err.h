@@ -7,6 +7,7 @@
 /* Classes of failure; err_exit_code() maps each to SPEC section 9. */
 enum err_class {
 	ERR_NONE = 0,
+	ERR_FINDING,        /* 1 tls-check, probe, mx: ran, found a fail-level problem */
 	ERR_USAGE,          /* 64 bad command line */
 	ERR_INPUT,          /* 65 bad message input */
 	ERR_NOINPUT,        /* 66 file cannot be read */

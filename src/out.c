@@ -337,7 +337,7 @@ void out_finding(struct out *out, enum finding_level level, const char *id, cons
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	for (size_t i = 0; i < out->nfindings; i++)
-		if (strcmp(out->findings[i].id, id) == 0)
+		if (strcmp(out->findings[i].id, id) == 0 && strcmp(out->findings[i].text, buf) == 0)
 			return;
 	struct out_finding *p = realloc(out->findings, (out->nfindings + 1) * sizeof *p);
 	if (!p)
@@ -361,7 +361,10 @@ void out_error(const struct err *e)
 
 void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 {
-	if (err_is_set(e))
+	/* A fail-level finding is the check's answer, not an error: it is
+	 * on stdout with the findings, and in the exit status (1). */
+	bool finding = e->class == ERR_FINDING;
+	if (err_is_set(e) && !finding)
 		out_error(e);
 	if (!out->fp)
 		return;
@@ -372,7 +375,9 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 	va_end(ap);
 	if (out->color)
 		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], out->fp);
-	if (err_is_set(e))
+	if (finding)
+		fprintf(out->fp, "result: fail: %s", buf);
+	else if (err_is_set(e))
 		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", e->msg);
 	else
 		fprintf(out->fp, "result: ok%s%s", buf[0] ? ": " : "", buf);

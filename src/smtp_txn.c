@@ -72,13 +72,14 @@ enum smtp_state smtp_txn_begin(struct smtp_session *s)
 	struct smtp_txn *t = s->txn;
 	uint64_t limit = 0;
 
-	if (ehlo_size(smtp_caps(s), &limit) == 1 && limit > 0 && t->msg->size > limit)
+	/* No message: an envelope-only probe (relay test) that stops at RCPT. */
+	if (t->msg && ehlo_size(smtp_caps(s), &limit) == 1 && limit > 0 && t->msg->size > limit)
 		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
 				 "the message is %llu octets; the server accepts at most %llu (SIZE, RFC 1870)",
 				 (unsigned long long)t->msg->size, (unsigned long long)limit);
 	/* RFC 6152 3: 8-bit data only to a server that says 8BITMIME; we do not
 	 * convert a raw message. */
-	if (t->msg->eightbit && !offered(s, "8BITMIME"))
+	if (t->msg && t->msg->eightbit && !offered(s, "8BITMIME"))
 		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
 				 "the message has 8-bit content and the server does not offer 8BITMIME");
 	if (t->smtputf8 && !offered(s, "SMTPUTF8"))
@@ -116,10 +117,10 @@ static int queue_mail(struct smtp_session *s)
 	size_t n = 0;
 	uint64_t limit;
 
-	if (ehlo_size(smtp_caps(s), &limit) == 1)
+	if (t->msg && ehlo_size(smtp_caps(s), &limit) == 1)
 		n += (size_t)snprintf(params + n, sizeof params - n, " SIZE=%llu",
 				      (unsigned long long)t->msg->size);
-	if (t->msg->eightbit)
+	if (t->msg && t->msg->eightbit)
 		n += (size_t)snprintf(params + n, sizeof params - n, " BODY=8BITMIME");
 	if (t->smtputf8)
 		n += (size_t)snprintf(params + n, sizeof params - n, " SMTPUTF8");
@@ -343,8 +344,9 @@ static enum smtp_state after_rcpts(struct smtp_session *s)
 		return chunking(s) ? SMTP_BDAT : SMTP_DATA;
 	if (ok == 0 || (ok < n && !t->allow_partial))
 		return refused(s);
+	/* Stopping after RCPT: RSET so that nothing of the transaction stays. */
 	if (s->pol->stop_after == SMTP_STAGE_RCPT)
-		return SMTP_QUIT;
+		return SMTP_RSET;
 	return chunking(s) ? SMTP_BDAT : SMTP_DATA;
 }
 

@@ -15,6 +15,7 @@ import time
 
 __all__ = ["send", "send_parts", "expect", "sleep", "drip", "close", "reset",
            "starttls", "serve", "wait_eof", "flood", "read_data", "read_bdat", "mark",
+           "pause",
            "ScriptedServer",
            "GREETING", "EHLO_PLAIN", "EHLO_STARTTLS", "EHLO_AFTER_TLS",
            "starttls_session", "plain_session"]
@@ -92,6 +93,12 @@ def read_data():
 def read_bdat():
     """After a "BDAT n [LAST]" line: read exactly n octets into .messages."""
     return ("read_bdat",)
+
+
+def pause(secs):
+    """Do nothing at all for SECS seconds, not even read: the client's writes
+    back up once the socket buffers are full."""
+    return ("pause", secs)
 
 
 def mark(name):
@@ -369,12 +376,13 @@ class ScriptedServer:
         self._event("tls up: %s" % self.sock.version())
 
     def _do_read_data(self):
-        data = b""
+        data, first = b"", len(self.lines)
         while True:
             line = self._readline()
             data += line
             if line == b".\r\n":
                 break
+        del self.lines[first:]          # message lines are not commands
         self.messages.append(data)
         self._event("message: %d octets" % len(data))
 
@@ -390,6 +398,9 @@ class ScriptedServer:
         self.messages.append(self.buf[:n])
         self.buf = self.buf[n:]
         self._event("bdat: %d octets" % n)
+
+    def _do_pause(self, secs):
+        time.sleep(secs)
 
     def _do_mark(self, name):
         self.marks[name] = self.buf

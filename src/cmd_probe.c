@@ -1,0 +1,525 @@
+/* cmd_probe.c - `smtpkit probe`: which ports of a host work and what each
+ * offers (SPEC 6).  Every port is the same session stopped after the EHLO
+ * inside TLS (plus MAIL/RCPT/RSET with --relay-test), run concurrently. */
+#include "cmd.h"
+#include "findings.h"
+#include "json.h"
+#include "msg.h"
+#include "options.h"
+#include "out.h"
+#include "parallel.h"
+#include "reply.h"
+#include "smtp.h"
+#include "text.h"
+
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBE_MAX_PORTS 32
+
+static struct probe_args {
+	char *ports;
+	char *relay_test;
+	char *mx;
+} a;
+
+static struct poptOption probe_options[] = {
+	{"ports", '\0', POPT_ARG_STRING, &a.ports, 0, "ports to probe (default 25,465,587,2525)", "LIST"},
+	{"relay-test", '\0', POPT_ARG_STRING, &a.relay_test, 0,
+	 "MAIL and RCPT to this outside address without AUTH, then RSET: is it an open relay?", "ADDR"},
+	{"mx", '\0', POPT_ARG_STRING, &a.mx, 0, "probe every MX host of DOMAIN on port 25", "DOMAIN"},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+enum tls_found { FOUND_NONE, FOUND_STARTTLS, FOUND_IMPLICIT };
+
+struct port_probe {
+	const char *host;
+	int port;
+	struct smtp_policy pol;
+	struct smtp_txn txn;
+	struct smtp_rcpt rcpt;
+	struct out out;
+	struct smtp_session s;
+	enum tls_found tls;
+	bool relay_tested;
+};
+
+struct probe {
+	struct port_probe *ports;
+	size_t n;
+};
+
+static void run_one(struct port_probe *pp, enum smtp_tls_mode mode)
+{
+	pp->pol.tls_mode = mode;
+	smtp_init(&pp->s, &pp->pol, &pp->out, pp->host, pp->port);
+	if (pp->txn.nrcpt)
+		pp->s.txn = &pp->txn;
+	smtp_run(&pp->s);
+}
+
+/* One port: implicit TLS on 465 (falling back to plain when the server
+ * greets in clear), else plain with STARTTLS when offered. */
+static void probe_port(void *ctx, size_t i)
+{
+	struct probe *p = ctx;
+	struct port_probe *pp = &p->ports[i];
+	bool implicit = pp->pol.tls_mode == SMTP_TLS_MODE_IMPLICIT
+			|| (pp->pol.tls_mode == SMTP_TLS_MODE_AUTO && pp->port == 465);
+
+	run_one(pp, implicit ? SMTP_TLS_MODE_IMPLICIT : pp->pol.tls_mode);
+	if (implicit && pp->s.err.class == ERR_PROTOCOL && !pp->s.tls.done
+	    && pp->pol.tls_mode == SMTP_TLS_MODE_AUTO) {
+		out_info(&pp->out, 0, "no TLS on connect: trying plain SMTP");
+		smtp_free(&pp->s);
+		run_one(pp, SMTP_TLS_MODE_AUTO);
+		implicit = false;
+		/* The port answered in clear to a ClientHello. */
+		pp->pol.tls_mode = SMTP_TLS_MODE_AUTO;
+	}
+	if (pp->s.tls.done)
+		pp->tls = implicit && pp->s.in_tls && !pp->s.have_before ? FOUND_IMPLICIT : FOUND_STARTTLS;
+	pp->relay_tested = pp->txn.nrcpt && pp->rcpt.code != 0;
+}
+
+/* ---- the facts of one port, as strings for the table ---------------- */
+
+static const char *reach(const struct port_probe *pp, char *buf, size_t size)
+{
+	const struct smtp_session *s = &pp->s;
+	if (!s->connected) {
+		if (strstr(s->err.msg, "refused"))
+			return "refused";
+		if (strstr(s->err.msg, "timed out"))
+			return "timed out";
+		return "unreachable";
+	}
+	snprintf(buf, size, "open %.1fms", s->conn.connect_ms);
+	return buf;
+}
+
+static const char *tls_mode_name(enum tls_found t)
+{
+	switch (t) {
+	case FOUND_IMPLICIT: return "implicit";
+	case FOUND_STARTTLS: return "STARTTLS";
+	default: return "none";
+	}
+}
+
+static void auth_list(const struct ehlo_caps *caps, bool have, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!have) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < caps->n; i++) {
+		const struct ehlo_cap *c = &caps->caps[i];
+		if (ascii_casecmp(c->keyword, "AUTH") != 0 || c->legacy)
+			continue;
+		for (size_t k = 0; k < c->nparams && n + 1 < size; k++)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", c->params[k]);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "none");
+}
+
+static bool has_auth(const struct ehlo_caps *caps)
+{
+	return ehlo_has(caps, "AUTH") || ehlo_has_auth(caps, "PLAIN") || ehlo_has_auth(caps, "LOGIN");
+}
+
+/* Capabilities that decide what a client can do, inside TLS if any. */
+static const struct ehlo_caps *best_caps(const struct smtp_session *s)
+{
+	return s->have_after ? &s->caps_after : &s->caps_before;
+}
+
+static const char *yesno(const struct port_probe *pp, const char *keyword)
+{
+	const struct smtp_session *s = &pp->s;
+	if (!s->have_before && !s->have_after)
+		return "-";
+	return ehlo_has(best_caps(s), keyword) ? "yes" : "no";
+}
+
+static const char *size_text(const struct port_probe *pp, char *buf, size_t size)
+{
+	uint64_t v;
+	const struct smtp_session *s = &pp->s;
+	if (!s->have_before && !s->have_after)
+		return "-";
+	int rc = ehlo_size(best_caps(s), &v);
+	if (rc == 0)
+		return "not said";
+	if (rc < 0)
+		return "invalid";
+	if (v == 0)
+		return "no limit";
+	out_human_size(v, buf, size);
+	return buf;
+}
+
+static const char *relay_text(const struct port_probe *pp)
+{
+	if (!pp->txn.nrcpt)
+		return "not tested";
+	if (!pp->relay_tested)
+		return "not reached";
+	return pp->rcpt.accepted ? "OPEN RELAY" : "refused";
+}
+
+/* ---- findings ------------------------------------------------------- */
+
+static void port_findings(struct port_probe *pp, struct out *all, const char *host)
+{
+	struct smtp_session *s = &pp->s;
+	struct out tmp;
+	struct out_opts oo = {.json = true};
+
+	if (!s->connected)
+		return;
+	out_init(&tmp, &oo, NULL);
+	findings_session(&tmp, s);
+	findings_tls(&tmp, &s->tls, 30);
+	if (s->have_before && pp->tls != FOUND_IMPLICIT && has_auth(&s->caps_before))
+		out_finding(&tmp, FINDING_FAIL, "auth-without-tls",
+			    "AUTH is offered before TLS: passwords can cross the network in clear");
+	if (s->greeting.nlines > 0 && !net_is_ip_literal(host)) {
+		const char *g = s->greeting.lines[0];
+		size_t n = strcspn(g, " ");
+		if (n != strlen(host) || strncmp(g, host, n) != 0) {
+			char esc[300];
+			text_escape(g, n < 200 ? n : 200, esc, sizeof esc);
+			out_finding(&tmp, FINDING_WARN, "greeting-name-mismatch",
+				    "the greeting names %s, not %s", esc, host);
+		}
+	}
+	if (pp->relay_tested && pp->rcpt.accepted)
+		out_finding(&tmp, FINDING_FAIL, "open-relay",
+			    "RCPT TO:<%s> accepted without authentication: an open relay", pp->rcpt.address);
+	for (size_t i = 0; i < tmp.nfindings; i++)
+		out_finding(all, tmp.findings[i].level, tmp.findings[i].id, "port %d: %s", pp->port,
+			    tmp.findings[i].text);
+	out_free(&tmp);
+}
+
+/* ---- the report ----------------------------------------------------- */
+
+#define COLW 15
+
+static void row(FILE *fp, const char *label, struct probe *p,
+		const char *(*cell)(struct port_probe *, char *, size_t))
+{
+	fprintf(fp, "%-14s", label);
+	for (size_t i = 0; i < p->n; i++) {
+		char buf[128], esc[512];
+		const char *v = cell(&p->ports[i], buf, sizeof buf);
+		text_escape(v, strlen(v), esc, sizeof esc);
+		fprintf(fp, " %-*.*s", COLW, COLW, esc);
+	}
+	fputc('\n', fp);
+}
+
+static const char *c_port(struct port_probe *pp, char *b, size_t n) { snprintf(b, n, "%d", pp->port); return b; }
+static const char *c_reach(struct port_probe *pp, char *b, size_t n) { return reach(pp, b, n); }
+static const char *c_greeting(struct port_probe *pp, char *b, size_t n)
+{
+	const struct reply *g = &pp->s.greeting;
+	if (!g->code)
+		return pp->s.connected ? "none" : "-";
+	snprintf(b, n, "%d %s", g->code, g->nlines ? g->lines[0] : "");
+	return b;
+}
+static const char *c_tls(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.connected ? tls_mode_name(pp->tls) : "-"; }
+static const char *c_version(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.tls.done ? pp->s.tls.version : "-"; }
+static const char *c_cipher(struct port_probe *pp, char *b, size_t n)
+{
+	if (!pp->s.tls.done)
+		return "-";
+	/* TLS_AES_256_GCM_SHA384 -> AES_256_GCM_SHA384: the column is narrow. */
+	snprintf(b, n, "%s", strncmp(pp->s.tls.cipher, "TLS_", 4) == 0 ? pp->s.tls.cipher + 4 : pp->s.tls.cipher);
+	return b;
+}
+static const char *c_cert(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.tls.done ? tls_verdict_name(pp->s.tls.verdict) : "-"; }
+static const char *c_auth_before(struct port_probe *pp, char *b, size_t n)
+{
+	if (pp->tls == FOUND_IMPLICIT)
+		return "(TLS only)";
+	auth_list(&pp->s.caps_before, pp->s.have_before, b, n);
+	return b;
+}
+static const char *c_auth_after(struct port_probe *pp, char *b, size_t n) { auth_list(&pp->s.caps_after, pp->s.have_after, b, n); return b; }
+static const char *c_caps(struct port_probe *pp, char *b, size_t n)
+{
+	const struct smtp_session *s = &pp->s;
+	if (!s->have_before && !s->have_after)
+		return "-";
+	snprintf(b, n, "%zu / %s", s->have_before ? s->caps_before.n : 0,
+		 s->have_after ? "" : "-");
+	if (s->have_after)
+		snprintf(b, n, "%s%zu / %zu", s->have_before ? "" : "- ", s->have_before ? s->caps_before.n : 0,
+			 s->caps_after.n);
+	return b;
+}
+static const char *c_size(struct port_probe *pp, char *b, size_t n) { return size_text(pp, b, n); }
+static const char *c_pipe(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "PIPELINING"); }
+static const char *c_chunk(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "CHUNKING"); }
+static const char *c_utf8(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "SMTPUTF8"); }
+static const char *c_reqtls(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "REQUIRETLS"); }
+static const char *c_dsn(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "DSN"); }
+static const char *c_relay(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return relay_text(pp); }
+static const char *c_error(struct port_probe *pp, char *b, size_t n)
+{
+	if (!err_is_set(&pp->s.err) || !pp->s.connected || (pp->relay_tested && pp->s.err.stage && strcmp(pp->s.err.stage, "rcpt") == 0))
+		return "-";
+	snprintf(b, n, "%s: %s", pp->s.err.stage ? pp->s.err.stage : "", pp->s.err.msg);
+	return b;
+}
+
+static void report_human(struct probe *p, struct out *all, const char *host, bool relay)
+{
+	FILE *fp = stdout;
+	if (!all->o.quiet) {
+		if (all->o.verbose > 0) {
+			for (size_t i = 0; i < p->n; i++) {
+				fprintf(fp, "--- port %d ---\n", p->ports[i].port);
+				for (size_t k = 0; k < p->ports[i].out.nentries; k++) {
+					const struct out_entry *en = &p->ports[i].out.entries[k];
+					fprintf(fp, "%s%s\n", en->dir == 'C' ? (en->tls ? " ~> " : " -> ")
+							      : en->dir == 'S' ? (en->tls ? "<~  " : "<-  ") : "=== ",
+						en->text);
+				}
+			}
+		}
+		fprintf(fp, "probe of %s\n", host);
+		row(fp, "port", p, c_port);
+		row(fp, "reachable", p, c_reach);
+		row(fp, "greeting", p, c_greeting);
+		row(fp, "TLS", p, c_tls);
+		row(fp, "TLS version", p, c_version);
+		row(fp, "cipher", p, c_cipher);
+		row(fp, "certificate", p, c_cert);
+		row(fp, "extensions", p, c_caps);
+		row(fp, "AUTH pre-TLS", p, c_auth_before);
+		row(fp, "AUTH in TLS", p, c_auth_after);
+		row(fp, "SIZE", p, c_size);
+		row(fp, "PIPELINING", p, c_pipe);
+		row(fp, "CHUNKING", p, c_chunk);
+		row(fp, "SMTPUTF8", p, c_utf8);
+		row(fp, "REQUIRETLS", p, c_reqtls);
+		row(fp, "DSN", p, c_dsn);
+		if (relay)
+			row(fp, "relay test", p, c_relay);
+		row(fp, "error", p, c_error);
+		for (size_t i = 0; i < all->nfindings; i++)
+			fprintf(fp, "finding: %s %s: %s\n", out_level_name(all->findings[i].level),
+				all->findings[i].id, all->findings[i].text);
+	}
+}
+
+static void json_port(struct json *j, struct port_probe *pp)
+{
+	char buf[128];
+	struct smtp_session *s = &pp->s;
+	json_object(j);
+	json_kint(j, "port", pp->port);
+	json_kstr(j, "state", s->connected ? "open" : reach(pp, buf, sizeof buf));
+	json_key(j, "connect_ms");
+	if (s->connected)
+		json_num(j, s->conn.connect_ms);
+	else
+		json_null(j);
+	json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+	json_key(j, "greeting");
+	out_json_reply(j, &s->greeting);
+	json_kstr(j, "tls_mode", s->connected ? tls_mode_name(pp->tls) : NULL);
+	json_key(j, "tls");
+	out_json_tls(j, &s->tls);
+	json_key(j, "capabilities");
+	json_object(j);
+	json_key(j, "before_tls");
+	out_json_caps(j, s->have_before ? &s->caps_before : NULL);
+	json_key(j, "after_tls");
+	out_json_caps(j, s->have_after ? &s->caps_after : NULL);
+	json_object_end(j);
+	uint64_t size;
+	json_key(j, "size");
+	if ((s->have_before || s->have_after) && ehlo_size(best_caps(s), &size) == 1)
+		json_int(j, (long long)size);
+	else
+		json_null(j);
+	json_key(j, "relay_test");
+	if (!pp->txn.nrcpt) {
+		json_null(j);
+	} else {
+		json_object(j);
+		json_kstr(j, "address", pp->rcpt.address);
+		json_key(j, "code");
+		if (pp->rcpt.code)
+			json_int(j, pp->rcpt.code);
+		else
+			json_null(j);
+		json_kstr(j, "reply", pp->rcpt.code ? pp->rcpt.text : NULL);
+		json_kbool(j, "open_relay", pp->relay_tested && pp->rcpt.accepted);
+		json_object_end(j);
+	}
+	struct err none = {0};
+	out_json_error(j, pp->relay_tested && pp->s.err.class == ERR_ALL_REFUSED ? &none : &s->err);
+	out_json_transcript(j, &pp->out);
+	json_object_end(j);
+}
+
+static void report_json(struct probe *p, struct out *all, const char *host, const struct err *e)
+{
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", "probe");
+	json_kbool(&j, "ok", err_exit_code(e) == 0);
+	json_kint(&j, "exit_code", err_exit_code(e));
+	out_json_error(&j, e);
+	json_kstr(&j, "host", host);
+	json_key(&j, "ports");
+	json_array(&j);
+	for (size_t i = 0; i < p->n; i++)
+		json_port(&j, &p->ports[i]);
+	json_array_end(&j);
+	out_json_findings(&j, all);
+	json_object_end(&j);
+}
+
+static int parse_ports(const char *list, int *ports, size_t *n, struct err *e)
+{
+	*n = 0;
+	const char *p = list ? list : "25,465,587,2525";
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < 1 || v > 65535 || (*end && *end != ','))
+			return err_set(e, ERR_USAGE, NULL, "invalid --ports \"%s\": a comma-separated list of ports", list);
+		if (*n >= PROBE_MAX_PORTS)
+			return err_set(e, ERR_USAGE, NULL, "--ports: at most %d ports", PROBE_MAX_PORTS);
+		ports[(*n)++] = (int)v;
+		p = *end ? end + 1 : end;
+	}
+	if (*n == 0)
+		return err_set(e, ERR_USAGE, NULL, "--ports: no port given");
+	return 0;
+}
+
+int cmd_probe(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit probe", argc, argv, probe_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST");
+	char *host = NULL;
+	int target_port = 0, ports[PROBE_MAX_PORTS];
+	size_t nports = 0;
+	struct smtp_policy pol;
+	struct out_opts oo;
+	int rc;
+
+	if (net_parse(ctx, NULL, NULL, &e) < 0)
+		goto usage;
+	if (a.mx) {
+		err_set(&e, ERR_USAGE, NULL, "--mx needs DNS support, which is not built yet");
+		goto usage;
+	}
+	const char *arg = poptGetArg(ctx);
+	if (!arg || poptPeekArg(ctx)) {
+		err_set(&e, ERR_USAGE, NULL, "probe takes exactly one HOST");
+		goto usage;
+	}
+	if (net_parse_target(arg, &host, &target_port, &e) < 0)
+		goto usage;
+	if (target_port || net_args.port) {
+		err_set(&e, ERR_USAGE, NULL, "probe takes ports from --ports, not HOST:PORT or -p");
+		goto usage;
+	}
+	if (parse_ports(a.ports, ports, &nports, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
+		goto usage;
+	char *relay = NULL;
+	if (a.relay_test && !(relay = msg_addr_spec(a.relay_test, false, ERR_USAGE, &e)))
+		goto usage;
+	/* Report certificates, never stop on them; EHLO inside TLS is the end. */
+	pol.tls_verify = false;
+	pol.stop_after = a.relay_test ? SMTP_STAGE_RCPT : SMTP_STAGE_TLS;
+
+	struct probe p = {.n = nports};
+	p.ports = calloc(nports, sizeof *p.ports);
+	if (!p.ports) {
+		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+		goto usage;
+	}
+	struct out_opts collect = oo;
+	collect.json = true;            /* per-port outs only collect */
+	for (size_t i = 0; i < nports; i++) {
+		struct port_probe *pp = &p.ports[i];
+		pp->host = host;
+		pp->port = ports[i];
+		pp->pol = pol;
+		out_init(&pp->out, &collect, NULL);
+		if (relay) {
+			pp->rcpt.address = relay;
+			pp->txn = (struct smtp_txn){.mail_from = relay, .rcpts = &pp->rcpt, .nrcpt = 1};
+		}
+	}
+	parallel_run(nports, nports, probe_port, &p);
+
+	struct out all;
+	out_init(&all, &oo, stdout);
+	size_t open = 0;
+	for (size_t i = 0; i < nports; i++) {
+		open += p.ports[i].s.connected;
+		port_findings(&p.ports[i], &all, host);
+	}
+	struct err result = {0};
+	if (open == 0)
+		err_set(&result, ERR_TEMP, "connect", "no port of %s answered", host);
+	else
+		for (size_t i = 0; i < all.nfindings; i++)
+			if (all.findings[i].level == FINDING_FAIL)
+				err_set(&result, ERR_FINDING, NULL, "%s", all.findings[i].text);
+	if (oo.json) {
+		report_json(&p, &all, host, &result);
+		if (result.class != ERR_NONE && result.class != ERR_FINDING)
+			out_error(&result);
+	} else {
+		report_human(&p, &all, host, relay != NULL);
+		if (result.class == ERR_FINDING) {
+			size_t fails = 0;
+			for (size_t i = 0; i < all.nfindings; i++)
+				fails += all.findings[i].level == FINDING_FAIL;
+			out_result(&all, &result, "%zu of %zu ports open, %zu fail-level finding%s", open, nports,
+				   fails, fails == 1 ? "" : "s");
+		} else {
+			out_result(&all, &result, "%zu of %zu ports open, no fail-level finding", open, nports);
+		}
+	}
+	rc = err_exit_code(&result);
+	for (size_t i = 0; i < nports; i++) {
+		smtp_free(&p.ports[i].s);
+		out_free(&p.ports[i].out);
+	}
+	out_free(&all);
+	free(p.ports);
+	free(relay);
+	free(host);
+	poptFreeContext(ctx);
+	return rc;
+usage:
+	out_error(&e);
+	if (e.class == ERR_USAGE)
+		fprintf(stderr, "Try 'smtpkit probe --help'.\n");
+	free(host);
+	poptFreeContext(ctx);
+	return err_exit_code(&e);
+}
