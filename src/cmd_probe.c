@@ -103,6 +103,13 @@ static const char *reach(const struct port_probe *pp, char *buf, size_t size)
 	return buf;
 }
 
+/* A port that never greeted (or refused service) may well speak TLS
+ * first: its TLS mode is unknown, not "none". */
+static bool tls_known(const struct port_probe *pp)
+{
+	return pp->s.tls.done || pp->s.have_before || pp->s.used_helo;
+}
+
 static const char *tls_mode_name(enum tls_found t)
 {
 	switch (t) {
@@ -238,7 +245,7 @@ static const char *c_greeting(struct port_probe *pp, char *b, size_t n)
 	snprintf(b, n, "%d %s", g->code, g->nlines ? g->lines[0] : "");
 	return b;
 }
-static const char *c_tls(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.connected ? tls_mode_name(pp->tls) : "-"; }
+static const char *c_tls(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return tls_known(pp) ? tls_mode_name(pp->tls) : "-"; }
 static const char *c_version(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.tls.done ? pp->s.tls.version : "-"; }
 static const char *c_cipher(struct port_probe *pp, char *b, size_t n)
 {
@@ -262,11 +269,12 @@ static const char *c_caps(struct port_probe *pp, char *b, size_t n)
 	const struct smtp_session *s = &pp->s;
 	if (!s->have_before && !s->have_after)
 		return "-";
-	snprintf(b, n, "%zu / %s", s->have_before ? s->caps_before.n : 0,
-		 s->have_after ? "" : "-");
+	char before[24] = "-", after[24] = "-";
+	if (s->have_before)
+		snprintf(before, sizeof before, "%zu", s->caps_before.n);
 	if (s->have_after)
-		snprintf(b, n, "%s%zu / %zu", s->have_before ? "" : "- ", s->have_before ? s->caps_before.n : 0,
-			 s->caps_after.n);
+		snprintf(after, sizeof after, "%zu", s->caps_after.n);
+	snprintf(b, n, "%s / %s", before, after);
 	return b;
 }
 static const char *c_size(struct port_probe *pp, char *b, size_t n) { return size_text(pp, b, n); }
@@ -340,7 +348,7 @@ static void json_port(struct json *j, struct port_probe *pp)
 	json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
 	json_key(j, "greeting");
 	out_json_reply(j, &s->greeting);
-	json_kstr(j, "tls_mode", s->connected ? tls_mode_name(pp->tls) : NULL);
+	json_kstr(j, "tls_mode", tls_known(pp) ? tls_mode_name(pp->tls) : NULL);
 	json_key(j, "tls");
 	out_json_tls(j, &s->tls);
 	json_key(j, "capabilities");

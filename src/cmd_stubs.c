@@ -11,4 +11,3 @@ static int not_yet(const char *name)
 
 
 int cmd_tls_check(int argc, const char **argv) { (void)argc; (void)argv; return not_yet("tls-check"); }
-int cmd_mx(int argc, const char **argv) { (void)argc; (void)argv; return not_yet("mx"); }

@@ -181,6 +181,37 @@ void dns_answer_free(struct dns_answer *a)
 	a->n = 0;
 }
 
+static size_t wire_len(const unsigned char *w)
+{
+	size_t i = 0;
+	while (w[i] != 0)
+		i += (size_t)w[i] + 1;
+	return i + 1;
+}
+
+/* Names compared in wire form, ASCII case-insensitively (RFC 4343), so
+ * "a.example", "A.Example." and escaped spellings agree. */
+static bool name_eq(const char *a, const char *b)
+{
+	unsigned char wa[NS_MAXCDNAME], wb[NS_MAXCDNAME];
+
+	if (ns_name_pton(a, wa, sizeof wa) < 0 || ns_name_pton(b, wb, sizeof wb) < 0)
+		return false;
+	size_t la = wire_len(wa);
+	if (la != wire_len(wb))
+		return false;
+	for (size_t i = 0; i < la; i++) {
+		unsigned char x = wa[i], y = wb[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 static int answer_fail(struct dns_answer *a, enum dns_status st, const char *why)
 {
 	dns_answer_free(a);
@@ -195,8 +226,8 @@ static int rdata_name(const unsigned char *msg, const unsigned char *eom, const 
 		      size_t off, char *out, size_t size)
 {
 	char name[NS_MAXDNAME];
-	const unsigned char *rd = ns_rr_rdata(rr);
-	size_t rdlen = ns_rr_rdlen(rr);
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr);
 
 	if (off >= rdlen)
 		return -1;
@@ -214,8 +245,8 @@ static int rdata_name(const unsigned char *msg, const unsigned char *eom, const 
 /* RFC 1035 3.3.14: one or more <character-string>s, joined. */
 static char *txt_join(const ns_rr *rr)
 {
-	const unsigned char *rd = ns_rr_rdata(rr);
-	size_t rdlen = ns_rr_rdlen(rr), o = 0, len = 0;
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr), o = 0, len = 0;
 	char *s = malloc(rdlen + 1);
 
 	if (s == NULL)
@@ -238,8 +269,8 @@ static char *txt_join(const ns_rr *rr)
 static int take_record(struct dns_answer *a, const unsigned char *msg, const unsigned char *eom,
 		       const ns_rr *rr, int type)
 {
-	const unsigned char *rd = ns_rr_rdata(rr);
-	size_t rdlen = ns_rr_rdlen(rr);
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr);
 	size_t i = a->n;
 
 	switch (type) {
@@ -348,7 +379,7 @@ static int follow_cnames(ns_msg *h, const unsigned char *msg, const unsigned cha
 	for (int hop = 0; hop < ncname; hop++) {
 		int j;
 		for (j = 0; j < ncname; j++)
-			if (ns_samename(tab[j].owner, cur) == 1)
+			if (name_eq(tab[j].owner, cur))
 				break;
 		if (j == ncname)
 			break;
@@ -414,9 +445,9 @@ static int parse_answer(const unsigned char *msg, size_t len, const char *qname,
 		return answer_fail(a, DNS_MALFORMED, "answer does not carry exactly one question");
 	if (ns_parserr(&h, ns_s_qd, 0, &rr) < 0)
 		return answer_fail(a, DNS_MALFORMED, "question does not parse");
-	if (ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in)
+	if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in)
 		return answer_fail(a, DNS_MALFORMED, "answer is for another question type or class");
-	if (qname != NULL && ns_samename(ns_rr_name(rr), qname) != 1)
+	if (qname != NULL && !name_eq(ns_rr_name(rr), qname))
 		return answer_fail(a, DNS_MALFORMED, "answer is for another name");
 
 	char asked[NS_MAXDNAME];
@@ -438,8 +469,8 @@ static int parse_answer(const unsigned char *msg, size_t len, const char *qname,
 	for (int i = 0; i < count; i++) {
 		if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
 			return answer_fail(a, DNS_MALFORMED, "an answer record does not parse");
-		if (ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in
-		    || ns_samename(ns_rr_name(rr), cur) != 1)
+		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in
+		    || !name_eq(ns_rr_name(rr), cur))
 			continue;
 		if (take_record(a, msg, eom, &rr, type) < 0)
 			return -1;
@@ -457,4 +488,272 @@ int dns_parse(const unsigned char *msg, size_t len, int type, struct dns_answer 
 {
 	memset(out, 0, sizeof *out);
 	return parse_answer(msg, len, NULL, type, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries                                                             */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for fd until the deadline: 1 ready, 0 timed out, -1 error. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = {.fd = fd, .events = events};
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+enum { TCP_ERROR = -1, TCP_TIMEOUT = -2 };
+
+/* One query over TCP (RFC 7766), the whole exchange bounded by timeout_ms.
+ * glibc's own TCP retry reads without a deadline, so truncated answers
+ * come here instead (RES_IGNTC). */
+static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *q, int qlen,
+			unsigned char *ans, size_t anssize, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	socklen_t salen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc = TCP_ERROR, w;
+
+	if (fd < 0)
+		return TCP_ERROR;
+	if (connect(fd, (const struct sockaddr *)ss, salen) < 0) {
+		int soerr = 0;
+		socklen_t sl = sizeof soerr;
+		if (errno != EINPROGRESS)
+			goto out;
+		if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
+			rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
+			goto out;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr != 0)
+			goto out;
+	}
+
+	unsigned char out[2 + DNS_QUERY_MAX];
+	size_t outlen = 2 + (size_t)qlen, done = 0;
+	out[0] = (unsigned char)(qlen >> 8);
+	out[1] = (unsigned char)qlen;
+	memcpy(out + 2, q, (size_t)qlen);
+	while (done < outlen) {
+		ssize_t n = send(fd, out + done, outlen - done, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
+				rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
+				goto out;
+			}
+			continue;
+		}
+		if (n <= 0)
+			goto out;
+		done += (size_t)n;
+	}
+
+	unsigned char lenbuf[2];
+	size_t want = 2, got = 0;
+	unsigned char *dst = lenbuf;
+	for (int part = 0; part < 2; part++) {
+		while (got < want) {
+			ssize_t n = recv(fd, dst + got, want - got, 0);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+				if ((w = wait_fd(fd, POLLIN, deadline)) <= 0) {
+					rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
+					goto out;
+				}
+				continue;
+			}
+			if (n <= 0)
+				goto out;
+			got += (size_t)n;
+		}
+		if (part == 0) {
+			want = (size_t)lenbuf[0] << 8 | lenbuf[1];
+			if (want > anssize)
+				goto out;
+			got = 0;
+			dst = ans;
+		}
+	}
+	rc = (int)want;
+out:
+	close(fd);
+	return rc;
+}
+
+/* The servers res_ninit chose (or ours), in the form connect() takes. */
+static int server_list(const res_state st, struct sockaddr_storage *out)
+{
+	int n = 0;
+	for (int i = 0; i < st->nscount && i < MAXNS; i++) {
+		memset(&out[n], 0, sizeof out[n]);
+		if (st->nsaddr_list[i].sin_family == AF_INET)
+			memcpy(&out[n++], &st->nsaddr_list[i], sizeof st->nsaddr_list[i]);
+		else if (st->_u._ext.nsaddrs[i] != NULL)
+			memcpy(&out[n++], st->_u._ext.nsaddrs[i], sizeof *st->_u._ext.nsaddrs[i]);
+	}
+	return n;
+}
+
+/* Replace the servers from resolv.conf with r's.  glibc keeps IPv6
+ * servers as malloc'd sockaddr_in6 in _u._ext.nsaddrs[] (freed by
+ * res_nclose) and marks their nsaddr_list[] slot with sin_family 0. */
+static int use_server(res_state st, const struct dns_resolver *r)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	for (int i = 0; i < MAXNS; i++) {
+		free(st->_u._ext.nsaddrs[i]);
+		st->_u._ext.nsaddrs[i] = NULL;
+	}
+	st->_u._ext.nscount = 0;
+	memset(st->nsaddr_list, 0, sizeof st->nsaddr_list);
+	if (inet_pton(AF_INET, r->addr, &a4) == 1) {
+		st->nsaddr_list[0].sin_family = AF_INET;
+		st->nsaddr_list[0].sin_port = htons((uint16_t)r->port);
+		st->nsaddr_list[0].sin_addr = a4;
+	} else if (inet_pton(AF_INET6, r->addr, &a6) == 1) {
+		struct sockaddr_in6 *s6 = calloc(1, sizeof *s6);
+		if (s6 == NULL)
+			return -1;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)r->port);
+		s6->sin6_addr = a6;
+		st->nsaddr_list[0].sin_family = 0;
+		st->_u._ext.nsaddrs[0] = s6;
+	} else {
+		return -1;
+	}
+	st->nscount = 1;
+	return 0;
+}
+
+/* RFC 6891 6.1.2: an OPT pseudo-record in the additional section. */
+static int add_edns0(unsigned char *q, int qlen, size_t size)
+{
+	static const unsigned char opt[11] = {
+		0,                                      /* root owner */
+		0, ns_t_opt,
+		DNS_EDNS_PAYLOAD >> 8, DNS_EDNS_PAYLOAD & 0xff,
+		0, 0, 0, 0,                             /* ext rcode, version, flags */
+		0, 0,                                   /* rdlength */
+	};
+	if ((size_t)qlen + sizeof opt > size)
+		return qlen;
+	memcpy(q + qlen, opt, sizeof opt);
+	unsigned ar = (unsigned)q[10] << 8 | q[11];
+	ar++;
+	q[10] = (unsigned char)(ar >> 8);
+	q[11] = (unsigned char)ar;
+	return qlen + (int)sizeof opt;
+}
+
+int dns_query(const struct dns_resolver *r, const char *name, int type, struct dns_answer *out)
+{
+	struct __res_state st;
+	unsigned char query[DNS_QUERY_MAX];
+	unsigned char *ans = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	memset(&st, 0, sizeof st);
+	if (res_ninit(&st) < 0)
+		return answer_fail(out, DNS_ERROR, "cannot initialise the resolver");
+
+	int tries = r->tries < 1 ? 1 : r->tries > 5 ? 5 : r->tries;
+	int timeout_ms = r->timeout_ms < 1 ? 2000 : r->timeout_ms;
+	/* RES_TRUSTAD keeps the AD bit; RES_IGNTC: truncated answers are
+	 * retried over TCP here, under a deadline. */
+	st.options |= RES_USE_EDNS0 | RES_TRUSTAD | RES_IGNTC;
+	st.options &= ~(unsigned long)(RES_ROTATE | RES_USEVC);
+	/* glibc's send_dg() turns SERVFAIL, NOTIMP and REFUSED into "try the
+	 * next server" and finally a timeout, unless pfcode is set ("called
+	 * from dig"); it only selects debug output, which release builds
+	 * do not print.  We want the rcode. */
+	st.pfcode = RES_PRF_STATS;
+	/* glibc counts retrans in whole seconds. */
+	st.retrans = (timeout_ms + 999) / 1000;
+	st.retry = tries;
+	if (r->custom && use_server(&st, r) < 0) {
+		answer_fail(out, DNS_ERROR, "cannot use the --resolver address");
+		goto done;
+	}
+
+	int qlen = res_nmkquery(&st, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
+				query, sizeof query - 11);
+	if (qlen < NS_HFIXEDSZ) {
+		answer_fail(out, DNS_ERROR, "cannot build a query for this name");
+		goto done;
+	}
+	/* RFC 6840 5.7: AD in the query asks for the AD bit in the answer. */
+	query[3] |= 0x20;
+	qlen = add_edns0(query, qlen, sizeof query);
+
+	struct sockaddr_storage servers[MAXNS];
+	int nservers = server_list(&st, servers);
+
+	ans = malloc(DNS_ANSWER_MAX);
+	if (ans == NULL) {
+		answer_fail(out, DNS_ERROR, "out of memory");
+		goto done;
+	}
+	errno = 0;
+	int n = res_nsend(&st, query, qlen, ans, DNS_ANSWER_MAX);
+	if (n < 0) {
+		int e = errno;
+		if (e == ETIMEDOUT || e == ECONNREFUSED || e == EAGAIN || e == 0)
+			answer_fail(out, DNS_TIMEOUT, e == ECONNREFUSED ? "no server answered (connection refused)"
+				    : "no server answered");
+		else
+			answer_fail(out, DNS_ERROR, strerror(e));
+		goto done;
+	}
+	if (n < NS_HFIXEDSZ || n > DNS_ANSWER_MAX) {
+		answer_fail(out, DNS_MALFORMED, "answer shorter than a DNS header");
+		goto done;
+	}
+	if (ans[2] & 0x02) {
+		/* RFC 7766 5: TC set, ask again over TCP. */
+		int tn = TCP_ERROR;
+		for (int i = 0; i < nservers && tn < 0; i++)
+			tn = tcp_exchange(&servers[i], query, qlen, ans, DNS_ANSWER_MAX, timeout_ms);
+		if (tn < 0) {
+			answer_fail(out, tn == TCP_TIMEOUT ? DNS_TIMEOUT : DNS_ERROR,
+				    tn == TCP_TIMEOUT ? "no answer over TCP after a truncated answer"
+				    : "TCP query after a truncated answer failed");
+			goto done;
+		}
+		if (tn < NS_HFIXEDSZ || ans[0] != query[0] || ans[1] != query[1]) {
+			answer_fail(out, DNS_MALFORMED, "TCP answer does not match the query");
+			goto done;
+		}
+		n = tn;
+		out->truncated_tcp = true;
+	}
+	bool tcp = out->truncated_tcp;
+	rc = parse_answer(ans, (size_t)n, name, type, out);
+	out->truncated_tcp = tcp;
+	if (tcp && (ans[2] & 0x02) && out->status == DNS_OK) {
+		/* Still truncated over TCP: what we have is incomplete. */
+		answer_fail(out, DNS_MALFORMED, "answer truncated even over TCP");
+		rc = -1;
+	}
+done:
+	free(ans);
+	res_nclose(&st);
+	return rc;
 }

@@ -12,12 +12,16 @@ process and reaped with os.wait4 (its own rusage: CPU and peak RSS):
    round-robin (one send each, then again) so that background noise hits all
    alike; one unmeasured warm-up send each first.
 
-2. Round trips: K sends straight to the server and K through
-   ../shared/tools/latency-proxy (25 ms each way, so RTT = 50 ms; the TCP
-   handshake is not delayed).  The proxy only adds delay, so
-       round trips = (median wall via proxy - median wall direct) / RTT.
-   A server's greeting travels one way only: it costs half a round trip, so
-   a client that waits for the final 221 shows a count ending in .5.
+2. Round trips: K sends through ../shared/tools/latency-proxy at 25 ms each
+   way (RTT 50 ms; the TCP handshake is not delayed) and K at 50 ms each way
+   (RTT 100 ms).  Every round trip costs 50 ms more at the second delay, so
+       round trips = (median wall at 50 ms - median wall at 25 ms) / 50 ms
+   with the process's own start-up, CPU and any constant server work
+   cancelled out.  (Against a direct loopback run instead, Nagle/delayed-ACK
+   stalls of ~40 ms, which show on loopback and vanish behind a 25 ms delay,
+   would be miscounted.)  A server's greeting travels one way only and costs
+   half a round trip, so a client that waits for the final 221 shows a count
+   ending in .5.
    Scenarios: Postfix default (PIPELINING + CHUNKING), Postfix with CHUNKING
    discarded from EHLO (PIPELINING only), aiosmtpd with STARTTLS + AUTH PLAIN
    (aiosmtpd advertises neither PIPELINING nor CHUNKING).
@@ -35,18 +39,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
+import warnings  # noqa: E402
+
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 from harness.aiosmtpd_server import free_port  # noqa: E402
 from harness.certs import make_pki  # noqa: E402
 from harness.postfix_server import PostfixServer  # noqa: E402
+
+# aiosmtpd 1.4 warns about its own Session.login_data on every AUTH.
+warnings.filterwarnings("ignore", message=".*login_data.*")
 
 PY = "/usr/bin/python3"
 FROM = "bench@smtpkit.test"
@@ -145,47 +153,45 @@ class Run:
         self.ok, self.wall_ms, self.cpu_ms, self.rss_kib, self.detail = ok, wall_ms, cpu_ms, rss_kib, detail
 
 
-def run_once(argv, stdin, timeout=30.0):
-    """Run argv; wall time, user+sys CPU and peak RSS from its own rusage."""
-    errf = tempfile.TemporaryFile()
-    inf = open(stdin, "rb") if stdin else subprocess.DEVNULL
-    t0 = time.perf_counter()
+SPAWN = None     # path of the compiled bench-spawn (spawn.c), set in main()
+
+
+def build_spawn(work):
+    exe = Path(work) / "bench-spawn"
+    subprocess.run(["cc", "-O2", "-o", str(exe), str(Path(__file__).with_name("spawn.c"))],
+                   check=True)
+    return str(exe)
+
+
+def run_once(argv, stdin, timeout=30):
+    """Run argv under bench-spawn: wall time, user+sys CPU and peak RSS of
+    the command itself (its own rusage from wait4)."""
+    with tempfile.NamedTemporaryFile(prefix="bench-err-") as errf:
+        r = subprocess.run([SPAWN, str(stdin) if stdin else "-", errf.name, str(int(timeout)),
+                            "--", *argv], capture_output=True, text=True)
+        err = Path(errf.name).read_text(errors="replace").strip()
     try:
-        p = subprocess.Popen(argv, stdin=inf, stdout=subprocess.DEVNULL, stderr=errf,
-                             close_fds=True)
-    except OSError as e:
-        return Run(False, 0, 0, 0, "cannot run %s: %s" % (argv[0], e))
-    finally:
-        if stdin:
-            inf.close()
-    timer = threading.Timer(timeout, lambda: os.kill(p.pid, signal.SIGKILL))
-    timer.start()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = (time.perf_counter() - t0) * 1000.0
-    timer.cancel()
-    p.returncode = os.waitstatus_to_exitcode(status)   # keep Popen from reaping again
-    cpu = (ru.ru_utime + ru.ru_stime) * 1000.0
-    errf.seek(0)
-    err = errf.read().decode(errors="replace").strip()
-    errf.close()
-    ok = p.returncode == 0
-    detail = "" if ok else "exit %d: %s" % (p.returncode, err[-400:] or "(no stderr)")
-    return Run(ok, wall, cpu, ru.ru_maxrss, detail)
+        code, wall_us, ut, st, rss = (int(x) for x in r.stdout.split())
+    except ValueError:
+        return Run(False, 0, 0, 0, "bench-spawn failed: %s" % r.stderr.strip())
+    ok = code == 0
+    detail = "" if ok else "exit %d: %s" % (code, err[-400:] or "(no stderr)")
+    return Run(ok, wall_us / 1000.0, (ut + st) / 1000.0, rss, detail)
 
 
 class Row:
     def __init__(self, tool, scenario):
         self.tool, self.scenario = tool, scenario
         self.runs = []          # the measured runs (direct, or via the proxy)
-        self.direct = []        # round-trip rows: the same sends without the proxy
+        self.slow = []          # round-trip rows: the same sends at twice the delay
         self.failure = None
 
-    def add(self, r, direct=False):
+    def add(self, r, slow=False):
         if not r.ok:
             if self.failure is None:
                 self.failure = r.detail
             return
-        (self.direct if direct else self.runs).append(r)
+        (self.slow if slow else self.runs).append(r)
 
     @property
     def failed(self):
@@ -204,9 +210,9 @@ class Row:
         return max(r.rss_kib for r in self.runs) / 1024.0
 
     def round_trips(self):
-        if not self.direct:
+        if not self.slow:
             return None
-        return (self.wall() - statistics.median(r.wall_ms for r in self.direct)) / RTT_MS
+        return (statistics.median(r.wall_ms for r in self.slow) - self.wall()) / RTT_MS
 
 
 # ---------------------------------------------------------------- servers
@@ -275,11 +281,11 @@ class AuthServer:
 class Proxy:
     """../shared/tools/latency-proxy in front of 127.0.0.1:target."""
 
-    def __init__(self, exe, target):
+    def __init__(self, exe, target, delay_ms):
         self.port = free_port()
         self.p = subprocess.Popen([PY, exe, "--listen", "127.0.0.1:%d" % self.port,
                                    "--target", "127.0.0.1:%d" % target,
-                                   "--delay-ms", str(DELAY_MS), "--lifetime", "600"],
+                                   "--delay-ms", str(delay_ms), "--lifetime", "600"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
         line = self.p.stderr.readline()      # printed once it listens
@@ -369,6 +375,8 @@ def main():
     proxies = []
     rows = []
     try:
+        global SPAWN
+        SPAWN = build_spawn(work)
         pki = make_pki(work / "pki")
         env = Env(work, pki.ca, a.smtpkit)
         pf = PostfixServer(pki)
@@ -388,14 +396,14 @@ def main():
             mrows = {t: Row(t, mode) for t in tools}
             cmds = {t: command(t, env, ports["default"], tls=tls) for t in tools}
             for t in tools:                     # warm-up, not counted
-                mrows[t].add(run_once(*cmds[t]), direct=True)
+                r = run_once(*cmds[t])
+                if not r.ok:
+                    mrows[t].add(r)
             for _ in range(n):
                 for t in tools:
                     if mrows[t].failure is None:
                         mrows[t].add(run_once(*cmds[t]))
-            for t in tools:
-                mrows[t].direct = []            # a cost row has no round trips
-                rows.append(mrows[t])
+            rows.extend(mrows[t] for t in tools)
             print("bench: %s done (%.0f s)" % (mode, time.monotonic() - started), flush=True)
 
         # 2. Round trips through the latency proxy.
@@ -405,23 +413,24 @@ def main():
             ("rt starttls+auth", auth.port, True, True),
         ]
         for name, port, tls, au in scenarios:
-            proxy = Proxy(a.proxy, port)
-            proxies.append(proxy)
+            fast, slow = Proxy(a.proxy, port, DELAY_MS), Proxy(a.proxy, port, 2 * DELAY_MS)
+            proxies += [fast, slow]
             srows = {t: Row(t, name) for t in tools}
-            direct = {t: command(t, env, port, tls=tls, auth=au) for t in tools}
-            via = {t: command(t, env, proxy.port, tls=tls, auth=au) for t in tools}
-            for t in tools:                     # warm-up, not counted
-                r = run_once(*direct[t])
+            for t in tools:                     # warm-up, direct, not counted
+                r = run_once(*command(t, env, port, tls=tls, auth=au))
                 if not r.ok:
                     srows[t].add(r)
+            via = {t: command(t, env, fast.port, tls=tls, auth=au) for t in tools}
+            via2 = {t: command(t, env, slow.port, tls=tls, auth=au) for t in tools}
             for _ in range(k):
                 for t in tools:
                     if srows[t].failure is None:
-                        srows[t].add(run_once(*direct[t]), direct=True)
                         srows[t].add(run_once(*via[t]))
+                        srows[t].add(run_once(*via2[t]), slow=True)
             rows.extend(srows[t] for t in tools)
-            proxy.stop()
-            proxies.remove(proxy)
+            for p in (fast, slow):
+                p.stop()
+                proxies.remove(p)
             print("bench: %s done (%.0f s)" % (name, time.monotonic() - started), flush=True)
 
         # Postfix's own count of what it accepted, as a cross-check.
@@ -437,15 +446,16 @@ def main():
             pf.stop()
         subprocess.run(["rm", "-rf", str(work)])
 
-    sent_pf = sum(len(r.runs) + len(r.direct) for r in rows if not r.scenario.startswith("rt starttls"))
+    sent_pf = sum(len(r.runs) + len(r.slow) for r in rows if not r.scenario.startswith("rt starttls"))
     text = [
         "smtpkit benchmark: one send of a %d-octet message, 127.0.0.1, %d CPUs, %s"
         % (len(MESSAGE), os.cpu_count(), time.strftime("%Y-%m-%d %H:%M:%S")),
         "loopback rows: median of %d sends per tool (tools round-robin, one warm-up each);"
         " CPU = user+sys of the process (median), RSS = peak (max)." % n,
-        "rt rows: %d sends via latency-proxy (%.0f ms each way, RTT %.0f ms) and %d direct;"
-        " round trips = (median via proxy - median direct) / RTT; the greeting is half of one."
-        % (k, DELAY_MS, RTT_MS, k),
+        "rt rows: %d sends via latency-proxy at %.0f ms each way (RTT %.0f ms; the wall, CPU, RSS"
+        " columns) and %d at %.0f ms;" % (k, DELAY_MS, RTT_MS, k, 2 * DELAY_MS),
+        "  round trips = (median wall at %.0f ms - median wall at %.0f ms) / %.0f ms;"
+        " the greeting is half of one." % (2 * DELAY_MS, DELAY_MS, RTT_MS),
         "rt pipelining+chunking / pipelining only: Postfix, plain; rt starttls+auth: aiosmtpd"
         " (STARTTLS, AUTH PLAIN, no PIPELINING/CHUNKING). SPEC = what SPEC 11 allows smtpkit.",
         "",

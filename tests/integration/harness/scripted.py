@@ -61,9 +61,10 @@ def close():
     return ("close",)
 
 
-def reset():
-    """Close with SO_LINGER 0: the client sees a TCP RST."""
-    return ("reset",)
+def reset(drain=True):
+    """Close with SO_LINGER 0: the client sees a TCP RST.  With DRAIN, what is
+    already on its way is recorded first; without, the reset comes at once."""
+    return ("reset", drain)
 
 
 def starttls(cert="good", pre=b""):
@@ -349,8 +350,9 @@ class ScriptedServer:
         self._event("we closed")
         raise _Gone()
 
-    def _do_reset(self):
-        self._pump(0.05)
+    def _do_reset(self, drain=True):
+        if drain:
+            self._pump(0.05)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
         self._event("we reset")

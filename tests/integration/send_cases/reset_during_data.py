@@ -7,7 +7,7 @@ HEADERS = (b"From: " + SENDER.encode() + b"\nTo: " + RCPT1.encode() + b"\nSubjec
            b"Date: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <big@smtpkit.test>\n\n")
 DATA = HEADERS + b"".join(b"line %07d of a large message, padding padding padding pad\n" % i
                           for i in range(80000))
-SCRIPT = mail_session(data=[send(GO_AHEAD), pause(0.5), reset()])
+SCRIPT = mail_session(data=[send(GO_AHEAD), pause(0.5), reset(drain=False)])
 ARGS = [*BASE, "--data", "{data}", RCPT1]
 EXIT = 74
 STAGE = "end-of-data"

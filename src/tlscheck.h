@@ -1,0 +1,140 @@
+/* tlscheck.h - what the parts of `smtpkit tls-check` share: the probe
+ * connections (tlscheck_probe.c), DANE (tlscheck_dane.c) and the report
+ * (tlscheck_report.c).  Each probe is the engine's session stopped at a
+ * stage, with its own output collected and read after all have ended. */
+#ifndef SMTPKIT_TLSCHECK_H
+#define SMTPKIT_TLSCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "out.h"
+#include "smtp.h"
+#include "tls.h"
+
+#define TLSCHECK_THREADS 8
+#define TLSCHECK_NVERSIONS 4
+#define TLSCHECK_NGROUPS 10
+
+/* One connection: its policy (priority string and stop stage), its
+ * collected output, and the session as it ended. */
+struct tlscheck_conn {
+	char priority[512];
+	struct smtp_policy pol;
+	struct out out;
+	struct smtp_session s;
+	bool ran;
+};
+
+enum tlscheck_offer {
+	TLSCHECK_UNKNOWN,           /* the probe failed for another reason */
+	TLSCHECK_OFFERED,
+	TLSCHECK_NOT_OFFERED,       /* the handshake was refused */
+};
+
+struct tlscheck_version {
+	const char *name;           /* "TLS1.2" */
+	const char *vers;           /* "VERS-TLS1.2" */
+	struct tlscheck_conn conn;
+	enum tlscheck_offer offer;
+	char why[256];              /* UNKNOWN / NOT_OFFERED: what happened */
+};
+
+/* --ciphers: one suite tried alone at one version. */
+struct tlscheck_suite {
+	size_t version;             /* index into versions[] */
+	char name[64];              /* "TLS_ECDHE_RSA_AES_128_GCM_SHA256" */
+	char restrict_prio[160];    /* ":-CIPHER-ALL:+AES-128-GCM..." */
+	enum tlscheck_offer offer;
+};
+
+struct tlscheck_group {
+	const char *name;           /* GnuTLS name "X25519" */
+	enum tlscheck_offer offer;
+};
+
+#define TLSCHECK_MAX_TLSA 16
+
+struct tlscheck_tlsa {
+	unsigned usage, selector, mtype;
+	char data_hex[140];         /* shortened for display when long */
+	bool usable;                /* usage 2 or 3 (RFC 7672 3.1.3) */
+	bool matched;
+	char why[160];
+};
+
+enum tlscheck_dane_state {
+	TLSCHECK_DANE_NOT_LOOKED,   /* HOST is an address and no --name */
+	TLSCHECK_DANE_NONE,         /* NXDOMAIN / NODATA: no TLSA */
+	TLSCHECK_DANE_INSECURE,     /* records, but not DNSSEC-validated (AD clear) */
+	TLSCHECK_DANE_NO_USABLE,    /* validated, but no usage 2 or 3 record */
+	TLSCHECK_DANE_MATCH,
+	TLSCHECK_DANE_MISMATCH,
+	TLSCHECK_DANE_ERROR,        /* lookup failed (SERVFAIL, timeout...) */
+};
+
+struct tlscheck_dane {
+	char qname[300];            /* "_25._tcp.mx.example" */
+	enum tlscheck_dane_state state;
+	bool ad;
+	char lookup[64];            /* dns_status_name() */
+	char why[256];
+	size_t n;
+	struct tlscheck_tlsa tlsa[TLSCHECK_MAX_TLSA];
+	unsigned matched_usage;     /* with MATCH: 2 or 3 */
+	char **raw;                 /* per record: usage, selector, mtype, data */
+	int *raw_len;               /* (dane_raw_tlsa's form), freed after matching */
+};
+
+struct tlscheck {
+	/* what to check */
+	const char *host;
+	int port;
+	bool implicit;              /* TLS from the first byte */
+	const char *name;           /* the name the certificate must match */
+	const char *resolver;       /* --resolver or NULL */
+	int warn_days;
+	bool ciphers, show_certs, injection_test;
+	struct smtp_policy base;    /* from the shared options */
+	struct out_opts oo;
+
+	/* results */
+	struct tlscheck_conn main;  /* best version, injection test, EHLO in TLS */
+	struct tlscheck_conn resume;        /* resumes main's session */
+	bool resume_tried;
+	struct tlscheck_version versions[TLSCHECK_NVERSIONS];       /* 1.0 .. 1.3 */
+	const struct tls_info *best;        /* main's session, else the best probe's */
+	const char *best_from;              /* "main" or the version's name */
+	bool ocsp_expected;                 /* leaf names an OCSP responder or must-staple */
+	struct tlscheck_suite *suites;
+	size_t nsuites;
+	struct tlscheck_group groups[TLSCHECK_NGROUPS];
+	size_t ngroups;
+	struct tlscheck_dane dane;
+	double elapsed_ms;
+
+	struct out report;          /* findings go here */
+	struct err err;             /* set when the check could not run */
+};
+
+/* tlscheck_probe.c */
+void tlscheck_init(struct tlscheck *tc);
+/* Every connection, concurrently (bounded); DANE lookup alongside. */
+void tlscheck_run(struct tlscheck *tc);
+void tlscheck_free(struct tlscheck *tc);
+bool tlscheck_tls_offered(const struct tlscheck *tc);
+
+/* tlscheck_dane.c */
+void tlscheck_dane_lookup(struct tlscheck *tc);
+/* Match the TLSA records against tc->best's chain. */
+void tlscheck_dane_match(struct tlscheck *tc);
+
+/* tlscheck_report.c */
+void tlscheck_findings(struct tlscheck *tc);
+void tlscheck_report_human(struct tlscheck *tc);
+void tlscheck_report_json(struct tlscheck *tc);
+/* 0, 1, or the error's code when the check could not run. */
+int tlscheck_exit_code(const struct tlscheck *tc);
+
+#endif

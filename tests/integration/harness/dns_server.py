@@ -1,0 +1,190 @@
+"""A DNS server for tests, on python3-dnslib: UDP and TCP on one ephemeral
+port of 127.0.0.1 or ::1, answering from a zone, with per-name faults.
+
+    zone = '''
+    example.test.      MX   10 mx.example.test.
+    mx.example.test.   A    192.0.2.1
+    '''                                   # zone text (dnslib RR.fromZone), or
+    zone = {"example.test": ["MX 10 mx.example.test."]}   # name -> [rdata]
+    with DNSFixture(zone, faults={"sf.test": {"rcode": "SERVFAIL"}}) as dns:
+        run("--resolver", dns.resolver)   # "127.0.0.1:PORT" or "[::1]:PORT"
+        dns.queries                       # [(protocol, DNSRecord)] received
+
+Faults, per query name (a dict; keys combine):
+    rcode="SERVFAIL" | "REFUSED" | ...   answer with this rcode, no records
+    drop=True | "udp" | "tcp"            never answer (on that transport);
+                                         a dropped TCP connection is held open
+    delay_ms=N                           answer after N ms (handlers are threads,
+                                         so concurrent queries overlap)
+    ad=True                              set the AD bit
+    truncate=True                        UDP: TC set and no records; TCP: full
+    raw=bytes | callable(query: bytes) -> bytes
+                                         send these bytes instead (bytes get the
+                                         query's id in their first two octets)
+
+Names without a fault are answered from the zone: CNAMEs are followed inside
+the zone, an existing name without the type is NODATA (SOA in authority),
+an unknown name NXDOMAIN.  Answers echo an EDNS OPT record when the query had one.
+"""
+import socket
+import struct
+import threading
+
+from dnslib import EDNS0, QTYPE, RCODE, RR, DNSHeader, DNSRecord
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
+
+__all__ = ["DNSFixture"]
+
+
+def _norm(name):
+    return str(name).rstrip(".").lower() + "."
+
+
+class _ZoneResolver(BaseResolver):
+    def __init__(self, fixture):
+        self.fx = fixture
+
+    def resolve(self, request, handler):
+        reply = request.reply()          # QR, AA, RA, RD echoed, same id
+        if request.ar and any(rr.rtype == QTYPE.OPT for rr in request.ar):
+            reply.add_ar(EDNS0(udp_len=1232))
+        qname, qtype = _norm(request.q.qname), request.q.qtype
+        fault = self.fx.faults.get(qname, {})
+        reply.header.ad = 1 if fault.get("ad") else 0   # reply() echoes the query's AD
+        if "rcode" in fault:
+            reply.header.rcode = getattr(RCODE, fault["rcode"])
+            return reply
+        name = qname
+        for _ in range(8):               # follow CNAMEs inside the zone
+            rrs = self.fx.records.get(name, [])
+            cname = [rr for rr in rrs if rr.rtype == QTYPE.CNAME]
+            if cname and qtype != QTYPE.CNAME:
+                reply.add_answer(*cname)
+                name = _norm(cname[0].rdata.label)
+                continue
+            reply.add_answer(*[rr for rr in rrs if rr.rtype == qtype])
+            break
+        if not reply.rr:
+            if not self.fx.exists(name):
+                reply.header.rcode = RCODE.NXDOMAIN
+            reply.add_auth(*RR.fromZone(
+                "%s 60 IN SOA ns.fixture.test. hostmaster.fixture.test. 1 3600 600 86400 60"
+                % (name.split(".")[-2] + "." if name != "." else ".")))
+        return reply
+
+
+class _Handler(DNSHandler):
+    """DNSHandler with the faults above; records every query it parses."""
+
+    def handle(self):
+        fx = self.server.fixture
+        tcp = self.server.socket_type == socket.SOCK_STREAM
+        self.protocol = "tcp" if tcp else "udp"
+        if tcp:
+            data = b""
+            while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
+                chunk = self.request.recv(65537)
+                if not chunk:
+                    return
+                data += chunk
+            data = data[2:]
+        else:
+            data, sock = self.request
+        try:
+            request = DNSRecord.parse(data)
+        except Exception:                # garbage query: no answer
+            return
+        with fx.lock:
+            fx.queries.append((self.protocol, request))
+        fault = fx.faults.get(_norm(request.q.qname), {})
+
+        drop = fault.get("drop")
+        if drop is True or drop == self.protocol:
+            if tcp:                      # hold the connection open, silent
+                fx.stopping.wait(30)
+            return
+        if fault.get("delay_ms"):
+            fx.stopping.wait(fault["delay_ms"] / 1000)
+
+        raw = fault.get("raw")
+        if raw is not None:
+            out = raw(data) if callable(raw) else data[:2] + bytes(raw)[2:]
+        else:
+            reply = self.server.resolver.resolve(request, self)
+            if fault.get("truncate") and not tcp:
+                # Header and question, TC set (dnslib's truncate() drops the
+                # question, and glibc ignores answers whose question differs).
+                reply = DNSRecord(DNSHeader(id=reply.header.id, bitmap=reply.header.bitmap,
+                                            tc=1), q=request.q)
+            out = reply.pack()
+        if tcp:
+            self.request.sendall(struct.pack("!H", len(out)) + out)
+        else:
+            sock.sendto(out, self.client_address)
+
+
+class DNSFixture:
+    def __init__(self, zone="", faults=None, host="127.0.0.1"):
+        self.host = host
+        self.faults = {_norm(k): v for k, v in (faults or {}).items()}
+        if isinstance(zone, dict):
+            zone = "\n".join("%s. 300 IN %s" % (name.rstrip("."), rdata)
+                             for name, rdatas in zone.items() for rdata in rdatas)
+        self.records = {}
+        for rr in RR.fromZone(zone) if zone.strip() else []:
+            self.records.setdefault(_norm(rr.rname), []).append(rr)
+        self.queries = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.servers = []
+        self.port = None
+
+    def exists(self, name):
+        """The name owns records, or is an empty non-terminal above one."""
+        return any(n == name or n.endswith("." + name) for n in self.records)
+
+    @property
+    def resolver(self):
+        """The --resolver argument for this server."""
+        if ":" in self.host:
+            return "[%s]:%d" % (self.host, self.port)
+        return "%s:%d" % (self.host, self.port)
+
+    def start(self):
+        resolver = _ZoneResolver(self)
+        logger = DNSLogger("-request,-reply,-truncated,-error", prefix=False)
+        # UDP takes an ephemeral port; TCP must get the same number, which
+        # another process may hold: try a few times.
+        for _ in range(20):
+            udp = DNSServer(resolver, address=self.host, port=0, logger=logger, handler=_Handler)
+            port = udp.server.server_address[1]
+            try:
+                tcp = DNSServer(resolver, address=self.host, port=port, tcp=True,
+                                logger=logger, handler=_Handler)
+            except OSError:
+                udp.server.server_close()
+                continue
+            break
+        else:
+            raise RuntimeError("no port free for both UDP and TCP")
+        self.port = port
+        self.servers = [udp, tcp]
+        for s in self.servers:
+            s.server.fixture = self
+            s.server.daemon_threads = False   # so server_close() joins handlers
+            s.start_thread()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        for s in self.servers:
+            s.server.shutdown()
+            s.server.server_close()
+            s.thread.join(timeout=5)
+        self.servers = []
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,145 @@
+"""The multi-port fixture for `smtpkit probe`: one scripted server per port,
+on the port numbers probe's rules depend on (see netns.py).
+
+  25     plain SMTP, STARTTLS offered, good certificate, no AUTH
+  465    implicit TLS, AUTH inside TLS
+  587    submission: STARTTLS, AUTH only after TLS; greets under another name
+         and has an expired certificate
+  2525   AUTH PLAIN offered in clear, no STARTTLS
+  quiet  accepts and never greets
+  closed nothing listens
+  relay  plain SMTP that accepts any RCPT: an open relay
+
+Every server except the relay refuses RCPT with 550, so that --relay-test
+sees one open relay among them.  Each records every byte it receives
+(ScriptedServer), which is what the tests assert "no MAIL, no DATA" on.
+"""
+import socket
+import threading
+
+from .scripted import ScriptedServer, send, serve, sleep, starttls
+
+OUTSIDE = b"550 5.7.1 relaying denied\r\n"
+TXN = [(b"MAIL", b"250 2.1.0 Ok\r\n"), (b"RCPT", OUTSIDE), (b"RSET", b"250 2.0.0 Ok\r\n"),
+       (b"DATA", b"503 5.5.1 no valid recipients\r\n"), (b"NOOP", b"250 2.0.0 Ok\r\n")]
+
+
+def _by_layer(before, after):
+    return lambda srv: after if srv.tls else before
+
+
+P25_BEFORE = (b"250-localhost\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
+              b"250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n")
+P25_AFTER = (b"250-localhost\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
+             b"250-CHUNKING\r\n250-SMTPUTF8\r\n250-REQUIRETLS\r\n250 DSN\r\n")
+P465_EHLO = b"250-localhost\r\n250-AUTH PLAIN LOGIN\r\n250-SIZE 0\r\n250 PIPELINING\r\n"
+P587_BEFORE = (b"250-mail.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n250-STARTTLS\r\n"
+               b"250 ENHANCEDSTATUSCODES\r\n")
+P587_AFTER = (b"250-mail.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+              b"250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250 DSN\r\n")
+P2525_EHLO = b"250-localhost\r\n250-AUTH PLAIN\r\n250-SIZE 1048576\r\n250 8BITMIME\r\n"
+RELAY_EHLO = b"250-localhost\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+
+STARTTLS_OK = b"220 2.0.0 Ready to start TLS\r\n"
+
+
+def script_25():
+    return [send(b"220 localhost ESMTP port25\r\n"), serve([
+        (b"EHLO", _by_layer(P25_BEFORE, P25_AFTER)),
+        (b"STARTTLS", [send(STARTTLS_OK), starttls("good")]),
+        *TXN])]
+
+
+def script_465():
+    return [starttls("good"), send(b"220 localhost ESMTP port465\r\n"),
+            serve([(b"EHLO", P465_EHLO), *TXN])]
+
+
+def script_587():
+    return [send(b"220 mail.example.test ESMTP port587\r\n"), serve([
+        (b"EHLO", _by_layer(P587_BEFORE, P587_AFTER)),
+        (b"STARTTLS", [send(STARTTLS_OK), starttls("expired")]),
+        *TXN])]
+
+
+def script_2525():
+    return [send(b"220 localhost ESMTP port2525\r\n"), serve([(b"EHLO", P2525_EHLO), *TXN])]
+
+
+def script_quiet():
+    return [sleep(30)]
+
+
+def script_relay():
+    return [send(b"220 localhost ESMTP relay\r\n"), serve([
+        (b"EHLO", RELAY_EHLO),
+        (b"MAIL", b"250 2.1.0 Ok\r\n"), (b"RCPT", b"250 2.1.5 Ok\r\n"),
+        (b"RSET", b"250 2.0.0 Ok\r\n"), (b"DATA", b"354 go ahead\r\n")])]
+
+
+class FixedPortServer(ScriptedServer):
+    """ScriptedServer on a given port (0: ephemeral), same recording."""
+
+    def __init__(self, script, pki, host, port):
+        # ScriptedServer.__init__ binds port 0; this is it with PORT.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.script, self.pki, self.host = script, pki, host
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.listener.bind((host, port))
+        except OSError as e:
+            self.listener.close()
+            raise OSError(e.errno, "cannot listen on %s port %d: %s" % (host, port, e.strerror))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.received, self.lines, self.errors, self.events = [], [], [], []
+        self.messages, self.marks = [], {}
+        self.connections = 0
+        self.sock = None
+        self.tls = False
+        self.buf = b""
+        self.eof = False
+        self._stop = threading.Event()
+        self._t0 = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self._thread.start()
+
+
+def closed_port(host="127.0.0.1"):
+    """A port nobody listens on (free a moment ago)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class ProbeFixture:
+    """Starts the servers (inside NS, see netns.py).  .servers maps a role
+    ("25", "465", "587", "2525", "quiet", "relay") to its server; .ports maps
+    every role, "closed" too, to its port number."""
+
+    ROLES = {"25": (25, script_25), "465": (465, script_465), "587": (587, script_587),
+             "2525": (2525, script_2525), "quiet": (0, script_quiet), "relay": (0, script_relay)}
+
+    def __init__(self, ns, pki, roles=None):
+        self.ns, self.servers, self.ports = ns, {}, {}
+        roles = roles or ["25", "465", "587", "2525", "quiet", "closed", "relay"]
+        try:
+            for role in roles:
+                if role == "closed":
+                    self.ports[role] = ns.call(closed_port)
+                    continue
+                port, script = self.ROLES[role]
+                srv = ns.call(FixedPortServer, script(), pki, "127.0.0.1", port)
+                self.servers[role], self.ports[role] = srv, srv.port
+        except Exception:
+            self.stop()
+            raise
+        self.roles = roles
+
+    def portlist(self, roles=None):
+        return ",".join(str(self.ports[r]) for r in (roles or self.roles))
+
+    def stop(self, timeout=0):
+        for srv in self.servers.values():
+            srv.finish(timeout=timeout)

@@ -1,0 +1,10 @@
+"""A NUL in --data: bad input (65), refused before any connection."""
+from harness.send_cases import *
+
+DATA = (HEADERS_FIXED % "nul" + "Subject: nul\n\nbefore\0after\n").encode()
+SCRIPT = mail_session()
+ARGS = [*BASE, "--data", "{data}", RCPT1]
+EXIT = 65
+MAX_SECONDS = DEADLINE
+NO_CONNECTION = True
+MUST_NOT_RECEIVE = [b"MAIL"]
