@@ -1,6 +1,7 @@
 /* cmd_send.c - `smtpkit send`: compose or relay one message (SPEC 3). */
 #define _DEFAULT_SOURCE
 #include "auth.h"
+#include "dns.h"
 #include "cmd.h"
 #include "findings.h"
 #include "json.h"
@@ -9,6 +10,7 @@
 #include "out.h"
 #include "reply.h"
 #include "secret.h"
+#include "send.h"
 #include "smtp.h"
 #include "text.h"
 
@@ -353,104 +355,54 @@ static int dry_run(const struct envelope *env, struct msg *m)
 	return 0;
 }
 
-static void report_json(const struct smtp_session *s, const struct smtp_txn *t, const struct out *out)
+/* The domain of an addr-spec, for grouping direct deliveries. */
+static const char *addr_domain(const char *addr)
 {
-	const struct err *e = &s->err;
-	struct json j;
-	json_init(&j, stdout);
-	json_object(&j);
-	json_kstr(&j, "command", "send");
-	json_kbool(&j, "ok", !err_is_set(e));
-	json_kint(&j, "exit_code", err_exit_code(e));
-	out_json_error(&j, e);
-	json_key(&j, "server");
-	json_object(&j);
-	json_kstr(&j, "host", s->host);
-	json_kint(&j, "port", s->port);
-	json_kstr(&j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
-	json_object_end(&j);
-	json_key(&j, "envelope");
-	json_object(&j);
-	json_kstr(&j, "from", t->mail_from);
-	json_key(&j, "recipients");
-	json_array(&j);
-	for (size_t i = 0; i < t->nrcpt; i++)
-		json_str(&j, t->rcpts[i].address);
-	json_array_end(&j);
-	json_object_end(&j);
-	json_key(&j, "recipients");
-	json_array(&j);
-	for (size_t i = 0; i < t->nrcpt; i++) {
-		const struct smtp_rcpt *r = &t->rcpts[i];
-		json_object(&j);
-		json_kstr(&j, "address", r->address);
-		json_key(&j, "code");
-		if (r->code)
-			json_int(&j, r->code);
-		else
-			json_null(&j);
-		json_kstr(&j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
-		json_kstr(&j, "reply", r->code ? r->text : NULL);
-		json_kbool(&j, "accepted", r->accepted);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_kbool(&j, "delivered", t->delivered);
-	json_kbool(&j, "maybe_delivered", t->maybe_delivered);
-	json_kstr(&j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
-	json_key(&j, "message");
-	json_object(&j);
-	json_kint(&j, "size", (long long)t->msg->size);
-	json_kbool(&j, "eightbit", t->msg->eightbit);
-	json_object_end(&j);
-	json_kbool(&j, "authenticated", s->authenticated);
-	json_key(&j, "capabilities");
-	json_object(&j);
-	json_key(&j, "before_tls");
-	out_json_caps(&j, s->have_before ? &s->caps_before : NULL);
-	json_key(&j, "after_tls");
-	out_json_caps(&j, s->have_after ? &s->caps_after : NULL);
-	json_object_end(&j);
-	json_key(&j, "tls");
-	out_json_tls(&j, &s->tls);
-	out_json_findings(&j, out);
-	out_json_transcript(&j, out);
-	json_object_end(&j);
+	const char *at = strrchr(addr, '@');
+	return at ? at + 1 : "";
 }
 
-static void report_human(const struct smtp_session *s, const struct smtp_txn *t, struct out *out)
+/* One delivery through --server, or one per recipient domain (compared
+ * without regard to ASCII case). */
+static int make_deliveries(const struct envelope *env, const struct smtp_txn *base,
+			   const struct smtp_policy *pol, const struct out_opts *oo, bool relay,
+			   struct send_delivery **out, size_t *n)
 {
-	size_t accepted = 0;
-	for (size_t i = 0; i < t->nrcpt; i++) {
-		const struct smtp_rcpt *r = &t->rcpts[i];
-		accepted += r->accepted;
-		if (r->code && out->fp && !out->o.quiet)
-			fprintf(out->fp, "recipient <%s>: %s: %s\n", r->address,
-				r->accepted ? "accepted" : "refused", r->text);
+	struct send_delivery *v = calloc(env->nrcpt, sizeof *v);
+	if (!v)
+		return -1;
+	size_t nv = 0;
+	for (size_t i = 0; i < env->nrcpt; i++) {
+		const char *dom = addr_domain(env->rcpts[i].address);
+		struct send_delivery *d = NULL;
+		for (size_t k = 0; k < nv && !d; k++)
+			if (relay || ascii_casecmp(v[k].domain, dom) == 0)
+				d = &v[k];
+		if (!d) {
+			d = &v[nv++];
+			d->domain = relay ? NULL : strdup(dom);
+			d->pol = *pol;
+			d->txn = *base;
+			d->txn.rcpts = calloc(env->nrcpt, sizeof *d->txn.rcpts);
+			out_init(&d->out, oo, stdout);
+			if (!d->txn.rcpts || (!relay && !d->domain)) {
+				*out = v;
+				*n = nv;
+				return -1;
+			}
+		}
+		d->txn.rcpts[d->txn.nrcpt++] = env->rcpts[i];
 	}
-	if (err_is_set(&s->err)) {
-		out_result(out, &s->err, "%s", "");
-		return;
-	}
-	if (s->pol->stop_after < SMTP_STAGE_ALL) {
-		out_result(out, &s->err, "stopped after %s as asked (--quit-after); nothing delivered",
-			   a.quit_after);
-		return;
-	}
-	out_result(out, &s->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s", t->ndelivered,
-		   t->nrcpt, t->nrcpt == 1 ? "" : "s", s->host, s->port,
-		   t->queue_id[0] ? ", queued as " : "", t->queue_id);
+	*out = v;
+	*n = nv;
+	return 0;
 }
 
-/* --allow-partial: the refused recipients on stderr, the message went on. */
-static void report_refused(const struct smtp_txn *t)
+static void deliveries_free(struct send_delivery *v, size_t n)
 {
-	if (!t->allow_partial)
-		return;
-	for (size_t i = 0; i < t->nrcpt; i++)
-		if (t->rcpts[i].code && !t->rcpts[i].accepted)
-			fprintf(stderr, "smtpkit: rcpt: <%s> refused: server said: %s\n", t->rcpts[i].address,
-				t->rcpts[i].text);
+	for (size_t i = 0; i < n; i++)
+		send_delivery_free(&v[i]);
+	free(v);
 }
 
 static void free_args(void)
@@ -492,8 +444,10 @@ int cmd_send(int argc, const char **argv)
 		err_set(&e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
 	else if (a.read_recipients && !a.data)
 		err_set(&e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
-	else if (!a.server && !a.dry_run)
-		err_set(&e, ERR_USAGE, NULL, "--server is required (direct delivery to MX hosts is not built yet)");
+	else if (!a.server && a.user)
+		err_set(&e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
+	else if (a.oauth_token_command && !a.user)
+		err_set(&e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
 	if (err_is_set(&e) || check_dsn(&e) < 0)
 		goto usage;
 	if (a.server && net_parse_target(a.server, &host, &target_port, &e) < 0)
@@ -530,32 +484,42 @@ int cmd_send(int argc, const char **argv)
 		pol.auth.secret = secret;
 	}
 
-	struct smtp_txn t = {
-		.mail_from = env.from, .rcpts = env.rcpts, .nrcpt = env.nrcpt, .msg = &m,
+	struct smtp_txn base = {
+		.mail_from = env.from, .msg = &m,
 		.smtputf8 = env.smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
 		.envid = a.envid, .requiretls = a.requiretls, .allow_partial = a.allow_partial,
 		.no_pipelining = a.no_pipelining, .no_chunking = a.no_chunking,
 	};
-	struct out out;
-	struct smtp_session s;
-	out_init(&out, &oo, stdout);
-	smtp_init(&s, &pol, &out, host, port);
-	s.txn = &t;
-	smtp_run(&s);
-	findings_session(&out, &s);
-	findings_tls(&out, &s.tls, 30);
-	if (oo.json) {
-		report_json(&s, &t, &out);
-		if (err_is_set(&s.err))
-			out_error(&s.err);
-	} else {
-		report_human(&s, &t, &out);
+	struct send_delivery *v = NULL;
+	size_t nv = 0;
+	if (make_deliveries(&env, &base, &pol, &oo, a.server != NULL, &v, &nv) < 0) {
+		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+		goto usage;
 	}
-	if (!err_is_set(&s.err))
-		report_refused(&t);
-	rc = err_exit_code(&s.err);
-	smtp_free(&s);
-	out_free(&out);
+	if (a.server) {
+		send_relay(&v[0], host, port);
+	} else {
+		struct dns_resolver res;
+		if (dns_resolver_init(&res, net_args.resolver, &e) < 0) {
+			deliveries_free(v, nv);
+			goto usage;
+		}
+		int mx_port = 25;
+		if (net_port(0, 25, &mx_port, &e) < 0) {
+			deliveries_free(v, nv);
+			goto usage;
+		}
+		for (size_t i = 0; i < nv; i++)
+			send_direct(&v[i], &res, mx_port);
+	}
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].ran) {
+			findings_session(&v[i].out, &v[i].s);
+			findings_tls(&v[i].out, &v[i].s.tls, 30);
+		}
+	send_report(v, nv, &oo, a.quit_after, a.server != NULL);
+	rc = send_exit_code(v, nv);
+	deliveries_free(v, nv);
 	goto done;
 usage:
 	out_error(&e);

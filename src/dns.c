@@ -405,6 +405,14 @@ static enum dns_status rcode_status(int rcode)
 	}
 }
 
+static int rcode_fail(struct dns_answer *a, enum dns_status st)
+{
+	a->status = st;
+	if (st == DNS_ERROR)
+		snprintf(a->why, sizeof a->why, "the server answered rcode %d", a->rcode);
+	return -1;
+}
+
 /* qname: the name asked for, or NULL when unknown (canned answers). */
 static int parse_answer(const unsigned char *msg, size_t len, const char *qname, int type,
 			struct dns_answer *a)
@@ -437,9 +445,7 @@ static int parse_answer(const unsigned char *msg, size_t len, const char *qname,
 	int qd = ns_msg_count(h, ns_s_qd);
 	if (qd == 0 && st != DNS_OK && st != DNS_NXDOMAIN) {
 		/* Servers often drop the question from an error answer. */
-		a->status = st;
-		snprintf(a->why, sizeof a->why, "rcode %d", a->rcode);
-		return -1;
+		return rcode_fail(a, st);
 	}
 	if (qd != 1)
 		return answer_fail(a, DNS_MALFORMED, "answer does not carry exactly one question");
@@ -457,11 +463,8 @@ static int parse_answer(const unsigned char *msg, size_t len, const char *qname,
 	else if (follow_cnames(&h, msg, eom, asked, cur, a) < 0)
 		return -1;
 
-	if (st != DNS_OK) {
-		a->status = st;
-		snprintf(a->why, sizeof a->why, "rcode %d", a->rcode);
-		return -1;
-	}
+	if (st != DNS_OK)
+		return rcode_fail(a, st);
 
 	int count = ns_msg_count(h, ns_s_an);
 	if (alloc_records(a, type, (size_t)count) < 0)
@@ -476,8 +479,8 @@ static int parse_answer(const unsigned char *msg, size_t len, const char *qname,
 			return -1;
 	}
 	if (a->n == 0) {
+		dns_answer_free(a);
 		a->status = DNS_NODATA;
-		snprintf(a->why, sizeof a->why, "no record of the type");
 		return -1;
 	}
 	a->status = DNS_OK;
@@ -662,6 +665,44 @@ static int add_edns0(unsigned char *q, int qlen, size_t size)
 	return qlen + (int)sizeof opt;
 }
 
+/* Send the query, over UDP by res_nsend, then over TCP when the answer
+ * is truncated.  Returns the answer's length, or -1 with out filled. */
+static int exchange(res_state st, const unsigned char *query, int qlen, unsigned char *ans,
+		    const struct sockaddr_storage *servers, int nservers, int timeout_ms,
+		    struct dns_answer *out)
+{
+	char ebuf[128];
+
+	errno = 0;
+	int n = res_nsend(st, query, qlen, ans, DNS_ANSWER_MAX);
+	if (n < 0) {
+		int e = errno;
+		if (e == ETIMEDOUT || e == ECONNREFUSED || e == EAGAIN || e == 0)
+			return answer_fail(out, DNS_TIMEOUT, e == ECONNREFUSED
+					   ? "no server answered (connection refused)" : "no server answered");
+		return answer_fail(out, DNS_ERROR, strerror_r(e, ebuf, sizeof ebuf));
+	}
+	if (n < NS_HFIXEDSZ || n > DNS_ANSWER_MAX)
+		return answer_fail(out, DNS_MALFORMED, "answer shorter than a DNS header");
+	if (!(ans[2] & 0x02))
+		return n;
+
+	/* RFC 7766 5: TC set, ask again over TCP. */
+	int tn = TCP_ERROR;
+	for (int i = 0; i < nservers && tn < 0; i++)
+		tn = tcp_exchange(&servers[i], query, qlen, ans, DNS_ANSWER_MAX, timeout_ms);
+	if (tn == TCP_TIMEOUT)
+		return answer_fail(out, DNS_TIMEOUT, "no answer over TCP after a truncated answer");
+	if (tn < 0)
+		return answer_fail(out, DNS_ERROR, "TCP query after a truncated answer failed");
+	if (tn < NS_HFIXEDSZ || ans[0] != query[0] || ans[1] != query[1])
+		return answer_fail(out, DNS_MALFORMED, "TCP answer does not match the query");
+	if (ans[2] & 0x02)
+		return answer_fail(out, DNS_MALFORMED, "answer truncated even over TCP");
+	out->truncated_tcp = true;
+	return tn;
+}
+
 int dns_query(const struct dns_resolver *r, const char *name, int type, struct dns_answer *out)
 {
 	struct __res_state st;
@@ -677,7 +718,8 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 	int tries = r->tries < 1 ? 1 : r->tries > 5 ? 5 : r->tries;
 	int timeout_ms = r->timeout_ms < 1 ? 2000 : r->timeout_ms;
 	/* RES_TRUSTAD keeps the AD bit; RES_IGNTC: truncated answers are
-	 * retried over TCP here, under a deadline. */
+	 * retried over TCP here, under a deadline.  RES_USE_EDNS0 only acts
+	 * in res_nquery: add_edns0() adds the OPT record itself. */
 	st.options |= RES_USE_EDNS0 | RES_TRUSTAD | RES_IGNTC;
 	st.options &= ~(unsigned long)(RES_ROTATE | RES_USEVC);
 	/* glibc's send_dg() turns SERVFAIL, NOTIMP and REFUSED into "try the
@@ -693,15 +735,15 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 		goto done;
 	}
 
-	int qlen = res_nmkquery(&st, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
-				query, sizeof query - 11);
-	if (qlen < NS_HFIXEDSZ) {
+	int plain = res_nmkquery(&st, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
+				 query, sizeof query - 11);
+	if (plain < NS_HFIXEDSZ) {
 		answer_fail(out, DNS_ERROR, "cannot build a query for this name");
 		goto done;
 	}
 	/* RFC 6840 5.7: AD in the query asks for the AD bit in the answer. */
 	query[3] |= 0x20;
-	qlen = add_edns0(query, qlen, sizeof query);
+	int qlen = add_edns0(query, plain, sizeof query);
 
 	struct sockaddr_storage servers[MAXNS];
 	int nservers = server_list(&st, servers);
@@ -711,46 +753,20 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 		answer_fail(out, DNS_ERROR, "out of memory");
 		goto done;
 	}
-	errno = 0;
-	int n = res_nsend(&st, query, qlen, ans, DNS_ANSWER_MAX);
-	if (n < 0) {
-		int e = errno;
-		if (e == ETIMEDOUT || e == ECONNREFUSED || e == EAGAIN || e == 0)
-			answer_fail(out, DNS_TIMEOUT, e == ECONNREFUSED ? "no server answered (connection refused)"
-				    : "no server answered");
-		else
-			answer_fail(out, DNS_ERROR, strerror(e));
+	int n = exchange(&st, query, qlen, ans, servers, nservers, timeout_ms, out);
+	if (n < 0)
 		goto done;
-	}
-	if (n < NS_HFIXEDSZ || n > DNS_ANSWER_MAX) {
-		answer_fail(out, DNS_MALFORMED, "answer shorter than a DNS header");
-		goto done;
-	}
-	if (ans[2] & 0x02) {
-		/* RFC 7766 5: TC set, ask again over TCP. */
-		int tn = TCP_ERROR;
-		for (int i = 0; i < nservers && tn < 0; i++)
-			tn = tcp_exchange(&servers[i], query, qlen, ans, DNS_ANSWER_MAX, timeout_ms);
-		if (tn < 0) {
-			answer_fail(out, tn == TCP_TIMEOUT ? DNS_TIMEOUT : DNS_ERROR,
-				    tn == TCP_TIMEOUT ? "no answer over TCP after a truncated answer"
-				    : "TCP query after a truncated answer failed");
-			goto done;
-		}
-		if (tn < NS_HFIXEDSZ || ans[0] != query[0] || ans[1] != query[1]) {
-			answer_fail(out, DNS_MALFORMED, "TCP answer does not match the query");
-			goto done;
-		}
-		n = tn;
-		out->truncated_tcp = true;
-	}
-	bool tcp = out->truncated_tcp;
 	rc = parse_answer(ans, (size_t)n, name, type, out);
-	out->truncated_tcp = tcp;
-	if (tcp && (ans[2] & 0x02) && out->status == DNS_OK) {
-		/* Still truncated over TCP: what we have is incomplete. */
-		answer_fail(out, DNS_MALFORMED, "answer truncated even over TCP");
-		rc = -1;
+	if (out->status == DNS_ERROR && out->rcode == ns_r_formerr && qlen != plain) {
+		/* RFC 6891 7: a server that does not know EDNS; ask without OPT. */
+		query[11]--;
+		memset(out, 0, sizeof *out);
+		n = exchange(&st, query, plain, ans, servers, nservers, timeout_ms, out);
+		if (n < 0) {
+			rc = -1;
+			goto done;
+		}
+		rc = parse_answer(ans, (size_t)n, name, type, out);
 	}
 done:
 	free(ans);

@@ -46,17 +46,18 @@ struct dns_mx {
 
 struct dns_tlsa {
 	uint8_t usage, selector, mtype;
-	size_t len;
-	unsigned char data[64]; /* SHA-512 at most for mtype 1/2; full data truncated at 64 is flagged */
-	bool truncated;         /* mtype 0 (full): longer than data[] */
-	unsigned char *full;    /* mtype 0: the whole association data, allocated */
+	size_t len;             /* length of the association data (not checked against mtype) */
+	unsigned char data[64]; /* its first 64 bytes: all of a SHA-256 (1) or SHA-512 (2) */
+	bool truncated;         /* len > 64 (mtype 0, full data): see full */
+	unsigned char *full;    /* the whole association data, any mtype; allocated, NULL if len 0 */
 };
 
 struct dns_answer {
 	enum dns_status status;
 	int rcode;
 	bool ad;                /* AD bit (RFC 4035 3.2.3), read with RES_TRUSTAD */
-	bool truncated_tcp;     /* answered over TCP after a truncated UDP answer */
+	bool truncated_tcp;     /* answered over TCP after a truncated UDP answer (dns.c does the
+	                         * TCP retry itself, under the timeout; glibc's has no deadline) */
 	char canonical[256];    /* the name after following CNAMEs in the answer, "" if none */
 	size_t n;               /* records of the asked type */
 	struct dns_mx *mx;
@@ -64,11 +65,12 @@ struct dns_answer {
 	char **txt;             /* TXT, the strings of one record joined */
 	struct dns_tlsa *tlsa;
 	char (*names)[256];     /* PTR, CNAME */
-	char why[128];          /* for MALFORMED / ERROR: what was wrong */
+	char why[128];          /* for MALFORMED / ERROR / TIMEOUT: what was wrong, else "" */
 };
 
-/* Ask for name/type.  Always fills *out (status says how it went);
- * returns 0 for DNS_OK, -1 otherwise. */
+/* Ask for name/type.  Always fills *out (status says how it went; free it
+ * with dns_answer_free before reusing it); returns 0 for DNS_OK, -1
+ * otherwise.  Safe to call from several threads at once. */
 int dns_query(const struct dns_resolver *r, const char *name, int type, struct dns_answer *out);
 
 /* Parse a raw answer (also used by unit tests on canned bytes).  len is

@@ -278,7 +278,7 @@ static enum smtp_state after_hello(struct smtp_session *s)
 	const struct smtp_policy *p = s->pol;
 	bool want_tls = p->tls_mode != SMTP_TLS_MODE_NONE && !implicit_tls(s) && !s->in_tls;
 
-	if (want_tls && p->stop_after >= SMTP_STAGE_TLS) {
+	if (want_tls && p->stop_after >= SMTP_STAGE_HANDSHAKE) {
 		if (s->starttls_offered)
 			return SMTP_STARTTLS;
 		if (p->tls_mode == SMTP_TLS_MODE_STARTTLS)

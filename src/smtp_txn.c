@@ -323,6 +323,7 @@ static enum smtp_state refused(struct smtp_session *s)
 		any_perm |= t->rcpts[i].code >= 500;
 		all_perm &= t->rcpts[i].code >= 500;
 	}
+	bool first = !err_is_set(&s->err);
 	if (ok == 0)
 		smtp_fail(s, NULL, all_perm ? ERR_ALL_REFUSED : ERR_TEMP,
 			  "%s refused: nothing sent", n == 1 ? "the recipient was" : "every recipient was");
@@ -330,7 +331,11 @@ static enum smtp_state refused(struct smtp_session *s)
 		smtp_fail(s, NULL, any_perm ? ERR_UNAVAILABLE : ERR_TEMP,
 			  "%zu of %zu recipients refused: nothing sent (--allow-partial sends to the others)",
 			  n - ok, n);
-	return SMTP_RSET;
+	/* Named after the refusals, even when read behind a pipelined DATA. */
+	if (first)
+		s->err.stage = "rcpt";
+	/* A QUIT already written behind BDAT ends the session anyway. */
+	return t->quit_sent ? SMTP_QUIT : SMTP_RSET;
 }
 
 /* Every recipient of the batch has its reply: go on, or say why not. */

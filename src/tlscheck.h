@@ -44,7 +44,7 @@ struct tlscheck_version {
 /* --ciphers: one suite tried alone at one version. */
 struct tlscheck_suite {
 	size_t version;             /* index into versions[] */
-	char name[64];              /* "TLS_ECDHE_RSA_AES_128_GCM_SHA256" */
+	char name[96];              /* IANA name once accepted */
 	char restrict_prio[160];    /* ":-CIPHER-ALL:+AES-128-GCM..." */
 	enum tlscheck_offer offer;
 };

@@ -37,7 +37,7 @@ void tlscheck_dane_lookup(struct tlscheck *tc)
 	struct err e = {0};
 	if (dns_resolver_init(&r, tc->resolver, &e) < 0) {
 		d->state = TLSCHECK_DANE_ERROR;
-		snprintf(d->why, sizeof d->why, "%s", e.msg);
+		snprintf(d->why, sizeof d->why, "%.200s", e.msg);
 		return;
 	}
 	struct dns_answer a;
@@ -199,7 +199,7 @@ void tlscheck_dane_match(struct tlscheck *tc)
 			/* RFC 7672 3.2.3: with DANE-TA the name must still match. */
 			x->matched = false;
 			snprintf(x->why, sizeof x->why,
-				 "matches an issuer (DANE-TA) but the certificate does not match the name %s",
+				 "matches an issuer (DANE-TA) but the certificate does not match the name %.60s",
 				 tc->best->verify_name);
 		}
 		if (x->matched && !any) {

@@ -90,7 +90,7 @@ static enum tlscheck_offer classify(const struct smtp_session *s, char *why, siz
 	const struct err *e = &s->err;
 	if (why) {
 		if (err_is_set(e))
-			snprintf(why, size, "%s", e->msg);
+			snprintf(why, size, "%.250s", e->msg);
 		else if (s->starttls_refused)
 			snprintf(why, size, "STARTTLS refused");
 		else
@@ -210,7 +210,7 @@ static void list_suites(struct tlscheck *tc)
 			struct tlscheck_suite *su = &tc->suites[tc->nsuites++];
 			memset(su, 0, sizeof *su);
 			su->version = v;
-			snprintf(su->name, sizeof su->name, "TLS_%s", name);
+			snprintf(su->name, sizeof su->name, "%s", name);
 			if (tls13)
 				snprintf(su->restrict_prio, sizeof su->restrict_prio,
 					 ":-VERS-ALL:+%s:-CIPHER-ALL:+%s", tc->versions[v].vers,
@@ -245,6 +245,9 @@ static void phase2_job(void *ctx, size_t index)
 		conn_setup(tc, &c, su->restrict_prio, SMTP_STAGE_HANDSHAKE);
 		conn_run(tc, &c);
 		su->offer = classify(&c.s, NULL, 0);
+		/* The IANA name, as the session reports it everywhere else. */
+		if (su->offer == TLSCHECK_OFFERED)
+			snprintf(su->name, sizeof su->name, "%s", c.s.tls.cipher);
 	} else {
 		struct tlscheck_group *g = &tc->groups[index - tc->nsuites];
 		snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s:-GROUP-ALL:+GROUP-%s",

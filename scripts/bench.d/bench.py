@@ -31,6 +31,7 @@ FAILED (with its stderr), not timed.  Exit status: 1 when smtpkit failed,
 else 0 (a failing competitor is reported, not fatal).
 """
 import argparse
+import logging
 import os
 import signal
 import socket
@@ -45,16 +46,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-import warnings  # noqa: E402
-
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 from harness.aiosmtpd_server import free_port  # noqa: E402
 from harness.certs import make_pki  # noqa: E402
 from harness.postfix_server import PostfixServer  # noqa: E402
 
-# aiosmtpd 1.4 warns about its own Session.login_data on every AUTH.
-warnings.filterwarnings("ignore", message=".*login_data.*")
+# aiosmtpd 1.4 logs a warning about its own Session.login_data on every AUTH.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 PY = "/usr/bin/python3"
 FROM = "bench@smtpkit.test"
@@ -368,6 +367,9 @@ def main():
         print("bench: no latency-proxy at %s" % a.proxy, file=sys.stderr)
         return 1
 
+    # A TERM or HUP must still stop the servers: make it unwind like an exception.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda n, f: sys.exit(128 + n))
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="smtpkit-bench-"))
     os.chmod(work, 0o755)

@@ -35,6 +35,7 @@ class TestPKI:
     dir: Path
     ca: str            # CA certificate (PEM) to pass with --cafile
     leaves: dict       # name -> Pair; "selfsigned" is signed by no CA we trust
+                       # (see _extra_leaves for "chain", "rsa1024", "ocsp")
 
     def __getitem__(self, name):
         return self.leaves[name]
@@ -49,6 +50,36 @@ def _certtool(*args):
 def _key(path):
     _certtool("--generate-privkey", "--key-type=ecdsa", "--curve=secp256r1",
               "--outfile", str(path))
+
+
+def _issue(d, name, tmpl, issuer_crt, issuer_key, key_type="ecdsa"):
+    key, crt, t = d / (name + ".key"), d / (name + ".pem"), d / (name + ".tmpl")
+    if key_type == "rsa1024":
+        _certtool("--generate-privkey", "--key-type=rsa", "--bits=1024", "--outfile", str(key))
+    else:
+        _key(key)
+    t.write_text(tmpl)
+    _certtool("--generate-certificate", "--load-privkey", str(key),
+              "--load-ca-certificate", str(issuer_crt), "--load-ca-privkey", str(issuer_key),
+              "--template", str(t), "--outfile", str(crt))
+    return key, crt
+
+
+def _extra_leaves(d, ca_crt, ca_key, leaves):
+    """Leaves added for tls-check: "chain" (issued by an intermediate CA; its
+    cert file holds leaf and intermediate, as a server sends them), "rsa1024"
+    (a weak key) and "ocsp" (names an OCSP responder, for stapling)."""
+    ikey, icrt = _issue(d, "intermediate", 'cn = "smtpkit test intermediate"\nca\n'
+                        'cert_signing_key\nexpiration_days = 365\n', ca_crt, ca_key)
+    key, crt = _issue(d, "chain-leaf", LEAVES["good"] + LEAF_COMMON, icrt, ikey)
+    bundle = d / "chain.pem"
+    bundle.write_text(crt.read_text() + icrt.read_text())
+    leaves["chain"] = Pair(str(bundle), str(key))
+    key, crt = _issue(d, "rsa1024", LEAVES["good"] + LEAF_COMMON, ca_crt, ca_key, "rsa1024")
+    leaves["rsa1024"] = Pair(str(crt), str(key))
+    key, crt = _issue(d, "ocsp", LEAVES["good"] + 'ocsp_uri = "http://127.0.0.1:9/ocsp"\n'
+                      + LEAF_COMMON, ca_crt, ca_key)
+    leaves["ocsp"] = Pair(str(crt), str(key))
 
 
 def make_pki(d: Path) -> TestPKI:
@@ -75,6 +106,7 @@ def make_pki(d: Path) -> TestPKI:
     _certtool("--generate-self-signed", "--load-privkey", str(key),
               "--template", str(t), "--outfile", str(crt))
     leaves["selfsigned"] = Pair(str(crt), str(key))
+    _extra_leaves(d, ca_crt, ca_key, leaves)
     for p in d.iterdir():           # Postfix reads these as root, others as us
         os.chmod(p, 0o644)
     os.chmod(d, 0o755)

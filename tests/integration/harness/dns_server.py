@@ -17,6 +17,7 @@ Faults, per query name (a dict; keys combine):
     delay_ms=N                           answer after N ms (handlers are threads,
                                          so concurrent queries overlap)
     ad=True                              set the AD bit
+    no_edns=True                         FORMERR to queries with an OPT record
     truncate=True                        UDP: TC set and no records; TCP: full
     raw=bytes | callable(query: bytes) -> bytes
                                          send these bytes instead (bytes get the
@@ -46,11 +47,15 @@ class _ZoneResolver(BaseResolver):
 
     def resolve(self, request, handler):
         reply = request.reply()          # QR, AA, RA, RD echoed, same id
-        if request.ar and any(rr.rtype == QTYPE.OPT for rr in request.ar):
-            reply.add_ar(EDNS0(udp_len=1232))
         qname, qtype = _norm(request.q.qname), request.q.qtype
         fault = self.fx.faults.get(qname, {})
         reply.header.ad = 1 if fault.get("ad") else 0   # reply() echoes the query's AD
+        has_opt = any(rr.rtype == QTYPE.OPT for rr in request.ar)
+        if fault.get("no_edns") and has_opt:
+            reply.header.rcode = RCODE.FORMERR
+            return reply
+        if has_opt:
+            reply.add_ar(EDNS0(udp_len=1232))
         if "rcode" in fault:
             reply.header.rcode = getattr(RCODE, fault["rcode"])
             return reply
@@ -172,7 +177,9 @@ class DNSFixture:
         for s in self.servers:
             s.server.fixture = self
             s.server.daemon_threads = False   # so server_close() joins handlers
-            s.start_thread()
+            s.thread = threading.Thread(target=s.server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+            s.thread.start()
         return self
 
     def stop(self):

@@ -6,8 +6,8 @@ on the port numbers probe's rules depend on (see netns.py).
   587    submission: STARTTLS, AUTH only after TLS; greets under another name
          and has an expired certificate
   2525   AUTH PLAIN offered in clear, no STARTTLS
-  quiet  accepts and never greets
-  closed nothing listens
+  quiet  accepts and never greets (quiet2: another one)
+  closed nothing listens (closed2: another port)
   relay  plain SMTP that accepts any RCPT: an open relay
 
 Every server except the relay refuses RCPT with 550, so that --relay-test
@@ -119,14 +119,15 @@ class ProbeFixture:
     every role, "closed" too, to its port number."""
 
     ROLES = {"25": (25, script_25), "465": (465, script_465), "587": (587, script_587),
-             "2525": (2525, script_2525), "quiet": (0, script_quiet), "relay": (0, script_relay)}
+             "2525": (2525, script_2525), "quiet": (0, script_quiet), "quiet2": (0, script_quiet),
+             "relay": (0, script_relay)}
 
     def __init__(self, ns, pki, roles=None):
         self.ns, self.servers, self.ports = ns, {}, {}
         roles = roles or ["25", "465", "587", "2525", "quiet", "closed", "relay"]
         try:
             for role in roles:
-                if role == "closed":
+                if role.startswith("closed"):
                     self.ports[role] = ns.call(closed_port)
                     continue
                 port, script = self.ROLES[role]

@@ -1,0 +1,138 @@
+/* cmd_tls_check.c - `smtpkit tls-check`: what TLS a server really offers
+ * and the certificate's verdict (SPEC 5).  Every connection is the engine's
+ * session stopped at a stage (tlscheck_probe.c); this file reads the
+ * options, decides whether the check could run, and picks the report. */
+#include "cmd.h"
+#include "options.h"
+#include "tlscheck.h"
+
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+	int ciphers, show_certs, no_injection_test;
+	int warn_days;
+} tc_args = {.warn_days = 30};
+
+static struct poptOption tls_check_options[] = {
+	{"name", '\0', POPT_ARG_STRING, &net_args.tls_name, 0,
+	 "name the certificate must match (same as --tls-name; default HOST)", "NAME"},
+	{"ciphers", '\0', POPT_ARG_NONE, &tc_args.ciphers, 0,
+	 "list the cipher suites accepted at each version, and the groups", NULL},
+	{"show-certs", '\0', POPT_ARG_NONE, &tc_args.show_certs, 0, "print the chain in PEM", NULL},
+	{"warn-days", '\0', POPT_ARG_INT, &tc_args.warn_days, 0,
+	 "warn when the certificate expires within N days (default 30)", "N"},
+	{"no-injection-test", '\0', POPT_ARG_NONE, &tc_args.no_injection_test, 0,
+	 "do not pipeline a NOOP behind STARTTLS (CVE-2011-0411 test)", NULL},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+/* The TLSA base name (RFC 7672 2.2.1): HOST when it is a name, else the
+ * name given with --name; an address alone has none. */
+static void dane_name(struct tlscheck *tc, bool name_given)
+{
+	const char *base = !net_is_ip_literal(tc->host) ? tc->host : name_given ? tc->name : NULL;
+	if (!base || !*base) {
+		tc->dane.state = TLSCHECK_DANE_NOT_LOOKED;
+		return;
+	}
+	size_t len = strlen(base);
+	if (base[len - 1] == '.')
+		len--;
+	snprintf(tc->dane.qname, sizeof tc->dane.qname, "_%d._tcp.%.*s", tc->port, (int)len, base);
+}
+
+/* The check ran when something answered up to the point where TLS is
+ * asked for; otherwise the main connection's failure is the result. */
+static void check_ran(struct tlscheck *tc)
+{
+	const struct smtp_session *m = &tc->main.s;
+	if (tlscheck_tls_offered(tc) || !err_is_set(&m->err))
+		return;
+	if (m->data_after_starttls)
+		return;
+	if (m->have_before && !m->starttls_offered)
+		return;
+	if (m->err.stage && strcmp(m->err.stage, "tls") == 0
+	    && (m->err.class == ERR_UNAVAILABLE || m->err.class == ERR_IO))
+		return;
+	tc->err = m->err;
+}
+
+int cmd_tls_check(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit tls-check", argc, argv, tls_check_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
+	char *host = NULL;
+	int target_port = 0, port = 0, rc;
+	struct tlscheck *tc = NULL;
+
+	if (net_parse(ctx, NULL, NULL, &e) < 0)
+		goto usage;
+	const char *arg = poptGetArg(ctx);
+	if (!arg || poptPeekArg(ctx)) {
+		err_set(&e, ERR_USAGE, NULL, "tls-check takes exactly one HOST[:PORT]");
+		goto usage;
+	}
+	if (tc_args.warn_days < 0 || tc_args.warn_days > 36500) {
+		err_set(&e, ERR_USAGE, NULL, "invalid --warn-days %d: 0 to 36500", tc_args.warn_days);
+		goto usage;
+	}
+	tc = calloc(1, sizeof *tc);
+	if (!tc) {
+		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+		goto usage;
+	}
+	if (net_parse_target(arg, &host, &target_port, &e) < 0
+	    || net_port(target_port, 25, &port, &e) < 0
+	    || net_policy(host, &tc->base, &tc->oo, &e) < 0)
+		goto usage;
+	if (tc->base.tls_mode == SMTP_TLS_MODE_NONE) {
+		err_set(&e, ERR_USAGE, NULL, "tls-check with --tls none has nothing to check");
+		goto usage;
+	}
+	if (net_check_value("--name", net_args.tls_name, &e) < 0)
+		goto usage;
+
+	tc->host = host;
+	tc->port = port;
+	tc->implicit = tc->base.tls_mode == SMTP_TLS_MODE_IMPLICIT
+		       || (tc->base.tls_mode == SMTP_TLS_MODE_AUTO && port == 465);
+	tc->name = tc->base.tls.verify_name;
+	tc->resolver = net_args.resolver;
+	tc->warn_days = tc_args.warn_days;
+	tc->ciphers = tc_args.ciphers;
+	tc->show_certs = tc_args.show_certs;
+	tc->injection_test = !tc_args.no_injection_test;
+	tlscheck_init(tc);
+	dane_name(tc, net_args.tls_name != NULL);
+
+	tlscheck_run(tc);
+	check_ran(tc);
+	tlscheck_findings(tc);
+	if (tc->oo.json) {
+		tlscheck_report_json(tc);
+		if (err_is_set(&tc->err))
+			out_error(&tc->err);
+	} else {
+		tlscheck_report_human(tc);
+	}
+	rc = tlscheck_exit_code(tc);
+	tlscheck_free(tc);
+	free(tc);
+	free(host);
+	poptFreeContext(ctx);
+	return rc;
+usage:
+	out_error(&e);
+	fprintf(stderr, "Try 'smtpkit tls-check --help'.\n");
+	free(tc);
+	free(host);
+	poptFreeContext(ctx);
+	return err_exit_code(&e);
+}

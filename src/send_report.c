@@ -1,0 +1,215 @@
+/* send_report.c - what `send` prints: per-recipient lines and the result,
+ * or one JSON document covering every delivery. */
+#include "send.h"
+#include "json.h"
+#include "msg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int send_exit_code(const struct send_delivery *v, size_t n)
+{
+	static const int rank[] = {70, 76, 69, 68, 67, 77, 78, 66, 65, 64, 74, 75};
+	int worst = 0;
+	for (size_t i = 0; i < n; i++) {
+		int code = err_exit_code(&v[i].err);
+		if (code == 0)
+			continue;
+		if (worst == 0)
+			worst = code;
+		for (size_t k = 0; k < sizeof rank / sizeof rank[0]; k++) {
+			if (rank[k] == worst)
+				break;
+			if (rank[k] == code) {
+				worst = code;
+				break;
+			}
+		}
+	}
+	return worst;
+}
+
+static void json_delivery(struct json *j, const struct send_delivery *d)
+{
+	const struct smtp_session *s = &d->s;
+	const struct smtp_txn *t = &d->txn;
+
+	json_kstr(j, "domain", d->domain);
+	json_kstr(j, "mx", d->mx[0] ? d->mx : NULL);
+	out_json_error(j, &d->err);
+	json_key(j, "server");
+	if (d->ran) {
+		json_object(j);
+		json_kstr(j, "host", s->host);
+		json_kint(j, "port", s->port);
+		json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+		json_object_end(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "recipients");
+	json_array(j);
+	for (size_t i = 0; i < t->nrcpt; i++) {
+		const struct smtp_rcpt *r = &t->rcpts[i];
+		json_object(j);
+		json_kstr(j, "address", r->address);
+		json_key(j, "code");
+		if (r->code)
+			json_int(j, r->code);
+		else
+			json_null(j);
+		json_kstr(j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
+		json_kstr(j, "reply", r->code ? r->text : NULL);
+		json_kbool(j, "accepted", r->accepted);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_kbool(j, "delivered", t->delivered);
+	json_kbool(j, "maybe_delivered", t->maybe_delivered);
+	json_kstr(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
+	json_kbool(j, "authenticated", d->ran && s->authenticated);
+	json_key(j, "capabilities");
+	json_object(j);
+	json_key(j, "before_tls");
+	out_json_caps(j, d->ran && s->have_before ? &s->caps_before : NULL);
+	json_key(j, "after_tls");
+	out_json_caps(j, d->ran && s->have_after ? &s->caps_after : NULL);
+	json_object_end(j);
+	json_key(j, "tls");
+	out_json_tls(j, d->ran ? &s->tls : NULL);
+	out_json_findings(j, &d->out);
+	out_json_transcript(j, &d->out);
+}
+
+/* Through --server the document describes the one session at the top
+ * level; direct delivery adds "deliveries", one per recipient domain. */
+static void report_json(struct send_delivery *v, size_t n, bool relay)
+{
+	const struct send_delivery *first = &v[0];
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", "send");
+	int code = send_exit_code(v, n);
+	json_kbool(&j, "ok", code == 0);
+	json_kint(&j, "exit_code", code);
+	json_key(&j, "envelope");
+	json_object(&j);
+	json_kstr(&j, "from", first->txn.mail_from);
+	json_key(&j, "recipients");
+	json_array(&j);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < v[i].txn.nrcpt; k++)
+			json_str(&j, v[i].txn.rcpts[k].address);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_key(&j, "message");
+	json_object(&j);
+	json_kint(&j, "size", (long long)first->txn.msg->size);
+	json_kbool(&j, "eightbit", first->txn.msg->eightbit);
+	json_object_end(&j);
+	if (relay) {
+		json_delivery(&j, first);
+	} else {
+		const struct send_delivery *worst = first;
+		for (size_t i = 0; i < n; i++)
+			if (err_exit_code(&v[i].err) == code && code != 0)
+				worst = &v[i];
+		out_json_error(&j, &worst->err);
+		json_key(&j, "deliveries");
+		json_array(&j);
+		for (size_t i = 0; i < n; i++) {
+			json_object(&j);
+			json_delivery(&j, &v[i]);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+	}
+	json_object_end(&j);
+}
+
+static void report_human(struct send_delivery *v, size_t n, const char *quit_after, bool relay)
+{
+	size_t total = 0, delivered = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct send_delivery *d = &v[i];
+		struct out *out = &d->out;
+		const struct smtp_txn *t = &d->txn;
+		total += t->nrcpt;
+		delivered += t->ndelivered;
+		for (size_t k = 0; k < t->nrcpt && out->fp && !out->o.quiet; k++) {
+			const struct smtp_rcpt *r = &t->rcpts[k];
+			if (r->code)
+				fprintf(out->fp, "recipient <%s>: %s: %s\n", r->address,
+					r->accepted ? "accepted" : "refused", r->text);
+			else
+				fprintf(out->fp, "recipient <%s>: not reached\n", r->address);
+		}
+		for (size_t k = 0; k < out->nfindings && out->fp && !out->o.quiet; k++)
+			fprintf(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[k].level),
+				out->findings[k].id, out->findings[k].text);
+		if (!relay && out->fp && !out->o.quiet) {
+			if (err_is_set(&d->err))
+				fprintf(out->fp, "domain %s: failed at %s: %s\n", d->domain,
+					d->err.stage ? d->err.stage : "start", d->err.msg);
+			else
+				fprintf(out->fp, "domain %s: delivered via %s%s%s\n", d->domain, d->mx,
+					t->queue_id[0] ? ", queued as " : "", t->queue_id);
+		}
+	}
+	struct send_delivery *first = &v[0];
+	int code = send_exit_code(v, n);
+	const struct send_delivery *worst = first;
+	for (size_t i = 0; i < n; i++)
+		if (code && err_exit_code(&v[i].err) == code) {
+			worst = &v[i];
+			break;
+		}
+	if (code) {
+		out_result(&first->out, &worst->err, "%s", "");
+		return;
+	}
+	if (first->pol.stop_after < SMTP_STAGE_ALL) {
+		out_result(&first->out, &worst->err, "stopped after %s as asked (--quit-after); nothing delivered",
+			   quit_after);
+		return;
+	}
+	if (relay)
+		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s",
+			   delivered, total, total == 1 ? "" : "s", first->s.host, first->s.port,
+			   first->txn.queue_id[0] ? ", queued as " : "", first->txn.queue_id);
+	else
+		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s in %zu domain%s",
+			   delivered, total, total == 1 ? "" : "s", n, n == 1 ? "" : "s");
+}
+
+/* --allow-partial: the refused recipients on stderr, the message went on. */
+static void report_refused(const struct send_delivery *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct smtp_txn *t = &v[i].txn;
+		if (!t->allow_partial || err_is_set(&v[i].err))
+			continue;
+		for (size_t k = 0; k < t->nrcpt; k++)
+			if (t->rcpts[k].code && !t->rcpts[k].accepted)
+				fprintf(stderr, "smtpkit: rcpt: <%s> refused: server said: %s\n",
+					t->rcpts[k].address, t->rcpts[k].text);
+	}
+}
+
+void send_report(struct send_delivery *v, size_t n, const struct out_opts *oo,
+		 const char *quit_after, bool relay)
+{
+	if (oo->json) {
+		report_json(v, n, relay);
+		int code = send_exit_code(v, n);
+		for (size_t i = 0; i < n && code; i++)
+			if (err_exit_code(&v[i].err) == code) {
+				out_error(&v[i].err);
+				break;
+			}
+	} else {
+		report_human(v, n, quit_after, relay);
+	}
+	report_refused(v, n);
+}

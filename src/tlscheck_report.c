@@ -1,0 +1,587 @@
+/* tlscheck_report.c - findings of `smtpkit tls-check` (SPEC 9 ids and
+ * levels), the one-screen human report and the complete JSON document. */
+#define _GNU_SOURCE
+#include "tlscheck.h"
+#include "findings.h"
+#include "json.h"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- findings ----------------------------------------------------------- */
+
+/* A staple is expected when the leaf names an OCSP responder (the server
+ * can fetch and staple its answer) or demands one (RFC 7633 must-staple). */
+static bool ocsp_expected(const struct tls_info *info)
+{
+	if (!info || info->ncerts == 0 || !info->certs[0].pem)
+		return false;
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return false;
+	bool expected = false;
+	gnutls_datum_t pem = {(unsigned char *)info->certs[0].pem, (unsigned)strlen(info->certs[0].pem)};
+	if (gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) == 0) {
+		for (int seq = 0; !expected; seq++) {
+			gnutls_datum_t d;
+			unsigned critical;
+			int rc = gnutls_x509_crt_get_authority_info_access(crt, seq, GNUTLS_IA_OCSP_URI, &d, &critical);
+			if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+				break;
+			if (rc == 0) {
+				expected = true;
+				gnutls_free(d.data);
+			}
+			if (rc < 0 && rc != GNUTLS_E_UNKNOWN_ALGORITHM)
+				break;
+		}
+		gnutls_x509_tlsfeatures_t feat;
+		if (!expected && gnutls_x509_tlsfeatures_init(&feat) == 0) {
+			unsigned f;
+			if (gnutls_x509_crt_get_tlsfeatures(crt, feat, 0, NULL) == 0
+			    && gnutls_x509_tlsfeatures_get(feat, 0, &f) == 0)
+				expected = true;
+			gnutls_x509_tlsfeatures_deinit(feat);
+		}
+	}
+	gnutls_x509_crt_deinit(crt);
+	return expected;
+}
+
+/* A DANE match authenticates the server by itself (RFC 7672 3.1): the
+ * PKIX problems it makes irrelevant stay listed, as warnings. */
+static void dane_downgrade(struct out *out, unsigned usage)
+{
+	static const char *const ee[] = {"cert-untrusted", "cert-name-mismatch", "cert-expired",
+					 "cert-not-yet-valid"};
+	size_t n = usage == 3 ? 4 : 1;
+	for (size_t i = 0; i < out->nfindings; i++) {
+		struct out_finding *f = &out->findings[i];
+		for (size_t k = 0; k < n; k++) {
+			if (strcmp(f->id, ee[k]) != 0 || f->level != FINDING_FAIL)
+				continue;
+			char *text = NULL;
+			if (asprintf(&text, "%s (not a failure: DANE-%s authenticates the server, RFC 7672)",
+				     f->text ? f->text : "", usage == 3 ? "EE" : "TA") < 0)
+				continue;
+			free(f->text);
+			f->text = text;
+			f->level = FINDING_WARN;
+		}
+	}
+}
+
+static bool offered(const struct tlscheck *tc, size_t v)
+{
+	return tc->versions[v].offer == TLSCHECK_OFFERED;
+}
+
+void tlscheck_findings(struct tlscheck *tc)
+{
+	struct out *out = &tc->report;
+	const struct smtp_session *m = &tc->main.s;
+	bool dat = m->data_after_starttls;
+	bool dat_alone = false;     /* seen without our pipelined NOOP */
+	for (size_t v = 0; v < TLSCHECK_NVERSIONS; v++)
+		if (tc->versions[v].conn.ran && tc->versions[v].conn.s.data_after_starttls)
+			dat = dat_alone = true;
+
+	if (tc->main.ran)
+		findings_session(out, m);
+	if (m->injection_vulnerable)
+		out_finding(out, FINDING_FAIL, "starttls-injection",
+			    "the NOOP sent in the same packet as STARTTLS was answered inside TLS: the server runs "
+			    "plaintext commands injected before the handshake (CVE-2011-0411)");
+	if (dat)
+		out_finding(out, FINDING_FAIL, "data-after-starttls", "%s",
+			    dat_alone ? "the server sent data after its 220 to STARTTLS, before the TLS handshake"
+			    : "the server answered the NOOP pipelined behind STARTTLS in plaintext, after its 220 "
+			      "and before the TLS handshake");
+
+	if (!tc->best) {
+		if (tc->implicit)
+			out_finding(out, FINDING_FAIL, "no-tls", "no TLS handshake succeeded on this port: %s",
+				    m->err.msg[0] ? m->err.msg : "refused");
+		else if (m->have_before && !m->starttls_offered && !m->starttls_refused && !m->in_tls)
+			out_finding(out, FINDING_FAIL, "no-tls", "the server does not offer STARTTLS");
+		else if (m->used_helo)
+			out_finding(out, FINDING_FAIL, "no-tls", "the server answers HELO only: no STARTTLS");
+		else if (m->starttls_refused)
+			out_finding(out, FINDING_FAIL, "no-tls", "the server offers STARTTLS but refuses it");
+		else if (!dat)
+			out_finding(out, FINDING_FAIL, "no-tls", "no TLS handshake succeeded: %s",
+				    m->err.msg[0] ? m->err.msg : "refused at every version");
+		return;
+	}
+
+	bool modern = offered(tc, 2) || offered(tc, 3);
+	bool old = offered(tc, 0) || offered(tc, 1);
+	if (!modern && old)
+		out_finding(out, FINDING_FAIL, "no-tls-1.2", "the server offers only %s%s%s: neither TLS 1.2 nor TLS 1.3",
+			    offered(tc, 0) ? "TLS 1.0" : "", offered(tc, 0) && offered(tc, 1) ? " and " : "",
+			    offered(tc, 1) ? "TLS 1.1" : "");
+	else if (old)
+		out_finding(out, FINDING_WARN, "tls-old-version", "the server also offers %s%s%s (RFC 8996 deprecates them)",
+			    offered(tc, 0) ? "TLS 1.0" : "", offered(tc, 0) && offered(tc, 1) ? " and " : "",
+			    offered(tc, 1) ? "TLS 1.1" : "");
+
+	findings_tls(out, tc->best, tc->warn_days);
+	tc->ocsp_expected = ocsp_expected(tc->best);
+	if (tc->ocsp_expected && !tc->best->ocsp_stapled)
+		out_finding(out, FINDING_WARN, "no-ocsp-staple",
+			    "the certificate names an OCSP responder but the server sends no OCSP staple");
+
+	if (tc->dane.state == TLSCHECK_DANE_MATCH)
+		dane_downgrade(out, tc->dane.matched_usage);
+	if (tc->dane.state == TLSCHECK_DANE_MISMATCH)
+		out_finding(out, FINDING_FAIL, "dane-mismatch",
+			    "no DNSSEC-validated TLSA record of %s matches the server's certificate chain",
+			    tc->dane.qname);
+}
+
+/* The check could not run: nothing reached the point where TLS is asked. */
+static bool could_not_run(const struct tlscheck *tc)
+{
+	return err_is_set(&tc->err);
+}
+
+int tlscheck_exit_code(const struct tlscheck *tc)
+{
+	if (could_not_run(tc))
+		return err_exit_code(&tc->err);
+	for (size_t i = 0; i < tc->report.nfindings; i++)
+		if (tc->report.findings[i].level == FINDING_FAIL)
+			return 1;
+	return 0;
+}
+
+/* ---- words ------------------------------------------------------------------ */
+
+static const char *offer_word(enum tlscheck_offer o)
+{
+	switch (o) {
+	case TLSCHECK_OFFERED: return "offered";
+	case TLSCHECK_NOT_OFFERED: return "not offered";
+	default: return "unknown";
+	}
+}
+
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static const char *dane_state_word(enum tlscheck_dane_state s)
+{
+	switch (s) {
+	case TLSCHECK_DANE_NOT_LOOKED: return "not-looked-up";
+	case TLSCHECK_DANE_NONE: return "no-tlsa";
+	case TLSCHECK_DANE_INSECURE: return "insecure";
+	case TLSCHECK_DANE_NO_USABLE: return "no-usable-record";
+	case TLSCHECK_DANE_MATCH: return "match";
+	case TLSCHECK_DANE_MISMATCH: return "mismatch";
+	default: return "error";
+	}
+}
+
+static void fmt_date(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* Extended master secret and secure renegotiation are TLS 1.2 matters
+ * (TLS 1.3 has both built in): read them from a TLS 1.2 session. */
+static const struct tls_info *tls12_session(const struct tlscheck *tc)
+{
+	if (tc->best && strcmp(tc->best->version, "TLS1.3") != 0)
+		return tc->best;
+	if (offered(tc, 2))
+		return &tc->versions[2].conn.s.tls;
+	return NULL;
+}
+
+static const char *resumption_word(const struct tlscheck *tc)
+{
+	if (!tc->resume_tried)
+		return "not tried";
+	if (tc->resume.s.tls.resumed)
+		return "yes";
+	return tc->resume.s.tls.done ? "no (full handshake)" : "no (second connection failed)";
+}
+
+/* ---- human ------------------------------------------------------------------- */
+
+static void replay_transcript(FILE *fp, const struct out *o, bool timing)
+{
+	for (size_t i = 0; i < o->nentries; i++) {
+		const struct out_entry *en = &o->entries[i];
+		const char *mark = en->dir == 'C' ? (en->tls ? " ~> " : " -> ")
+				   : en->dir == 'S' ? (en->tls ? "<~  " : "<-  ") : "=== ";
+		if (timing && en->ms >= 0)
+			fprintf(fp, "[%9.1f ms] ", en->ms);
+		else if (timing)
+			fputs("              ", fp);
+		fprintf(fp, "%s%s\n", mark, en->text);
+	}
+}
+
+static void print_cert(FILE *fp, const struct tls_cert_info *ci, size_t i, bool full, bool pem)
+{
+	char nb[32], na[32];
+	fmt_date(ci->not_before, nb, sizeof nb);
+	fmt_date(ci->not_after, na, sizeof na);
+	fprintf(fp, "certificate %zu: %s\n", i, ci->subject);
+	fprintf(fp, "    issuer   %s\n", ci->issuer);
+	if (ci->nsans) {
+		fputs("    names   ", fp);
+		for (size_t k = 0; k < ci->nsans; k++)
+			fprintf(fp, " %s", ci->sans[k]);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "    key      %s %u bits, signed with %s\n", ci->key_type, ci->key_bits, ci->sig_alg);
+	fprintf(fp, "    valid    %s to %s (%ld days left)\n", nb, na, ci->days_left);
+	if (full) {
+		fprintf(fp, "    SHA-256  %s\n", ci->sha256);
+		fprintf(fp, "    SPKI     %s\n", ci->spki_sha256);
+	}
+	if (pem && ci->pem)
+		fputs(ci->pem, fp);
+}
+
+static void print_suites(FILE *fp, const struct tlscheck *tc)
+{
+	fprintf(fp, "cipher suites accepted (each tried alone):\n");
+	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
+		if (!offered(tc, v))
+			continue;
+		size_t n = 0, unknown = 0;
+		for (size_t i = 0; i < tc->nsuites; i++) {
+			const struct tlscheck_suite *su = &tc->suites[i];
+			if (su->version != v)
+				continue;
+			if (su->offer == TLSCHECK_OFFERED)
+				fprintf(fp, "  %-7s %s\n", tc->versions[v].name, su->name), n++;
+			else if (su->offer == TLSCHECK_UNKNOWN)
+				unknown++;
+		}
+		if (n == 0)
+			fprintf(fp, "  %-7s (none of the suites tried alone)\n", tc->versions[v].name);
+		if (unknown)
+			fprintf(fp, "  %-7s (%zu suites could not be tried: connection problems)\n",
+				tc->versions[v].name, unknown);
+	}
+	if (tc->ngroups) {
+		fprintf(fp, "groups accepted:");
+		for (size_t i = 0; i < tc->ngroups; i++)
+			if (tc->groups[i].offer == TLSCHECK_OFFERED)
+				fprintf(fp, " %s", tc->groups[i].name);
+		fputc('\n', fp);
+	}
+}
+
+static void print_dane(FILE *fp, const struct tlscheck_dane *d)
+{
+	switch (d->state) {
+	case TLSCHECK_DANE_NOT_LOOKED:
+		fprintf(fp, "DANE:        not looked up (HOST is an address; --name gives the TLSA base name)\n");
+		return;
+	case TLSCHECK_DANE_NONE:
+		fprintf(fp, "DANE:        no TLSA record at %s (%s)\n", d->qname, d->lookup);
+		return;
+	case TLSCHECK_DANE_ERROR:
+		fprintf(fp, "DANE:        %s: %s\n", d->qname, d->why);
+		return;
+	case TLSCHECK_DANE_INSECURE:
+		fprintf(fp, "DANE:        %zu TLSA record%s at %s, but not DNSSEC-validated (AD bit clear): "
+			"DANE does not apply\n", d->n, d->n == 1 ? "" : "s", d->qname);
+		break;
+	case TLSCHECK_DANE_NO_USABLE:
+		fprintf(fp, "DANE:        %s: no usable record (usage 2 or 3), DNSSEC-validated\n", d->qname);
+		break;
+	case TLSCHECK_DANE_MATCH:
+		fprintf(fp, "DANE:        %s (DNSSEC-validated): match\n", d->qname);
+		break;
+	case TLSCHECK_DANE_MISMATCH:
+		fprintf(fp, "DANE:        %s (DNSSEC-validated): MISMATCH\n", d->qname);
+		break;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct tlscheck_tlsa *x = &d->tlsa[i];
+		fprintf(fp, "    TLSA %u %u %u %.24s%s: %s\n", x->usage, x->selector, x->mtype, x->data_hex,
+			strlen(x->data_hex) > 24 ? "..." : "", x->why[0] ? x->why : "not checked");
+	}
+}
+
+static void print_starttls(FILE *fp, const struct tlscheck *tc)
+{
+	const struct smtp_session *m = &tc->main.s;
+	if (tc->implicit)
+		return;
+	const char *inj;
+	if (!tc->main.pol.injection_test)
+		inj = "not run (--no-injection-test)";
+	else if (m->injection_vulnerable)
+		inj = "VULNERABLE: the NOOP pipelined behind STARTTLS was answered inside TLS (CVE-2011-0411)";
+	else if (m->have_after)
+		inj = "not vulnerable (the NOOP pipelined behind STARTTLS was not run inside TLS)";
+	else
+		inj = "no result (the session did not reach EHLO inside TLS)";
+	fprintf(fp, "STARTTLS:    injection test: %s\n", inj);
+	fprintf(fp, "             data after the 220 before the handshake: %s\n",
+		yes_no(m->data_after_starttls));
+}
+
+void tlscheck_report_human(struct tlscheck *tc)
+{
+	FILE *fp = stdout;
+	const struct tls_info *b = tc->best;
+	struct out *out = &tc->report;
+	bool quiet = tc->oo.quiet;
+
+	if (!quiet) {
+		if (tc->oo.verbose && tc->main.ran) {
+			replay_transcript(fp, &tc->main.out, tc->oo.timing);
+			fputc('\n', fp);
+		}
+		fprintf(fp, "tls-check %s port %d (%s), certificate name %s\n", tc->host, tc->port,
+			tc->implicit ? "implicit TLS" : "STARTTLS", tc->name);
+		if (tc->main.s.conn.peer_addr[0])
+			fprintf(fp, "server:      %s, %.0f ms for the whole check\n", tc->main.s.conn.peer_addr,
+				tc->elapsed_ms);
+		for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
+			const struct tlscheck_version *ver = &tc->versions[v];
+			const char *detail = ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher
+					     : ver->offer == TLSCHECK_UNKNOWN || tc->oo.verbose ? ver->why : "";
+			fprintf(fp, "%-12s %-7s %-12s %s\n", v == TLSCHECK_NVERSIONS - 1 ? "versions:" : "",
+				ver->name, offer_word(ver->offer), detail);
+		}
+		if (b) {
+			fprintf(fp, "session:     %s %s, key exchange %s%s%s, signature %s\n", b->version, b->cipher,
+				b->kx[0] ? b->kx : "-", b->group[0] ? ", group " : "", b->group,
+				b->sig_alg[0] ? b->sig_alg : "-");
+			const struct tls_info *t12 = tls12_session(tc);
+			fprintf(fp, "             extended master secret %s, safe renegotiation %s%s, resumption %s, "
+				"OCSP staple %s\n", t12 ? yes_no(t12->ext_master_secret) : "n/a",
+				t12 ? yes_no(t12->safe_renegotiation) : "n/a", t12 && t12 != b ? " (at TLS1.2)" : "",
+				resumption_word(tc),
+				b->ocsp_stapled ? (b->ocsp_valid ? "yes, valid" : "yes, NOT valid") : "no");
+			for (size_t i = 0; i < b->ncerts; i++)
+				print_cert(fp, &b->certs[i], i, i == 0 || tc->oo.verbose, tc->show_certs);
+			fprintf(fp, "%s: %s\n", tls_verdict_name(b->verdict), b->status_text);
+		}
+		print_dane(fp, &tc->dane);
+		print_starttls(fp, tc);
+		if (tc->ciphers && b)
+			print_suites(fp, tc);
+		for (int lvl = FINDING_FAIL; lvl >= FINDING_OK; lvl--)
+			for (size_t i = 0; i < out->nfindings; i++)
+				if ((int)out->findings[i].level == lvl)
+					fprintf(fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
+						out->findings[i].id, out->findings[i].text);
+	}
+
+	if (could_not_run(tc)) {
+		out_error(&tc->err);
+		fprintf(fp, "result: failed at %s: %s\n", tc->err.stage ? tc->err.stage : "start", tc->err.msg);
+		return;
+	}
+	size_t fails = 0, warns = 0;
+	char ids[256] = "";
+	for (size_t i = 0; i < out->nfindings; i++) {
+		if (out->findings[i].level == FINDING_WARN)
+			warns++;
+		if (out->findings[i].level != FINDING_FAIL)
+			continue;
+		size_t len = strlen(ids);
+		snprintf(ids + len, sizeof ids - len, "%s%s", fails ? ", " : "", out->findings[i].id);
+		fails++;
+	}
+	if (fails)
+		fprintf(fp, "result: failed at tls-check: %zu fail-level finding%s: %s\n", fails,
+			fails == 1 ? "" : "s", ids);
+	else if (b)
+		fprintf(fp, "result: ok: %s TLS connection (%s, %s), %zu warning%s\n", tls_verdict_name(b->verdict),
+			b->version, b->cipher, warns, warns == 1 ? "" : "s");
+	else
+		fprintf(fp, "result: ok: %zu warning%s\n", warns, warns == 1 ? "" : "s");
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+static void json_offer(struct json *j, const char *key, enum tlscheck_offer o)
+{
+	json_key(j, key);
+	if (o == TLSCHECK_UNKNOWN)
+		json_null(j);
+	else
+		json_bool(j, o == TLSCHECK_OFFERED);
+}
+
+static void json_session(struct json *j, const struct tlscheck *tc)
+{
+	const struct tls_info *b = tc->best;
+	json_key(j, "session");
+	if (!b) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	json_kstr(j, "from", tc->best_from);
+	json_kstr(j, "version", b->version);
+	json_kstr(j, "cipher", b->cipher);
+	json_kstr(j, "kx", b->kx);
+	json_kstr(j, "group", b->group[0] ? b->group : NULL);
+	json_kstr(j, "mac", b->mac);
+	json_kstr(j, "signature_algorithm", b->sig_alg[0] ? b->sig_alg : NULL);
+	/* null: TLS 1.3 only, where both are built in */
+	const struct tls_info *t12 = tls12_session(tc);
+	json_key(j, "ext_master_secret");
+	if (t12)
+		json_bool(j, t12->ext_master_secret);
+	else
+		json_null(j);
+	json_key(j, "safe_renegotiation");
+	if (t12)
+		json_bool(j, t12->safe_renegotiation);
+	else
+		json_null(j);
+	json_key(j, "resumption");
+	if (!tc->resume_tried)
+		json_null(j);
+	else
+		json_bool(j, tc->resume.s.tls.resumed);
+	json_key(j, "ocsp");
+	json_object(j);
+	json_kbool(j, "stapled", b->ocsp_stapled);
+	json_kbool(j, "valid", b->ocsp_valid);
+	json_kbool(j, "expected", tc->ocsp_expected);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void json_ciphers(struct json *j, const struct tlscheck *tc)
+{
+	json_key(j, "ciphers");
+	if (!tc->ciphers || !tc->best) {
+		json_null(j);
+		return;
+	}
+	json_object(j);
+	for (size_t v = 0; v < TLSCHECK_NVERSIONS; v++) {
+		if (!offered(tc, v))
+			continue;
+		json_key(j, tc->versions[v].name);
+		json_array(j);
+		for (size_t i = 0; i < tc->nsuites; i++)
+			if (tc->suites[i].version == v && tc->suites[i].offer == TLSCHECK_OFFERED)
+				json_str(j, tc->suites[i].name);
+		json_array_end(j);
+	}
+	json_object_end(j);
+	json_key(j, "groups");
+	json_array(j);
+	for (size_t i = 0; i < tc->ngroups; i++)
+		if (tc->groups[i].offer == TLSCHECK_OFFERED)
+			json_str(j, tc->groups[i].name);
+	json_array_end(j);
+}
+
+static void json_dane(struct json *j, const struct tlscheck_dane *d)
+{
+	json_key(j, "dane");
+	json_object(j);
+	json_kstr(j, "name", d->qname[0] ? d->qname : NULL);
+	json_kstr(j, "state", dane_state_word(d->state));
+	json_kstr(j, "lookup", d->lookup[0] ? d->lookup : NULL);
+	json_kbool(j, "dnssec_validated", d->ad);
+	json_kstr(j, "message", d->why[0] ? d->why : NULL);
+	json_key(j, "records");
+	json_array(j);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct tlscheck_tlsa *x = &d->tlsa[i];
+		json_object(j);
+		json_kint(j, "usage", x->usage);
+		json_kint(j, "selector", x->selector);
+		json_kint(j, "mtype", x->mtype);
+		json_kstr(j, "data", x->data_hex);
+		json_kbool(j, "usable", x->usable);
+		json_kbool(j, "matched", x->matched);
+		json_kstr(j, "text", x->why[0] ? x->why : NULL);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+void tlscheck_report_json(struct tlscheck *tc)
+{
+	const struct smtp_session *m = &tc->main.s;
+	struct json j;
+	int code = tlscheck_exit_code(tc);
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", "tls-check");
+	json_kbool(&j, "ok", code == 0);
+	json_kint(&j, "exit_code", code);
+	out_json_error(&j, &tc->err);
+	json_key(&j, "server");
+	json_object(&j);
+	json_kstr(&j, "host", tc->host);
+	json_kint(&j, "port", tc->port);
+	json_kstr(&j, "address", m->conn.peer_addr[0] ? m->conn.peer_addr : NULL);
+	json_kstr(&j, "tls_mode", tc->implicit ? "implicit" : "starttls");
+	json_kstr(&j, "name", tc->name);
+	json_object_end(&j);
+	json_key(&j, "greeting");
+	out_json_reply(&j, &m->greeting);
+	json_kbool(&j, "starttls_offered", !tc->implicit && m->have_before && ehlo_has(&m->caps_before, "STARTTLS"));
+	json_key(&j, "protocols");
+	json_array(&j);
+	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
+		const struct tlscheck_version *ver = &tc->versions[v];
+		json_object(&j);
+		json_kstr(&j, "version", ver->name);
+		json_offer(&j, "offered", ver->offer);
+		json_kstr(&j, "cipher", ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher : NULL);
+		json_kstr(&j, "message", ver->why[0] ? ver->why : NULL);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "tls");
+	out_json_tls(&j, tc->best);
+	if (tc->show_certs && tc->best) {
+		json_key(&j, "certificates_pem");
+		json_array(&j);
+		for (size_t i = 0; i < tc->best->ncerts; i++)
+			json_str(&j, tc->best->certs[i].pem ? tc->best->certs[i].pem : "");
+		json_array_end(&j);
+	}
+	json_session(&j, tc);
+	json_ciphers(&j, tc);
+	json_dane(&j, &tc->dane);
+	json_key(&j, "starttls");
+	if (tc->implicit) {
+		json_null(&j);
+	} else {
+		json_object(&j);
+		json_kbool(&j, "injection_test", tc->main.pol.injection_test);
+		json_key(&j, "injection_vulnerable");
+		if (tc->main.pol.injection_test && (m->have_after || m->injection_vulnerable))
+			json_bool(&j, m->injection_vulnerable);
+		else
+			json_null(&j);
+		json_kbool(&j, "data_after_220", m->data_after_starttls);
+		json_object_end(&j);
+	}
+	json_key(&j, "elapsed_ms");
+	json_num(&j, tc->elapsed_ms);
+	out_json_findings(&j, &tc->report);
+	out_json_transcript(&j, &tc->main.out);
+	json_object_end(&j);
+}
