@@ -113,6 +113,8 @@ int cmd_ehlo(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
+	if (net_args.json)
+		out_json_early_error("ehlo", &e);
 	out_error(&e);
 	fprintf(stderr, "Try 'smtpkit ehlo --help'.\n");
 	free(host);

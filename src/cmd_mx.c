@@ -395,6 +395,8 @@ int cmd_mx(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return worst;
 usage:
+	if (net_args.json)
+		out_json_early_error("mx", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)
 		fprintf(stderr, "Try 'smtpkit mx --help'.\n");

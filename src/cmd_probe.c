@@ -490,7 +490,22 @@ int cmd_probe(int argc, const char **argv)
 		port_findings(&p.ports[i], &all, host);
 	}
 	struct err result = {0};
-	if (open == 0)
+	/* A local fault (unreadable --cafile, bad client key) spoils every
+	 * port alike: it is the result, not a fact about one port. */
+	for (size_t i = 0; i < nports && !err_is_set(&result); i++) {
+		enum err_class c = p.ports[i].s.err.class;
+		if (c == ERR_NOINPUT || c == ERR_CONFIG || c == ERR_INTERNAL)
+			result = p.ports[i].s.err;
+	}
+	/* SPEC 9: a name that does not exist is 68, not a connect failure. */
+	bool nohost = open == 0;
+	for (size_t i = 0; i < nports; i++)
+		nohost &= p.ports[i].s.err.class == ERR_NOHOST;
+	if (err_is_set(&result))
+		;
+	else if (nohost)
+		result = p.ports[0].s.err;
+	else if (open == 0)
 		err_set(&result, ERR_TEMP, "connect", "no port of %s answered", host);
 	else
 		for (size_t i = 0; i < all.nfindings; i++)
@@ -524,6 +539,8 @@ int cmd_probe(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
+	if (net_args.json)
+		out_json_early_error("probe", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)
 		fprintf(stderr, "Try 'smtpkit probe --help'.\n");

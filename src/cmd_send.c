@@ -424,7 +424,7 @@ int cmd_send(int argc, const char **argv)
 	struct err e = {0};
 	poptContext ctx = poptGetContext("smtpkit send", argc, argv, send_options, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] [RECIPIENT...]");
-	char *host = NULL, *secret = NULL;
+	char *host = NULL, *secret = NULL, *header_from = NULL;
 	int target_port = 0, port = 0, rc;
 	struct smtp_policy pol;
 	struct out_opts oo;
@@ -463,8 +463,14 @@ int cmd_send(int argc, const char **argv)
 	if (a.user && parse_mechs(&pol.auth.mechs, a.oauth_token_command != NULL, &e) < 0)
 		goto usage;
 
+	/* RFC 5322 3.6: a composed message needs a From; without --from it is
+	 * the envelope sender. */
+	if (!a.from && !a.data) {
+		bool null_sender = a.envelope_from && (!*a.envelope_from || strcmp(a.envelope_from, "<>") == 0);
+		header_from = a.envelope_from && !null_sender ? strdup(a.envelope_from) : default_sender(pol.helo);
+	}
 	struct msg_opts mo = {
-		.from = a.from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
+		.from = a.from ? a.from : header_from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
@@ -522,11 +528,14 @@ int cmd_send(int argc, const char **argv)
 	deliveries_free(v, nv);
 	goto done;
 usage:
+	if (net_args.json)
+		out_json_early_error("send", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)
 		fprintf(stderr, "Try 'smtpkit send --help'.\n");
 	rc = err_exit_code(&e);
 done:
+	free(header_from);
 	secret_free(secret);
 	envelope_free(&env);
 	msg_free(&m);

@@ -387,6 +387,19 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 	fflush(out->fp);
 }
 
+void out_json_early_error(const char *command, const struct err *e)
+{
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	json_kstr(&j, "command", command);
+	json_kbool(&j, "ok", false);
+	json_kint(&j, "exit_code", err_exit_code(e));
+	out_json_error(&j, e);
+	json_object_end(&j);
+	fflush(stdout);
+}
+
 void out_json_error(struct json *j, const struct err *e)
 {
 	json_key(j, "error");
@@ -395,7 +408,7 @@ void out_json_error(struct json *j, const struct err *e)
 		return;
 	}
 	json_object(j);
-	json_kstr(j, "stage", e->stage);
+	json_kstr(j, "stage", e->stage ? e->stage : "start");
 	json_kstr(j, "class", err_class_name(e->class));
 	json_kstr(j, "message", e->msg);
 	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);

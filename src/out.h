@@ -86,6 +86,10 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 /* Error on stderr only (usage errors before any session). */
 void out_error(const struct err *e);
 
+/* SPEC 8: with --json, even a failure before any session (bad option,
+ * bad message) is one JSON document on stdout. */
+void out_json_early_error(const char *command, const struct err *e);
+
 /* JSON pieces shared by every subcommand. */
 void out_json_error(struct json *j, const struct err *e);
 void out_json_transcript(struct json *j, const struct out *out);
