@@ -26,7 +26,7 @@ static struct poptOption mx_options[] = {
 	{"check", '\0', POPT_ARG_NONE, &a.check, 0,
 	 "also SPF, DMARC, MTA-STS, TLS-RPT, TLSA per MX, PTR and forward-confirmed reverse DNS", NULL},
 	{"smtp", '\0', POPT_ARG_NONE, &a.smtp, 0,
-	 "connect to each MX host on port 25: greeting, STARTTLS, TLS, certificate for the MX name", NULL},
+	 "connect to each MX host on port 25 (or -p): greeting, STARTTLS, TLS, certificate for the MX name", NULL},
 	{"jobs", '\0', POPT_ARG_STRING, &a.jobs, 0, "domains examined at once (default 16)", "N"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "DNS, connection, TLS and output:", NULL},
 	POPT_AUTOHELP
@@ -50,12 +50,12 @@ static void examine(void *ctx, size_t i)
 
 static void print_host(FILE *fp, const struct mx_domain *d, const struct mx_host *h, bool check)
 {
-	char esc[600];
-	text_escape(h->name, strlen(h->name), esc, sizeof esc);
-	if (d->kind == MX_IMPLICIT)
-		fprintf(fp, "  implicit MX  %s\n", esc);
+	char esc[600], name[600];
+	text_escape(h->name, strlen(h->name), name, sizeof name);
+	if (d->kind == MX_IMPLICIT || d->kind == MX_NONE)
+		fprintf(fp, "  implicit MX  %s\n", name);
 	else
-		fprintf(fp, "  MX %5u  %s%s%s\n", h->preference, esc, h->tie ? "  (same preference as another)" : "",
+		fprintf(fp, "  MX %5u  %s%s%s\n", h->preference, name, h->tie ? "  (same preference as another)" : "",
 			h->cname ? "  (a CNAME!)" : "");
 	if (h->ip_literal)
 		return;
@@ -78,7 +78,7 @@ static void print_host(FILE *fp, const struct mx_domain *d, const struct mx_host
 				fprintf(fp, "      TLSA %u %u %u%s\n", h->tlsa.tlsa[k].usage, h->tlsa.tlsa[k].selector,
 					h->tlsa.tlsa[k].mtype, h->tlsa.ad ? " (DNSSEC-validated)" : " (not validated)");
 		else
-			fprintf(fp, "      no TLSA record at _25._tcp.%s (%s)\n", esc, dns_status_name(h->tlsa.status));
+			fprintf(fp, "      no TLSA record at _25._tcp.%s (%s)\n", name, dns_status_name(h->tlsa.status));
 	}
 	if (h->smtp_done) {
 		const struct smtp_session *s = &h->smtp;
@@ -317,8 +317,10 @@ int cmd_mx(int argc, const char **argv)
 	int worst = 0;
 	char **names = NULL;
 	size_t n = 0, jobs = 16;
+	int smtp_port = 25;
 
-	if (net_parse(ctx, NULL, NULL, &e) < 0 || net_policy("localhost", &pol, &oo, &e) < 0)
+	if (net_parse(ctx, NULL, NULL, &e) < 0 || net_policy("localhost", &pol, &oo, &e) < 0
+	    || net_port(0, 25, &smtp_port, &e) < 0)
 		goto usage;
 	if (a.jobs) {
 		char *end;
@@ -351,7 +353,8 @@ int cmd_mx(int argc, const char **argv)
 		err_set(&e, ERR_USAGE, NULL, "mx takes DOMAIN... or - (one per line on standard input)");
 		goto usage;
 	}
-	struct mx_opts o = {.res = &res, .check = a.check, .smtp = a.smtp, .pol = &pol, .oo = &oo};
+	struct mx_opts o = {.res = &res, .check = a.check, .smtp = a.smtp, .smtp_port = smtp_port, .pol = &pol,
+			     .oo = &oo};
 	if (n && run_batch(names, n, &o, jobs, &oo, &worst) < 0)
 		goto usage;
 	if (from_stdin) {

@@ -13,6 +13,9 @@
 #include "text.h"
 
 #include <popt.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,12 @@ struct port_probe {
 	struct smtp_session s;
 	enum tls_found tls;
 	bool relay_tested;
+	/* the TLS-first attempt on a silent port */
+	_Atomic bool plain_done;
+	bool tls_tried, tls_won;
+	struct smtp_policy tls_pol;
+	struct out tls_out;
+	struct smtp_session tls_s;
 };
 
 struct probe {
@@ -63,27 +72,86 @@ static void run_one(struct port_probe *pp, enum smtp_tls_mode mode)
 	smtp_run(&pp->s);
 }
 
+/* A port other than 465 that says nothing may be waiting for a TLS
+ * ClientHello.  After a grace period without a greeting, this second
+ * attempt speaks TLS first, within what is left of the step deadline, so
+ * a silent port still costs one --timeout.  If it gets a greeting inside
+ * TLS it wins, and the plain attempt is woken by shutting its socket. */
+static void *tls_first(void *arg)
+{
+	struct port_probe *pp = arg;
+	int grace = pp->pol.timeout_ms / 4;
+	grace = grace > 2000 ? 2000 : grace < 100 ? 100 : grace;
+	for (int waited = 0; waited < grace; waited += 20) {
+		if (pp->s.greeted || pp->plain_done)
+			return NULL;
+		nanosleep(&(struct timespec){0, 20 * 1000000}, NULL);
+	}
+	pp->tls_pol = pp->pol;
+	pp->tls_pol.tls_mode = SMTP_TLS_MODE_IMPLICIT;
+	pp->tls_pol.timeout_ms = pp->pol.timeout_ms - grace;
+	pp->tls_pol.conn.connect_timeout_ms = pp->pol.timeout_ms - grace;
+	pp->tls_pol.stop_after = SMTP_STAGE_TLS;
+	struct out_opts collect = pp->out.o;
+	collect.json = true;
+	out_init(&pp->tls_out, &collect, NULL);
+	smtp_init(&pp->tls_s, &pp->tls_pol, &pp->tls_out, pp->host, pp->port);
+	pp->tls_tried = true;
+	smtp_run(&pp->tls_s);
+	if (pp->tls_s.tls.done && pp->tls_s.greeted && !pp->s.greeted) {
+		pp->tls_won = true;
+		if (pp->s.conn.fd >= 0)
+			shutdown(pp->s.conn.fd, SHUT_RDWR);
+	}
+	return NULL;
+}
+
 /* One port: implicit TLS on 465 (falling back to plain when the server
- * greets in clear), else plain with STARTTLS when offered. */
+ * greets in clear), else plain with STARTTLS when offered, and TLS first
+ * when the port stays silent. */
 static void probe_port(void *ctx, size_t i)
 {
 	struct probe *p = ctx;
 	struct port_probe *pp = &p->ports[i];
-	bool implicit = pp->pol.tls_mode == SMTP_TLS_MODE_IMPLICIT
-			|| (pp->pol.tls_mode == SMTP_TLS_MODE_AUTO && pp->port == 465);
+	enum smtp_tls_mode asked = pp->pol.tls_mode;
+	bool implicit = asked == SMTP_TLS_MODE_IMPLICIT || (asked == SMTP_TLS_MODE_AUTO && pp->port == 465);
+	pthread_t helper;
+	bool helper_started = false;
 
-	run_one(pp, implicit ? SMTP_TLS_MODE_IMPLICIT : pp->pol.tls_mode);
-	if (implicit && pp->s.err.class == ERR_PROTOCOL && !pp->s.tls.done
-	    && pp->pol.tls_mode == SMTP_TLS_MODE_AUTO) {
+	if (!implicit && asked == SMTP_TLS_MODE_AUTO)
+		helper_started = pthread_create(&helper, NULL, tls_first, pp) == 0;
+	run_one(pp, implicit ? SMTP_TLS_MODE_IMPLICIT : asked);
+	pp->plain_done = true;
+	if (helper_started)
+		pthread_join(helper, NULL);
+	if (pp->tls_won) {
+		smtp_free(&pp->s);
+		out_free(&pp->out);
+		pp->s = pp->tls_s;
+		pp->out = pp->tls_out;
+		pp->s.out = &pp->out;
+		pp->pol = pp->tls_pol;
+		pp->s.pol = &pp->pol;
+		pp->tls = FOUND_IMPLICIT;
+		pp->relay_tested = false;
+		return;
+	}
+	if (pp->tls_tried) {
+		smtp_free(&pp->tls_s);
+		out_free(&pp->tls_out);
+	}
+	if (implicit && asked == SMTP_TLS_MODE_AUTO && pp->s.err.class == ERR_PROTOCOL && !pp->s.tls.done) {
+		/* The port answered our ClientHello in clear: plain SMTP there. */
 		out_info(&pp->out, 0, "no TLS on connect: trying plain SMTP");
 		smtp_free(&pp->s);
 		run_one(pp, SMTP_TLS_MODE_AUTO);
 		implicit = false;
-		/* The port answered in clear to a ClientHello. */
-		pp->pol.tls_mode = SMTP_TLS_MODE_AUTO;
 	}
+	pp->pol.tls_mode = asked;
 	if (pp->s.tls.done)
 		pp->tls = implicit && pp->s.in_tls && !pp->s.have_before ? FOUND_IMPLICIT : FOUND_STARTTLS;
+	else if (pp->s.starttls_offered && !pp->s.starttls_refused && asked != SMTP_TLS_MODE_NONE)
+		pp->tls = FOUND_STARTTLS;       /* offered, but the handshake failed: see the error */
 	pp->relay_tested = pp->txn.nrcpt && pp->rcpt.code != 0;
 }
 
@@ -501,11 +569,9 @@ int cmd_probe(int argc, const char **argv)
 	bool nohost = open == 0;
 	for (size_t i = 0; i < nports; i++)
 		nohost &= p.ports[i].s.err.class == ERR_NOHOST;
-	if (err_is_set(&result))
-		;
-	else if (nohost)
+	if (nohost && !err_is_set(&result))
 		result = p.ports[0].s.err;
-	else if (open == 0)
+	if (open == 0)
 		err_set(&result, ERR_TEMP, "connect", "no port of %s answered", host);
 	else
 		for (size_t i = 0; i < all.nfindings; i++)

@@ -158,7 +158,7 @@ static void smtp_host(struct mx_domain *d, const struct mx_opts *o, struct mx_ho
 	struct out_opts oo = o->oo ? *o->oo : (struct out_opts){0};
 	oo.json = true;
 	out_init(&h->smtp_out, &oo, NULL);
-	smtp_init(&h->smtp, pol, &h->smtp_out, h->addrs[0].addr, 25);
+	smtp_init(&h->smtp, pol, &h->smtp_out, h->addrs[0].addr, o->smtp_port ? o->smtp_port : 25);
 	smtp_run(&h->smtp);
 	h->smtp_done = true;
 	(void)d;
@@ -380,7 +380,7 @@ static void findings(struct mx_domain *d)
 					    "MX %s has the private, loopback or documentation address %s",
 					    h->name, h->addrs[k].addr);
 			for (size_t m = 0; m < i; m++)
-				for (size_t q = 0; q < d->hosts[m].naddrs; q++)
+				for (size_t q = 0; !h->duplicate && q < d->hosts[m].naddrs; q++)
 					if (strcmp(d->hosts[m].addrs[q].addr, h->addrs[k].addr) == 0)
 						out_finding(out, FINDING_WARN, "mx-duplicate",
 							    "%s and %s share the address %s", d->hosts[m].name,

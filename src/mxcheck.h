@@ -74,6 +74,7 @@ struct mx_opts {
 	const struct dns_resolver *res;
 	bool check;
 	bool smtp;
+	int smtp_port;                  /* --smtp: 25 unless -p (tests) */
 	const struct smtp_policy *pol;  /* for --smtp */
 	const struct out_opts *oo;
 };

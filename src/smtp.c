@@ -528,8 +528,10 @@ int smtp_run(struct smtp_session *s)
 			} else
 				next = decide(s, &r);
 		}
-		if (s->state == SMTP_GREETING && r.code)
+		if (s->state == SMTP_GREETING && r.code) {
 			s->greeting = r;
+			s->greeted = true;
+		}
 		else
 			reply_free(&r);
 		set_state(s, next);

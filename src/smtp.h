@@ -130,6 +130,7 @@ struct smtp_session {
 	struct conn conn;
 	bool in_tls;
 	bool connected;
+	_Atomic bool greeted;           /* a greeting reply arrived (read by probe's other attempt) */
 	struct reply greeting;
 	struct ehlo_caps caps_before;   /* from the EHLO before TLS */
 	struct ehlo_caps caps_after;    /* from the EHLO inside TLS */

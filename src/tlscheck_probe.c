@@ -234,6 +234,18 @@ static size_t group_version(const struct tlscheck *tc)
 	return TLSCHECK_NVERSIONS;
 }
 
+static const char *cert_curve(const struct tls_info *info)
+{
+	if (!info || info->ncerts == 0 || strncmp(info->certs[0].key_type, "EC", 2) != 0)
+		return NULL;
+	switch (info->certs[0].key_bits) {
+	case 256: return "SECP256R1";
+	case 384: return "SECP384R1";
+	case 521: return "SECP521R1";
+	default: return NULL;
+	}
+}
+
 static void phase2_job(void *ctx, size_t index)
 {
 	struct tlscheck *tc = ctx;
@@ -250,8 +262,14 @@ static void phase2_job(void *ctx, size_t index)
 			snprintf(su->name, sizeof su->name, "%s", c.s.tls.cipher);
 	} else {
 		struct tlscheck_group *g = &tc->groups[index - tc->nsuites];
-		snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s:-GROUP-ALL:+GROUP-%s",
-			 tc->versions[group_version(tc)].vers, g->name);
+		size_t v = group_version(tc);
+		/* Up to TLS 1.2 the groups also name the curves the client can
+		 * verify (RFC 8422 5.1.1): an ECDSA certificate's curve must be
+		 * listed, after the group asked about, or nothing is accepted. */
+		const char *curve = v < 3 ? cert_curve(tc->best) : NULL;
+		snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s:-GROUP-ALL:+GROUP-%s%s%s",
+			 tc->versions[v].vers, g->name, curve && strcmp(curve, g->name) ? ":+GROUP-" : "",
+			 curve && strcmp(curve, g->name) ? curve : "");
 		conn_setup(tc, &c, restrict_prio, SMTP_STAGE_HANDSHAKE);
 		conn_run(tc, &c);
 		g->offer = classify(&c.s, NULL, 0);

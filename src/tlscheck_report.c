@@ -358,9 +358,14 @@ void tlscheck_report_human(struct tlscheck *tc)
 			const struct tlscheck_version *ver = &tc->versions[v];
 			const char *detail = ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher
 					     : ver->offer == TLSCHECK_UNKNOWN || tc->oo.verbose ? ver->why : "";
-			fprintf(fp, "%-12s %-7s %-12s %s\n", v == TLSCHECK_NVERSIONS - 1 ? "versions:" : "",
-				ver->name, offer_word(ver->offer), detail);
+			fprintf(fp, "%-12s %-7s %s%*s%s\n", v == TLSCHECK_NVERSIONS - 1 ? "versions:" : "",
+				ver->name, offer_word(ver->offer), detail[0] ? 13 - (int)strlen(offer_word(ver->offer)) : 0,
+				"", detail);
 		}
+		const struct err *me = &tc->main.s.err;
+		if (b && err_is_set(me))
+			fprintf(fp, "note:        the main connection failed at %s: %s\n", me->stage ? me->stage : "start",
+				me->msg);
 		if (b) {
 			fprintf(fp, "session:     %s %s, key exchange %s%s%s, signature %s\n", b->version, b->cipher,
 				b->kx[0] ? b->kx : "-", b->group[0] ? ", group " : "", b->group,
@@ -413,6 +418,16 @@ void tlscheck_report_human(struct tlscheck *tc)
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
+
+static void out_json_error_value(struct json *j, const struct err *e)
+{
+	json_object(j);
+	json_kstr(j, "stage", e->stage);
+	json_kstr(j, "class", err_class_name(e->class));
+	json_kstr(j, "message", e->msg);
+	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);
+	json_object_end(j);
+}
 
 static void json_offer(struct json *j, const char *key, enum tlscheck_offer o)
 {
@@ -579,6 +594,12 @@ void tlscheck_report_json(struct tlscheck *tc)
 		json_kbool(&j, "data_after_220", m->data_after_starttls);
 		json_object_end(&j);
 	}
+	/* The main connection's own failure when the check ran anyway. */
+	json_key(&j, "main_error");
+	if (tc->best && err_is_set(&m->err))
+		out_json_error_value(&j, &m->err);
+	else
+		json_null(&j);
 	json_key(&j, "elapsed_ms");
 	json_num(&j, tc->elapsed_ms);
 	out_json_findings(&j, &tc->report);
