@@ -13,7 +13,7 @@ import pytest
 from harness.netns import open_namespace
 from harness.probe_ports import (FixedPortServer, ProbeFixture, closed_port, send, serve,
                                  script_465, starttls)
-from harness.scripted import starttls_session
+from harness.scripted import reset, starttls_session
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
 TIMEOUT = 2
@@ -455,3 +455,45 @@ def test_tls_first_detected_on_other_port(smtpkit, scripted, pki):
     srv.finish()
     p = r.json()["ports"][0]
     assert p["tls_mode"] == "implicit", p
+
+
+# --- what decides the exit status besides findings --------------------------------
+
+def test_unknown_host_is_68(smtpkit):
+    # SPEC 9: NXDOMAIN is 68; a resolver that cannot be reached is 75.  Which
+    # one this machine gives depends on its DNS: the exit must follow it.
+    r = smtpkit("probe", "nonexistent.invalid", "--ports", "25,587", *T, "--json")
+    doc = r.json()
+    classes = {p["error"]["class"] for p in doc["ports"]}
+    if classes == {"nohost"}:
+        assert r.rc == 68 and doc["error"]["class"] == "nohost", r
+        assert "nonexistent.invalid" in doc["error"]["message"], doc["error"]
+    else:
+        assert classes == {"temporary"} and r.rc == 75, r
+    assert r.err.startswith("smtpkit: "), r
+
+
+def test_unreadable_cafile_is_66(smtpkit, scripted):
+    srv = scripted(starttls_session("good"))
+    r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--cafile", "/nonexistent/ca.pem", *T)
+    srv.finish(timeout=1)
+    assert r.rc == 66, r
+    assert "--cafile" in r.err and r.err.startswith("smtpkit: "), r
+    table = parse_table(r.out)
+    assert table["TLS"] == ["STARTTLS"] and table["TLS version"] == ["-"], r.out
+    assert "finding:" not in r.out, r.out
+
+
+def test_starttls_handshake_fails(smtpkit, scripted):
+    # STARTTLS offered, the handshake reset: the mode found is STARTTLS (it is
+    # no "no-starttls"), and the error row says what happened.
+    srv = scripted([send(b"220 127.0.0.1 ESMTP\r\n"), serve([
+        (b"EHLO", b"250-127.0.0.1\r\n250-STARTTLS\r\n250 8BITMIME\r\n"),
+        (b"STARTTLS", [send(b"220 2.0.0 Ready\r\n"), reset()])])])
+    r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), *T, "--json")
+    srv.finish()
+    doc = r.json()
+    p = doc["ports"][0]
+    assert p["tls_mode"] == "STARTTLS" and p["tls"] is None, p
+    assert p["error"]["stage"] == "tls", p["error"]
+    assert doc["findings"] == [] and r.rc == 0, r
