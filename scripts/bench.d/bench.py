@@ -33,6 +33,7 @@ else 0 (a failing competitor is reported, not fatal).
 import argparse
 import logging
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -143,6 +144,22 @@ def command(tool, env, port, tls=False, auth=False):
     else:
         raise ValueError(tool)
     return argv, stdin
+
+
+def snapshot(exe, work):
+    """A private copy of the smtpkit binary, so that a rebuild of build/
+    during the bench (by a concurrent `meson compile`) cannot pull it away
+    mid-run.  Retried while the copy is not runnable (caught mid-link)."""
+    dst = Path(work) / "smtpkit"
+    for _ in range(50):
+        try:
+            shutil.copy2(exe, dst)
+            if subprocess.run([str(dst), "--version"], capture_output=True).returncode == 0:
+                return str(dst)
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("cannot get a runnable copy of %s" % exe)
 
 
 class Run:
@@ -363,6 +380,7 @@ def main():
     if not os.access(a.smtpkit, os.X_OK):
         print("bench: no smtpkit binary at %s" % a.smtpkit, file=sys.stderr)
         return 1
+    a.smtpkit = os.path.abspath(a.smtpkit)
     if not os.path.exists(a.proxy):
         print("bench: no latency-proxy at %s" % a.proxy, file=sys.stderr)
         return 1
@@ -380,7 +398,7 @@ def main():
         global SPAWN
         SPAWN = build_spawn(work)
         pki = make_pki(work / "pki")
-        env = Env(work, pki.ca, a.smtpkit)
+        env = Env(work, pki.ca, snapshot(a.smtpkit, work))
         pf = PostfixServer(pki)
         # Own listeners: mail is discarded (no delivery work competing for
         # the 2 cores); the second one hides CHUNKING from EHLO.
