@@ -252,10 +252,11 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 
 /* ---- driving ---------------------------------------------------------- */
 
-/* Worst exit status over domains: internal > temporary > no host > finding. */
+/* Worst exit status over domains: internal > temporary > no host > bad
+ * name on standard input > finding. */
 static int worse(int a_, int b)
 {
-	static const int rank[] = {70, 75, 74, 76, 69, 68, 1, 0};
+	static const int rank[] = {70, 75, 74, 76, 69, 68, 64, 1};
 	for (size_t i = 0; i < sizeof rank / sizeof rank[0]; i++)
 		if (a_ == rank[i] || b == rank[i])
 			return rank[i];

@@ -270,7 +270,10 @@ static void port_findings(struct port_probe *pp, struct out *all, const char *ho
 	if (s->greeting.nlines > 0 && !net_is_ip_literal(host)) {
 		const char *g = s->greeting.lines[0];
 		size_t n = strcspn(g, " ");
-		if (n != strlen(host) || strncmp(g, host, n) != 0) {
+		char word[256];
+		snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), g);
+		/* Host names compare without regard to case (RFC 4343). */
+		if (n >= sizeof word || ascii_casecmp(word, host) != 0) {
 			char esc[300];
 			text_escape(g, n < 200 ? n : 200, esc, sizeof esc);
 			out_finding(&tmp, FINDING_WARN, "greeting-name-mismatch",

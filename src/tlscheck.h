@@ -133,8 +133,14 @@ void tlscheck_dane_match(struct tlscheck *tc);
 /* tlscheck_report.c */
 void tlscheck_findings(struct tlscheck *tc);
 void tlscheck_report_human(struct tlscheck *tc);
-void tlscheck_report_json(struct tlscheck *tc);
 /* 0, 1, or the error's code when the check could not run. */
 int tlscheck_exit_code(const struct tlscheck *tc);
+bool tlscheck_offered(const struct tlscheck *tc, size_t version);
+/* Extended master secret and secure renegotiation are TLS 1.2 matters:
+ * the session to read them from, or NULL when only TLS 1.3 is offered. */
+const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc);
+
+/* tlscheck_json.c */
+void tlscheck_report_json(struct tlscheck *tc);
 
 #endif

@@ -1,9 +1,8 @@
 /* tlscheck_report.c - findings of `smtpkit tls-check` (SPEC 9 ids and
- * levels), the one-screen human report and the complete JSON document. */
+ * levels) and the one-screen human report. */
 #define _GNU_SOURCE
 #include "tlscheck.h"
 #include "findings.h"
-#include "json.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -75,7 +74,7 @@ static void dane_downgrade(struct out *out, unsigned usage)
 	}
 }
 
-static bool offered(const struct tlscheck *tc, size_t v)
+bool tlscheck_offered(const struct tlscheck *tc, size_t v)
 {
 	return tc->versions[v].offer == TLSCHECK_OFFERED;
 }
@@ -118,16 +117,16 @@ void tlscheck_findings(struct tlscheck *tc)
 		return;
 	}
 
-	bool modern = offered(tc, 2) || offered(tc, 3);
-	bool old = offered(tc, 0) || offered(tc, 1);
+	bool modern = tlscheck_offered(tc, 2) || tlscheck_offered(tc, 3);
+	bool old = tlscheck_offered(tc, 0) || tlscheck_offered(tc, 1);
 	if (!modern && old)
 		out_finding(out, FINDING_FAIL, "no-tls-1.2", "the server offers only %s%s%s: neither TLS 1.2 nor TLS 1.3",
-			    offered(tc, 0) ? "TLS 1.0" : "", offered(tc, 0) && offered(tc, 1) ? " and " : "",
-			    offered(tc, 1) ? "TLS 1.1" : "");
+			    tlscheck_offered(tc, 0) ? "TLS 1.0" : "", tlscheck_offered(tc, 0) && tlscheck_offered(tc, 1) ? " and " : "",
+			    tlscheck_offered(tc, 1) ? "TLS 1.1" : "");
 	else if (old)
 		out_finding(out, FINDING_WARN, "tls-old-version", "the server also offers %s%s%s (RFC 8996 deprecates them)",
-			    offered(tc, 0) ? "TLS 1.0" : "", offered(tc, 0) && offered(tc, 1) ? " and " : "",
-			    offered(tc, 1) ? "TLS 1.1" : "");
+			    tlscheck_offered(tc, 0) ? "TLS 1.0" : "", tlscheck_offered(tc, 0) && tlscheck_offered(tc, 1) ? " and " : "",
+			    tlscheck_offered(tc, 1) ? "TLS 1.1" : "");
 
 	findings_tls(out, tc->best, tc->warn_days);
 	tc->ocsp_expected = ocsp_expected(tc->best);
@@ -175,19 +174,6 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-static const char *dane_state_word(enum tlscheck_dane_state s)
-{
-	switch (s) {
-	case TLSCHECK_DANE_NOT_LOOKED: return "not-looked-up";
-	case TLSCHECK_DANE_NONE: return "no-tlsa";
-	case TLSCHECK_DANE_INSECURE: return "insecure";
-	case TLSCHECK_DANE_NO_USABLE: return "no-usable-record";
-	case TLSCHECK_DANE_MATCH: return "match";
-	case TLSCHECK_DANE_MISMATCH: return "mismatch";
-	default: return "error";
-	}
-}
-
 static void fmt_date(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
@@ -197,11 +183,11 @@ static void fmt_date(time_t t, char *buf, size_t size)
 
 /* Extended master secret and secure renegotiation are TLS 1.2 matters
  * (TLS 1.3 has both built in): read them from a TLS 1.2 session. */
-static const struct tls_info *tls12_session(const struct tlscheck *tc)
+const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc)
 {
 	if (tc->best && strcmp(tc->best->version, "TLS1.3") != 0)
 		return tc->best;
-	if (offered(tc, 2))
+	if (tlscheck_offered(tc, 2))
 		return &tc->versions[2].conn.s.tls;
 	return NULL;
 }
@@ -258,17 +244,19 @@ static void print_suites(FILE *fp, const struct tlscheck *tc)
 {
 	fprintf(fp, "cipher suites accepted (each tried alone):\n");
 	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
-		if (!offered(tc, v))
+		if (!tlscheck_offered(tc, v))
 			continue;
 		size_t n = 0, unknown = 0;
 		for (size_t i = 0; i < tc->nsuites; i++) {
 			const struct tlscheck_suite *su = &tc->suites[i];
 			if (su->version != v)
 				continue;
-			if (su->offer == TLSCHECK_OFFERED)
-				fprintf(fp, "  %-7s %s\n", tc->versions[v].name, su->name), n++;
-			else if (su->offer == TLSCHECK_UNKNOWN)
+			if (su->offer == TLSCHECK_OFFERED) {
+				fprintf(fp, "  %-7s %s\n", tc->versions[v].name, su->name);
+				n++;
+			} else if (su->offer == TLSCHECK_UNKNOWN) {
 				unknown++;
+			}
 		}
 		if (n == 0)
 			fprintf(fp, "  %-7s (none of the suites tried alone)\n", tc->versions[v].name);
@@ -370,7 +358,7 @@ void tlscheck_report_human(struct tlscheck *tc)
 			fprintf(fp, "session:     %s %s, key exchange %s%s%s, signature %s\n", b->version, b->cipher,
 				b->kx[0] ? b->kx : "-", b->group[0] ? ", group " : "", b->group,
 				b->sig_alg[0] ? b->sig_alg : "-");
-			const struct tls_info *t12 = tls12_session(tc);
+			const struct tls_info *t12 = tlscheck_tls12_session(tc);
 			fprintf(fp, "             extended master secret %s, safe renegotiation %s%s, resumption %s, "
 				"OCSP staple %s\n", t12 ? yes_no(t12->ext_master_secret) : "n/a",
 				t12 ? yes_no(t12->safe_renegotiation) : "n/a", t12 && t12 != b ? " (at TLS1.2)" : "",
@@ -415,194 +403,4 @@ void tlscheck_report_human(struct tlscheck *tc)
 			b->version, b->cipher, warns, warns == 1 ? "" : "s");
 	else
 		fprintf(fp, "result: ok: %zu warning%s\n", warns, warns == 1 ? "" : "s");
-}
-
-/* ---- JSON ---------------------------------------------------------------------- */
-
-static void out_json_error_value(struct json *j, const struct err *e)
-{
-	json_object(j);
-	json_kstr(j, "stage", e->stage);
-	json_kstr(j, "class", err_class_name(e->class));
-	json_kstr(j, "message", e->msg);
-	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);
-	json_object_end(j);
-}
-
-static void json_offer(struct json *j, const char *key, enum tlscheck_offer o)
-{
-	json_key(j, key);
-	if (o == TLSCHECK_UNKNOWN)
-		json_null(j);
-	else
-		json_bool(j, o == TLSCHECK_OFFERED);
-}
-
-static void json_session(struct json *j, const struct tlscheck *tc)
-{
-	const struct tls_info *b = tc->best;
-	json_key(j, "session");
-	if (!b) {
-		json_null(j);
-		return;
-	}
-	json_object(j);
-	json_kstr(j, "from", tc->best_from);
-	json_kstr(j, "version", b->version);
-	json_kstr(j, "cipher", b->cipher);
-	json_kstr(j, "kx", b->kx);
-	json_kstr(j, "group", b->group[0] ? b->group : NULL);
-	json_kstr(j, "mac", b->mac);
-	json_kstr(j, "signature_algorithm", b->sig_alg[0] ? b->sig_alg : NULL);
-	/* null: TLS 1.3 only, where both are built in */
-	const struct tls_info *t12 = tls12_session(tc);
-	json_key(j, "ext_master_secret");
-	if (t12)
-		json_bool(j, t12->ext_master_secret);
-	else
-		json_null(j);
-	json_key(j, "safe_renegotiation");
-	if (t12)
-		json_bool(j, t12->safe_renegotiation);
-	else
-		json_null(j);
-	json_key(j, "resumption");
-	if (!tc->resume_tried)
-		json_null(j);
-	else
-		json_bool(j, tc->resume.s.tls.resumed);
-	json_key(j, "ocsp");
-	json_object(j);
-	json_kbool(j, "stapled", b->ocsp_stapled);
-	json_kbool(j, "valid", b->ocsp_valid);
-	json_kbool(j, "expected", tc->ocsp_expected);
-	json_object_end(j);
-	json_object_end(j);
-}
-
-static void json_ciphers(struct json *j, const struct tlscheck *tc)
-{
-	json_key(j, "ciphers");
-	if (!tc->ciphers || !tc->best) {
-		json_null(j);
-		return;
-	}
-	json_object(j);
-	for (size_t v = 0; v < TLSCHECK_NVERSIONS; v++) {
-		if (!offered(tc, v))
-			continue;
-		json_key(j, tc->versions[v].name);
-		json_array(j);
-		for (size_t i = 0; i < tc->nsuites; i++)
-			if (tc->suites[i].version == v && tc->suites[i].offer == TLSCHECK_OFFERED)
-				json_str(j, tc->suites[i].name);
-		json_array_end(j);
-	}
-	json_object_end(j);
-	json_key(j, "groups");
-	json_array(j);
-	for (size_t i = 0; i < tc->ngroups; i++)
-		if (tc->groups[i].offer == TLSCHECK_OFFERED)
-			json_str(j, tc->groups[i].name);
-	json_array_end(j);
-}
-
-static void json_dane(struct json *j, const struct tlscheck_dane *d)
-{
-	json_key(j, "dane");
-	json_object(j);
-	json_kstr(j, "name", d->qname[0] ? d->qname : NULL);
-	json_kstr(j, "state", dane_state_word(d->state));
-	json_kstr(j, "lookup", d->lookup[0] ? d->lookup : NULL);
-	json_kbool(j, "dnssec_validated", d->ad);
-	json_kstr(j, "message", d->why[0] ? d->why : NULL);
-	json_key(j, "records");
-	json_array(j);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct tlscheck_tlsa *x = &d->tlsa[i];
-		json_object(j);
-		json_kint(j, "usage", x->usage);
-		json_kint(j, "selector", x->selector);
-		json_kint(j, "mtype", x->mtype);
-		json_kstr(j, "data", x->data_hex);
-		json_kbool(j, "usable", x->usable);
-		json_kbool(j, "matched", x->matched);
-		json_kstr(j, "text", x->why[0] ? x->why : NULL);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
-}
-
-void tlscheck_report_json(struct tlscheck *tc)
-{
-	const struct smtp_session *m = &tc->main.s;
-	struct json j;
-	int code = tlscheck_exit_code(tc);
-	json_init(&j, stdout);
-	json_object(&j);
-	json_kstr(&j, "command", "tls-check");
-	json_kbool(&j, "ok", code == 0);
-	json_kint(&j, "exit_code", code);
-	out_json_error(&j, &tc->err);
-	json_key(&j, "server");
-	json_object(&j);
-	json_kstr(&j, "host", tc->host);
-	json_kint(&j, "port", tc->port);
-	json_kstr(&j, "address", m->conn.peer_addr[0] ? m->conn.peer_addr : NULL);
-	json_kstr(&j, "tls_mode", tc->implicit ? "implicit" : "starttls");
-	json_kstr(&j, "name", tc->name);
-	json_object_end(&j);
-	json_key(&j, "greeting");
-	out_json_reply(&j, &m->greeting);
-	json_kbool(&j, "starttls_offered", !tc->implicit && m->have_before && ehlo_has(&m->caps_before, "STARTTLS"));
-	json_key(&j, "protocols");
-	json_array(&j);
-	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
-		const struct tlscheck_version *ver = &tc->versions[v];
-		json_object(&j);
-		json_kstr(&j, "version", ver->name);
-		json_offer(&j, "offered", ver->offer);
-		json_kstr(&j, "cipher", ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher : NULL);
-		json_kstr(&j, "message", ver->why[0] ? ver->why : NULL);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_key(&j, "tls");
-	out_json_tls(&j, tc->best);
-	if (tc->show_certs && tc->best) {
-		json_key(&j, "certificates_pem");
-		json_array(&j);
-		for (size_t i = 0; i < tc->best->ncerts; i++)
-			json_str(&j, tc->best->certs[i].pem ? tc->best->certs[i].pem : "");
-		json_array_end(&j);
-	}
-	json_session(&j, tc);
-	json_ciphers(&j, tc);
-	json_dane(&j, &tc->dane);
-	json_key(&j, "starttls");
-	if (tc->implicit) {
-		json_null(&j);
-	} else {
-		json_object(&j);
-		json_kbool(&j, "injection_test", tc->main.pol.injection_test);
-		json_key(&j, "injection_vulnerable");
-		if (tc->main.pol.injection_test && (m->have_after || m->injection_vulnerable))
-			json_bool(&j, m->injection_vulnerable);
-		else
-			json_null(&j);
-		json_kbool(&j, "data_after_220", m->data_after_starttls);
-		json_object_end(&j);
-	}
-	/* The main connection's own failure when the check ran anyway. */
-	json_key(&j, "main_error");
-	if (tc->best && err_is_set(&m->err))
-		out_json_error_value(&j, &m->err);
-	else
-		json_null(&j);
-	json_key(&j, "elapsed_ms");
-	json_num(&j, tc->elapsed_ms);
-	out_json_findings(&j, &tc->report);
-	out_json_transcript(&j, &tc->main.out);
-	json_object_end(&j);
 }
