@@ -36,13 +36,8 @@ static void report_json(const struct smtp_session *s, const struct out *out, con
 	out_json_reply(&j, &s->greeting);
 	json_kbool(&j, "helo_fallback", s->used_helo);
 	json_kbool(&j, "starttls_offered", s->have_before && ehlo_has(&s->caps_before, "STARTTLS"));
-	json_key(&j, "capabilities");
-	json_object(&j);
-	json_key(&j, "before_tls");
-	out_json_caps(&j, s->have_before || s->used_helo ? &s->caps_before : NULL);
-	json_key(&j, "after_tls");
-	out_json_caps(&j, s->have_after ? &s->caps_after : NULL);
-	json_object_end(&j);
+	out_json_capabilities(&j, s->have_before || s->used_helo ? &s->caps_before : NULL,
+			      s->have_after ? &s->caps_after : NULL);
 	json_key(&j, "tls");
 	out_json_tls(&j, &s->tls);
 	out_json_findings(&j, out);

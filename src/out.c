@@ -509,6 +509,17 @@ void out_json_caps(struct json *j, const struct ehlo_caps *caps)
 	json_array_end(j);
 }
 
+void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const struct ehlo_caps *after)
+{
+	json_key(j, "capabilities");
+	json_object(j);
+	json_key(j, "before_tls");
+	out_json_caps(j, before);
+	json_key(j, "after_tls");
+	out_json_caps(j, after);
+	json_object_end(j);
+}
+
 void out_json_tls(struct json *j, const struct tls_info *info)
 {
 	if (!info || !info->done) {

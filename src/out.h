@@ -95,6 +95,8 @@ void out_json_error(struct json *j, const struct err *e);
 void out_json_transcript(struct json *j, const struct out *out);
 void out_json_reply(struct json *j, const struct reply *r);
 void out_json_caps(struct json *j, const struct ehlo_caps *caps);
+/* "capabilities": {"before_tls": [...], "after_tls": [...]}; NULL -> null. */
+void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const struct ehlo_caps *after);
 void out_json_tls(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
 

@@ -68,13 +68,8 @@ static void json_delivery(struct json *j, const struct send_delivery *d)
 	json_kbool(j, "maybe_delivered", t->maybe_delivered);
 	json_kstr(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
 	json_kbool(j, "authenticated", d->ran && s->authenticated);
-	json_key(j, "capabilities");
-	json_object(j);
-	json_key(j, "before_tls");
-	out_json_caps(j, d->ran && s->have_before ? &s->caps_before : NULL);
-	json_key(j, "after_tls");
-	out_json_caps(j, d->ran && s->have_after ? &s->caps_after : NULL);
-	json_object_end(j);
+	out_json_capabilities(j, d->ran && s->have_before ? &s->caps_before : NULL,
+			      d->ran && s->have_after ? &s->caps_after : NULL);
 	json_key(j, "tls");
 	out_json_tls(j, d->ran ? &s->tls : NULL);
 	out_json_findings(j, &d->out);
