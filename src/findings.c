@@ -50,6 +50,12 @@ void findings_tls(struct out *out, const struct tls_info *info, int warn_days)
 
 void findings_session(struct out *out, const struct smtp_session *s)
 {
+	const struct ehlo_caps *before = &s->caps_before;
+	/* Caps seen in clear exist only for plain and STARTTLS sessions. */
+	if (s->have_before && (ehlo_has(before, "AUTH") || ehlo_has_auth(before, "PLAIN")
+			       || ehlo_has_auth(before, "LOGIN")))
+		out_finding(out, FINDING_FAIL, "auth-without-tls",
+			    "AUTH is offered before TLS: passwords can cross the network in clear");
 	if (s->nonconforming)
 		out_finding(out, FINDING_WARN, "non-conforming-reply",
 			    "the server ends reply lines with LF alone (RFC 5321 2.3.8 requires CRLF)");

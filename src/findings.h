@@ -11,8 +11,8 @@
  * cert-not-yet-valid (fail), cert-expiring within warn_days, weak-key (warn). */
 void findings_tls(struct out *out, const struct tls_info *info, int warn_days);
 
-/* Session findings: non-conforming-reply, no-starttls (fail on 587 and
- * 2525, warn elsewhere). */
+/* Session findings: auth-without-tls, non-conforming-reply, no-starttls
+ * (fail on 587 and 2525, warn elsewhere). */
 void findings_session(struct out *out, const struct smtp_session *s);
 
 #endif

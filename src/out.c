@@ -153,7 +153,7 @@ static void vinfo(struct out *out, enum paint paint, const char *marker, char di
 {
 	char buf[1024];
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	record(out, dir, false, -1, buf);
+	record(out, dir, out->in_tls, -1, buf);
 	print_line(out, paint, -1, marker, buf);
 }
 

@@ -51,6 +51,7 @@ struct out {
 	struct out_opts o;
 	FILE *fp;                   /* live human transcript; NULL collects only */
 	bool color;
+	bool in_tls;                /* smtpkit's own lines are marked inside TLS too */
 	struct out_entry *entries;
 	size_t nentries;
 	struct out_reply *replies;

@@ -219,6 +219,7 @@ static int enter(struct smtp_session *s)
 		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, smtp_stage_name(s)) < 0)
 			return -1;
 		s->in_tls = true;
+		s->out->in_tls = true;
 		return 0;
 	case SMTP_GREETING:
 		return 0;
