@@ -422,13 +422,8 @@ static void json_port(struct json *j, struct port_probe *pp)
 	json_kstr(j, "tls_mode", tls_known(pp) ? tls_mode_name(pp->tls) : NULL);
 	json_key(j, "tls");
 	out_json_tls(j, &s->tls);
-	json_key(j, "capabilities");
-	json_object(j);
-	json_key(j, "before_tls");
-	out_json_caps(j, s->have_before ? &s->caps_before : NULL);
-	json_key(j, "after_tls");
-	out_json_caps(j, s->have_after ? &s->caps_after : NULL);
-	json_object_end(j);
+	out_json_capabilities(j, s->have_before ? &s->caps_before : NULL,
+			      s->have_after ? &s->caps_after : NULL);
 	uint64_t size;
 	json_key(j, "size");
 	if ((s->have_before || s->have_after) && ehlo_size(best_caps(s), &size) == 1)

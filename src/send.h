@@ -14,6 +14,7 @@
 struct send_delivery {
 	char *domain;               /* recipient domain (direct), NULL through --server */
 	char mx[256];               /* the MX host that got the message */
+	char addr[64];              /* the MX address s was given (s.host points here) */
 	struct smtp_policy pol;     /* this delivery's copy (TLS names differ per MX) */
 	struct smtp_txn txn;        /* recipients and results */
 	struct out out;

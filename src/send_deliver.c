@@ -68,7 +68,9 @@ void send_direct(struct send_delivery *d, const struct dns_resolver *res, int po
 			d->pol.tls.sni = d->mx;
 			out_info(&d->out, 0, "%s: MX %u %s (%s)", d->domain, h->preference, h->name,
 				 h->addrs[k].addr);
-			run(d, h->addrs[k].addr, port);
+			/* The session keeps the host pointer; mx is freed below. */
+			snprintf(d->addr, sizeof d->addr, "%s", h->addrs[k].addr);
+			run(d, d->addr, port);
 			if (!err_is_set(&d->err) || !try_next(d))
 				goto done;
 			out_warn(&d->out, "%s: %s failed (%s): trying the next address or MX host", d->domain,
