@@ -122,7 +122,7 @@ static void print_human(FILE *fp, const struct mx_domain *d, const struct out_op
 	if (err_is_set(&d->err))
 		fprintf(fp, "result: failed at %s: %s\n", d->err.stage ? d->err.stage : "dns", d->err.msg);
 	else if (code == 1)
-		fprintf(fp, "result: fail: %s has fail-level findings\n", esc);
+		fprintf(fp, "result: failed at findings: %s has fail-level findings\n", esc);
 	else
 		fprintf(fp, "result: ok: %zu mail host%s\n", d->nhosts, d->nhosts == 1 ? "" : "s");
 }

@@ -56,6 +56,8 @@ struct port_probe {
 	struct smtp_policy tls_pol;
 	struct out tls_out;
 	struct smtp_session tls_s;
+	struct smtp_txn tls_txn;
+	struct smtp_rcpt tls_rcpt;
 };
 
 struct probe {
@@ -91,11 +93,18 @@ static void *tls_first(void *arg)
 	pp->tls_pol.tls_mode = SMTP_TLS_MODE_IMPLICIT;
 	pp->tls_pol.timeout_ms = pp->pol.timeout_ms - grace;
 	pp->tls_pol.conn.connect_timeout_ms = pp->pol.timeout_ms - grace;
-	pp->tls_pol.stop_after = SMTP_STAGE_TLS;
+	if (pp->txn.nrcpt) {
+		/* Its own copy: the plain attempt may still be using pp->txn. */
+		pp->tls_rcpt = (struct smtp_rcpt){.address = pp->rcpt.address};
+		pp->tls_txn = pp->txn;
+		pp->tls_txn.rcpts = &pp->tls_rcpt;
+	}
 	struct out_opts collect = pp->out.o;
 	collect.json = true;
 	out_init(&pp->tls_out, &collect, NULL);
 	smtp_init(&pp->tls_s, &pp->tls_pol, &pp->tls_out, pp->host, pp->port);
+	if (pp->txn.nrcpt)
+		pp->tls_s.txn = &pp->tls_txn;
 	pp->tls_tried = true;
 	smtp_run(&pp->tls_s);
 	if (pp->tls_s.tls.done && pp->tls_s.greeted && !pp->s.greeted) {
@@ -133,7 +142,13 @@ static void probe_port(void *ctx, size_t i)
 		pp->pol = pp->tls_pol;
 		pp->s.pol = &pp->pol;
 		pp->tls = FOUND_IMPLICIT;
-		pp->relay_tested = false;
+		if (pp->txn.nrcpt) {
+			pp->rcpt = pp->tls_rcpt;
+			pp->txn = pp->tls_txn;
+			pp->txn.rcpts = &pp->rcpt;
+			pp->s.txn = &pp->txn;
+		}
+		pp->relay_tested = pp->txn.nrcpt && pp->rcpt.code != 0;
 		return;
 	}
 	if (pp->tls_tried) {
@@ -322,8 +337,19 @@ static const char *c_cipher(struct port_probe *pp, char *b, size_t n)
 {
 	if (!pp->s.tls.done)
 		return "-";
-	/* TLS_AES_256_GCM_SHA384 -> AES_256_GCM_SHA384: the column is narrow. */
-	snprintf(b, n, "%s", strncmp(pp->s.tls.cipher, "TLS_", 4) == 0 ? pp->s.tls.cipher + 4 : pp->s.tls.cipher);
+	/* The column is narrow: the bulk cipher says most.  TLS_AES_256_GCM_SHA384
+	 * and TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 -> AES_256_GCM; the whole
+	 * name is in the JSON. */
+	const char *c = pp->s.tls.cipher, *with = strstr(c, "_WITH_");
+	c = with ? with + 6 : strncmp(c, "TLS_", 4) == 0 ? c + 4 : c;
+	snprintf(b, n, "%s", c);
+	size_t len = strlen(b);
+	bool aead = strstr(b, "_GCM") || strstr(b, "_CCM") || strstr(b, "POLY1305");
+	if (aead && len > 7 && (strcmp(b + len - 7, "_SHA256") == 0 || strcmp(b + len - 7, "_SHA384") == 0))
+		b[len - 7] = '\0';
+	char *poly = strstr(b, "_POLY1305");
+	if (poly)
+		memcpy(poly, "_P1305", 7);
 	return b;
 }
 static const char *c_cert(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->s.tls.done ? tls_verdict_name(pp->s.tls.verdict) : "-"; }
@@ -514,7 +540,9 @@ int cmd_probe(int argc, const char **argv)
 	}
 	if (net_parse_target(arg, &host, &target_port, &e) < 0)
 		goto usage;
-	if (target_port || net_args.port) {
+	if (net_args.port && !a.ports)
+		a.ports = net_args.port;        /* -p P is --ports P */
+	else if (target_port || net_args.port) {
 		err_set(&e, ERR_USAGE, NULL, "probe takes ports from --ports, not HOST:PORT or -p");
 		goto usage;
 	}

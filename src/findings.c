@@ -59,8 +59,11 @@ void findings_session(struct out *out, const struct smtp_session *s)
 	if (s->nonconforming)
 		out_finding(out, FINDING_WARN, "non-conforming-reply",
 			    "the server ends reply lines with LF alone (RFC 5321 2.3.8 requires CRLF)");
-	if (s->have_before && !s->in_tls && s->pol->tls_mode != SMTP_TLS_MODE_NONE
-	    && !s->starttls_offered && !s->starttls_refused)
+	if (s->starttls_refused)
+		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",
+			    "the server offers STARTTLS but refuses it");
+	else if (s->have_before && !s->in_tls && s->pol->tls_mode != SMTP_TLS_MODE_NONE
+	    && !s->starttls_offered)
 		/* SPEC 9: fail on submission ports; on 25 STARTTLS is optional
 		 * (RFC 3207), so only a warning. */
 		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",

@@ -99,10 +99,35 @@ void out_received(struct out *out, bool tls, double ms, const char *text, size_t
 	print_line(out, PAINT_RECV, ms, tls ? "<~  " : "<-  ", esc);
 }
 
-/* "250 requested action completed; 2.1.0 success: other address status" */
-static void reply_meaning(int code, const char *enhanced, char *buf, size_t size)
+/* Codes whose meaning depends on the command they answer; the rest come
+ * from the tables in codes.c. */
+static const struct {
+	int code;
+	const char *stage;
+	const char *meaning;
+} in_context[] = {
+	{220, "greeting", "service ready (RFC 5321 4.2)"},
+	{220, "starttls", "ready to start TLS (RFC 3207 4)"},
+	{554, "greeting", "no SMTP service here (RFC 5321 3.1)"},
+	{554, "rcpt", "recipient refused: transaction failed (RFC 5321 4.2.3)"},
+	{454, "starttls", "TLS not available for a temporary reason (RFC 3207 4)"},
+	{454, "auth", "temporary authentication failure (RFC 4954 6)"},
+	{501, "starttls", "syntax error (no parameters allowed with STARTTLS, RFC 3207 4)"},
+	{503, "auth", "bad sequence: already authenticated, or AUTH not allowed now (RFC 4954 4)"},
+};
+
+static const char *meaning_of(int code, const char *stage)
 {
-	int n = snprintf(buf, size, "%d %s", code, codes_reply_meaning(code));
+	for (size_t i = 0; stage && i < sizeof in_context / sizeof in_context[0]; i++)
+		if (in_context[i].code == code && strcmp(in_context[i].stage, stage) == 0)
+			return in_context[i].meaning;
+	return codes_reply_meaning(code);
+}
+
+/* "250 requested action completed; 2.1.0 success: other address status" */
+static void reply_meaning(int code, const char *enhanced, const char *stage, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%d %s", code, meaning_of(code, stage));
 	int cls, subject, detail;
 	if (n < 0 || (size_t)n >= size || !enhanced[0])
 		return;
@@ -120,7 +145,7 @@ static void reply_meaning(int code, const char *enhanced, char *buf, size_t size
 		snprintf(buf + n, size - (size_t)n, "; %s not a registered status code", enhanced);
 }
 
-void out_reply(struct out *out, const struct reply *r, bool tls, double ms)
+void out_reply(struct out *out, const struct reply *r, const char *stage, bool tls, double ms)
 {
 	struct out_reply *p = realloc(out->replies, (out->nreplies + 1) * sizeof *p);
 	if (p) {
@@ -131,6 +156,7 @@ void out_reply(struct out *out, const struct reply *r, bool tls, double ms)
 		memcpy(or->enhanced, r->enhanced, sizeof or->enhanced);
 		or->tls = tls;
 		or->ms = ms;
+		or->stage = stage;
 		or->lines = calloc(r->nlines ? r->nlines : 1, sizeof *or->lines);
 		if (or->lines) {
 			char esc[ESC_MAX];
@@ -142,7 +168,7 @@ void out_reply(struct out *out, const struct reply *r, bool tls, double ms)
 		}
 	}
 	char meaning[512];
-	reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+	reply_meaning(r->code, r->enhanced, stage, meaning, sizeof meaning);
 	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
 	if (r->bare_lf)
 		print_line(out, PAINT_WARN, -1, "    ! ", "reply lines end in LF without CR (RFC 5321 2.3.8 requires CRLF)");
@@ -376,7 +402,7 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 	if (out->color)
 		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], out->fp);
 	if (finding)
-		fprintf(out->fp, "result: fail: %s", buf);
+		fprintf(out->fp, "result: failed at findings: %s", buf);
 	else if (err_is_set(e))
 		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", e->msg);
 	else
@@ -452,8 +478,9 @@ void out_json_transcript(struct json *j, const struct out *out)
 		for (size_t k = 0; k < r->nlines; k++)
 			json_str(j, r->lines[k]);
 		json_array_end(j);
-		reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+		reply_meaning(r->code, r->enhanced, r->stage, meaning, sizeof meaning);
 		json_kstr(j, "meaning", meaning);
+		json_kstr(j, "stage", r->stage);
 		json_kbool(j, "tls", r->tls);
 		json_ms(j, r->ms);
 		json_object_end(j);
@@ -478,7 +505,7 @@ void out_json_reply(struct json *j, const struct reply *r)
 		json_str(j, esc);
 	}
 	json_array_end(j);
-	reply_meaning(r->code, r->enhanced, meaning, sizeof meaning);
+	reply_meaning(r->code, r->enhanced, "greeting", meaning, sizeof meaning);
 	json_kstr(j, "meaning", meaning);
 	json_object_end(j);
 }

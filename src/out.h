@@ -37,6 +37,7 @@ struct out_reply {
 	char **lines;               /* escaped */
 	bool tls;
 	double ms;
+	const char *stage;          /* static */
 };
 
 enum finding_level { FINDING_OK, FINDING_WARN, FINDING_FAIL };
@@ -67,7 +68,9 @@ void out_free(struct out *out);
  * (followed in the human form by its parse), and smtpkit's own lines. */
 void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len);
 void out_received(struct out *out, bool tls, double ms, const char *text, size_t len);
-void out_reply(struct out *out, const struct reply *r, bool tls, double ms);
+/* stage names the command answered ("greeting", "starttls", ...; static):
+ * some codes mean different things after different commands. */
+void out_reply(struct out *out, const struct reply *r, const char *stage, bool tls, double ms);
 /* level 0 always (unless -q), 1 with -v, 2 with -vv */
 void out_info(struct out *out, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void out_warn(struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -94,6 +97,7 @@ void out_json_early_error(const char *command, const struct err *e);
 /* JSON pieces shared by every subcommand. */
 void out_json_error(struct json *j, const struct err *e);
 void out_json_transcript(struct json *j, const struct out *out);
+/* A greeting: the only reply kept whole after the session. */
 void out_json_reply(struct json *j, const struct reply *r);
 void out_json_caps(struct json *j, const struct ehlo_caps *caps);
 /* "capabilities": {"before_tls": [...], "after_tls": [...]}; NULL -> null. */

@@ -164,7 +164,7 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	}
 	if (r->bare_lf)
 		s->nonconforming = true;
-	out_reply(s->out, r, s->in_tls, conn_elapsed(&s->conn));
+	out_reply(s->out, r, smtp_stage_name(s), s->in_tls, conn_elapsed(&s->conn));
 	return 0;
 }
 

@@ -396,7 +396,7 @@ void tlscheck_report_human(struct tlscheck *tc)
 		fails++;
 	}
 	if (fails)
-		fprintf(fp, "result: failed at tls-check: %zu fail-level finding%s: %s\n", fails,
+		fprintf(fp, "result: failed at findings: %zu fail-level finding%s: %s\n", fails,
 			fails == 1 ? "" : "s", ids);
 	else if (b)
 		fprintf(fp, "result: ok: %s TLS connection (%s, %s), %zu warning%s\n", tls_verdict_name(b->verdict),

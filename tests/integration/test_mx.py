@@ -348,7 +348,7 @@ def test_fault_json_and_human(smtpkit, dns, domain):
     assert h.rc == code, h
     assert sorted(human_findings(h.out)) == sorted((lvl, i) for i, lvl in want), h
     last = h.out.splitlines()[-1]
-    assert last.startswith("result: fail: " if code == 1 else "result: ok: "), h
+    assert last.startswith("result: failed at findings: " if code == 1 else "result: ok: "), h
 
 
 def test_null_mx_mixed_details(smtpkit, dns):

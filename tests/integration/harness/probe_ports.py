@@ -6,7 +6,7 @@ on the port numbers probe's rules depend on (see netns.py).
   587    submission: STARTTLS, AUTH only after TLS; greets under another name
          and has an expired certificate
   2525   AUTH PLAIN offered in clear, no STARTTLS
-  quiet  accepts and never greets (quiet2: another one)
+  quiet  accepts (any number of connections) and never greets (quiet2: another)
   closed nothing listens (closed2: another port)
   relay  plain SMTP that accepts any RCPT: an open relay
 
@@ -15,6 +15,7 @@ sees one open relay among them.  Each records every byte it receives
 (ScriptedServer), which is what the tests assert "no MAIL, no DATA" on.
 """
 import socket
+import ssl
 import threading
 
 from .scripted import ScriptedServer, send, serve, sleep, starttls
@@ -131,7 +132,10 @@ class ProbeFixture:
                     self.ports[role] = ns.call(closed_port)
                     continue
                 port, script = self.ROLES[role]
-                srv = ns.call(FixedPortServer, script(), pki, "127.0.0.1", port)
+                if script is script_quiet:       # probe may connect twice (TLS first)
+                    srv = ns.call(MultiServer, "silent", host="127.0.0.1", port=port)
+                else:
+                    srv = ns.call(FixedPortServer, script(), pki, "127.0.0.1", port)
                 self.servers[role], self.ports[role] = srv, srv.port
         except Exception:
             self.stop()
@@ -144,3 +148,102 @@ class ProbeFixture:
     def stop(self, timeout=0):
         for srv in self.servers.values():
             srv.finish(timeout=timeout)
+
+
+class MultiServer:
+    """A port that takes any number of connections (probe may connect twice:
+    plain, then TLS first), each handled by ROLE on its own thread:
+      "silent"     accept, record, never send;
+      "tls-first"  TLS handshake with certificate CERT, then a greeting and
+                   EHLO/QUIT (RCPT refused with 550).
+    .conns lists, per connection, {"tls": handshake done, "received": bytes}."""
+
+    def __init__(self, role, pki=None, cert="good", host="127.0.0.1", port=0):
+        self.role, self.pki, self.cert, self.host = role, pki, cert, host
+        self.listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.listener.bind((host, port))
+        except OSError as e:
+            self.listener.close()
+            raise OSError(e.errno, "cannot listen on %s port %d: %s" % (host, port, e.strerror))
+        self.listener.listen(8)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.conns, self.errors = [], []
+        self._socks, self._threads = [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            rec = {"tls": False, "received": b""}
+            self.conns.append(rec)
+            self._socks.append(sock)
+            t = threading.Thread(target=self._handle, args=(sock, rec), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _read(self, sock, rec):
+        data = sock.recv(65536)
+        rec["received"] += data
+        return data
+
+    def _handle(self, sock, rec):
+        sock.settimeout(0.2)
+        try:
+            if self.role == "tls-first":
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(self.pki[self.cert].cert, self.pki[self.cert].key)
+                sock.settimeout(15)
+                sock = ctx.wrap_socket(sock, server_side=True)
+                self._socks.append(sock)
+                rec["tls"] = True
+                sock.sendall(b"220 localhost ESMTP tls-first\r\n")
+            buf = b""
+            while not self._stop.is_set():
+                try:
+                    data = self._read(sock, rec)
+                except socket.timeout:
+                    continue
+                if not data:
+                    return
+                buf += data
+                while self.role == "tls-first" and b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    verb = line.split(b" ")[0].split(b":")[0].strip().upper()
+                    reply = {b"EHLO": b"250-localhost\r\n250-AUTH PLAIN\r\n250 SIZE 1000\r\n",
+                             b"MAIL": b"250 2.1.0 Ok\r\n", b"RCPT": OUTSIDE, b"RSET": b"250 2.0.0 Ok\r\n",
+                             b"QUIT": b"221 2.0.0 Bye\r\n"}.get(verb, b"500 5.5.2 what?\r\n")
+                    sock.sendall(reply)
+                    if verb == b"QUIT":
+                        return
+        except (OSError, ssl.SSLError) as e:
+            self.errors.append(repr(e))
+        finally:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def finish(self, timeout=5):
+        """Let the connections end on their own within TIMEOUT, then stop."""
+        for t in list(self._threads):
+            t.join(timeout)
+        self._stop.set()
+        self._thread.join(5)
+        for s in [self.listener] + self._socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+        for t in list(self._threads):
+            t.join(5)
+        return self
