@@ -578,9 +578,10 @@ int cmd_probe(int argc, const char **argv)
 
 	struct out all;
 	out_init(&all, &oo, stdout);
-	size_t open = 0;
+	size_t open = 0, greeted = 0;
 	for (size_t i = 0; i < nports; i++) {
 		open += p.ports[i].s.connected;
+		greeted += p.ports[i].s.greeting.code != 0;
 		port_findings(&p.ports[i], &all, host);
 	}
 	struct err result = {0};
@@ -599,6 +600,9 @@ int cmd_probe(int argc, const char **argv)
 		result = p.ports[0].s.err;
 	if (open == 0)
 		err_set(&result, ERR_TEMP, "connect", "no port of %s answered", host);
+	else if (greeted == 0)
+		/* Open but silent everywhere: nothing there speaks SMTP in time. */
+		err_set(&result, ERR_TEMP, "greeting", "no port of %s sent a greeting (%zu open)", host, open);
 	else
 		for (size_t i = 0; i < all.nfindings; i++)
 			if (all.findings[i].level == FINDING_FAIL)
