@@ -543,7 +543,7 @@ int cmd_probe(int argc, const char **argv)
 	if (net_args.port && !a.ports)
 		a.ports = net_args.port;        /* -p P is --ports P */
 	else if (target_port || net_args.port) {
-		err_set(&e, ERR_USAGE, NULL, "probe takes ports from --ports, not HOST:PORT or -p");
+		err_set(&e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
 		goto usage;
 	}
 	if (parse_ports(a.ports, ports, &nports, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
