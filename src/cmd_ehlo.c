@@ -49,7 +49,7 @@ static void report_human(const struct smtp_session *s, struct out *out, const st
 {
 	for (size_t i = 0; i < out->nfindings; i++)
 		if (!out->o.quiet && out->fp)
-			fprintf(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
+			out_print(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
 				out->findings[i].id, out->findings[i].text);
 	const struct ehlo_caps *caps = smtp_caps(s);
 	if (s->in_tls)

@@ -53,21 +53,21 @@ static void print_host(FILE *fp, const struct mx_domain *d, const struct mx_host
 	char esc[600], name[600];
 	text_escape(h->name, strlen(h->name), name, sizeof name);
 	if (d->kind == MX_IMPLICIT || d->kind == MX_NONE)
-		fprintf(fp, "  implicit MX  %s\n", name);
+		out_print(fp, "  implicit MX  %s\n", name);
 	else
-		fprintf(fp, "  MX %5u  %s%s%s\n", h->preference, name, h->tie ? "  (same preference as another)" : "",
+		out_print(fp, "  MX %5u  %s%s%s\n", h->preference, name, h->tie ? "  (same preference as another)" : "",
 			h->cname ? "  (a CNAME!)" : "");
 	if (h->ip_literal)
 		return;
 	if (h->naddrs == 0)
-		fprintf(fp, "      no address (A: %s, AAAA: %s)\n", dns_status_name(h->a_status),
+		out_print(fp, "      no address (A: %s, AAAA: %s)\n", dns_status_name(h->a_status),
 			dns_status_name(h->aaaa_status));
 	for (size_t k = 0; k < h->naddrs; k++) {
 		const struct mx_addr *ad = &h->addrs[k];
-		fprintf(fp, "      %-40s%s", ad->addr, ad->special ? " (private/loopback/documentation)" : "");
+		out_print(fp, "      %-40s%s", ad->addr, ad->special ? " (private/loopback/documentation)" : "");
 		if (check) {
 			text_escape(ad->ptr, strlen(ad->ptr), esc, sizeof esc);
-			fprintf(fp, "  PTR %s%s", ad->ptr[0] ? esc : "none",
+			out_print(fp, "  PTR %s%s", ad->ptr[0] ? esc : "none",
 				ad->ptr[0] ? (ad->fcrdns ? " (confirmed)" : " (does not resolve back)") : "");
 		}
 		fputc('\n', fp);
@@ -75,17 +75,17 @@ static void print_host(FILE *fp, const struct mx_domain *d, const struct mx_host
 	if (check && h->tlsa_done) {
 		if (h->tlsa.status == DNS_OK)
 			for (size_t k = 0; k < h->tlsa.n; k++)
-				fprintf(fp, "      TLSA %u %u %u%s\n", h->tlsa.tlsa[k].usage, h->tlsa.tlsa[k].selector,
+				out_print(fp, "      TLSA %u %u %u%s\n", h->tlsa.tlsa[k].usage, h->tlsa.tlsa[k].selector,
 					h->tlsa.tlsa[k].mtype, h->tlsa.ad ? " (DNSSEC-validated)" : " (not validated)");
 		else
-			fprintf(fp, "      no TLSA record at _25._tcp.%s (%s)\n", name, dns_status_name(h->tlsa.status));
+			out_print(fp, "      no TLSA record at _25._tcp.%s (%s)\n", name, dns_status_name(h->tlsa.status));
 	}
 	if (h->smtp_done) {
 		const struct smtp_session *s = &h->smtp;
 		if (!s->connected)
-			fprintf(fp, "      smtp: %s\n", s->err.msg);
+			out_print(fp, "      smtp: %s\n", s->err.msg);
 		else
-			fprintf(fp, "      smtp: %s; %s%s%s%s\n", s->greeting.code == 220 ? "greets" : "no greeting",
+			out_print(fp, "      smtp: %s; %s%s%s%s\n", s->greeting.code == 220 ? "greets" : "no greeting",
 				s->tls.done ? s->tls.version : (s->starttls_offered ? "STARTTLS failed" : "no STARTTLS"),
 				s->tls.done ? ", certificate " : "", s->tls.done ? tls_verdict_name(s->tls.verdict) : "",
 				err_is_set(&s->err) ? "; error" : "");
@@ -96,35 +96,35 @@ static void print_human(FILE *fp, const struct mx_domain *d, const struct out_op
 {
 	char esc[600];
 	text_escape(d->name, strlen(d->name), esc, sizeof esc);
-	fprintf(fp, "%s\n", esc);
+	out_print(fp, "%s\n", esc);
 	if (!oo->quiet) {
 		for (size_t i = 0; i < d->nhosts; i++)
 			print_host(fp, d, &d->hosts[i], d->checked);
 		if (d->status == DNS_OK || d->status == DNS_NODATA)
-			fprintf(fp, "  DNSSEC: %s\n", d->ad ? "validated (AD bit set)" : "not validated");
+			out_print(fp, "  DNSSEC: %s\n", d->ad ? "validated (AD bit set)" : "not validated");
 		if (d->checked) {
 			for (size_t i = 0; i < d->nspf; i++)
-				fprintf(fp, "  SPF: %s\n", d->spf[i]);
-			fprintf(fp, "  DMARC: %s\n", d->dmarc ? d->dmarc : "none");
+				out_print(fp, "  SPF: %s\n", d->spf[i]);
+			out_print(fp, "  DMARC: %s\n", d->dmarc ? d->dmarc : "none");
 			if (d->mta_sts.txt)
-				fprintf(fp, "  MTA-STS: %s; policy %s%s%s\n", d->mta_sts.txt,
+				out_print(fp, "  MTA-STS: %s; policy %s%s%s\n", d->mta_sts.txt,
 					d->mta_sts.valid ? "mode " : d->mta_sts.error,
 					d->mta_sts.valid ? d->mta_sts.mode : "", "");
 			else
-				fprintf(fp, "  MTA-STS: none\n");
-			fprintf(fp, "  TLS-RPT: %s\n", d->tls_rpt ? d->tls_rpt : "none");
+				out_print(fp, "  MTA-STS: none\n");
+			out_print(fp, "  TLS-RPT: %s\n", d->tls_rpt ? d->tls_rpt : "none");
 		}
 		for (size_t i = 0; i < d->out.nfindings; i++)
-			fprintf(fp, "  finding: %s %s: %s\n", out_level_name(d->out.findings[i].level),
+			out_print(fp, "  finding: %s %s: %s\n", out_level_name(d->out.findings[i].level),
 				d->out.findings[i].id, d->out.findings[i].text);
 	}
 	int code = mx_exit_code(d);
 	if (err_is_set(&d->err))
-		fprintf(fp, "result: failed at %s: %s\n", d->err.stage ? d->err.stage : "dns", d->err.msg);
+		out_print(fp, "result: failed at %s: %s\n", d->err.stage ? d->err.stage : "dns", d->err.msg);
 	else if (code == 1)
-		fprintf(fp, "result: failed at findings: %s has fail-level findings\n", esc);
+		out_print(fp, "result: failed at findings: %s has fail-level findings\n", esc);
 	else
-		fprintf(fp, "result: ok: %zu mail host%s\n", d->nhosts, d->nhosts == 1 ? "" : "s");
+		out_print(fp, "result: ok: %zu mail host%s\n", d->nhosts, d->nhosts == 1 ? "" : "s");
 }
 
 /* ---- JSON: one object per domain, one per line ------------------------ */

@@ -5,6 +5,7 @@
 #include "findings.h"
 #include "json.h"
 #include "msg.h"
+#include "mxcheck.h"
 #include "options.h"
 #include "out.h"
 #include "parallel.h"
@@ -63,6 +64,7 @@ struct port_probe {
 struct probe {
 	struct port_probe *ports;
 	size_t n;
+	bool mx;                    /* columns are MX hosts (--mx) */
 };
 
 static void run_one(struct port_probe *pp, enum smtp_tls_mode mode)
@@ -321,6 +323,7 @@ static void row(FILE *fp, const char *label, struct probe *p,
 	fputc('\n', fp);
 }
 
+static const char *c_host(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->host; }
 static const char *c_port(struct port_probe *pp, char *b, size_t n) { snprintf(b, n, "%d", pp->port); return b; }
 static const char *c_reach(struct port_probe *pp, char *b, size_t n) { return reach(pp, b, n); }
 static const char *c_greeting(struct port_probe *pp, char *b, size_t n)
@@ -404,7 +407,9 @@ static void report_human(struct probe *p, struct out *all, const char *host, boo
 				}
 			}
 		}
-		fprintf(fp, "probe of %s\n", host);
+		fprintf(fp, "probe of %s%s\n", p->mx ? "the MX hosts of " : "", host);
+		if (p->mx)
+			row(fp, "host", p, c_host);
 		row(fp, "port", p, c_port);
 		row(fp, "reachable", p, c_reach);
 		row(fp, "greeting", p, c_greeting);
@@ -435,6 +440,7 @@ static void json_port(struct json *j, struct port_probe *pp)
 	char buf[128];
 	struct smtp_session *s = &pp->s;
 	json_object(j);
+	json_kstr(j, "host", pp->host);
 	json_kint(j, "port", pp->port);
 	json_kstr(j, "state", s->connected ? "open" : reach(pp, buf, sizeof buf));
 	json_key(j, "connect_ms");
@@ -523,6 +529,8 @@ int cmd_probe(int argc, const char **argv)
 	char *host = NULL;
 	int target_port = 0, ports[PROBE_MAX_PORTS];
 	size_t nports = 0;
+	char *hosts[PROBE_MAX_PORTS] = {0};     /* --mx: one column per MX host */
+	size_t nhosts = 0;
 	struct smtp_policy pol;
 	struct out_opts oo;
 	int rc;
@@ -530,24 +538,51 @@ int cmd_probe(int argc, const char **argv)
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
 		goto usage;
 	if (a.mx) {
-		err_set(&e, ERR_USAGE, NULL, "--mx needs DNS support, which is not built yet");
-		goto usage;
+		if (poptPeekArg(ctx) || a.ports) {
+			err_set(&e, ERR_USAGE, NULL, "--mx DOMAIN takes no HOST and no --ports (MX hosts are probed on 25, or -p)");
+			goto usage;
+		}
+		host = strdup(a.mx);
+		int mx_port = 25;
+		if (!host || net_port(0, 25, &mx_port, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
+			goto usage;
+		struct dns_resolver res;
+		struct mx_domain d;
+		if (dns_resolver_init(&res, net_args.resolver, &e) < 0)
+			goto usage;
+		if (mx_route(&res, a.mx, &d, &e) < 0) {
+			mx_domain_free(&d);
+			goto usage;
+		}
+		for (size_t i = 0; i < d.nhosts && nhosts < PROBE_MAX_PORTS; i++) {
+			if (d.hosts[i].ip_literal)
+				continue;
+			hosts[nhosts] = strdup(d.hosts[i].name);
+			ports[nhosts++] = mx_port;
+		}
+		mx_domain_free(&d);
+		nports = nhosts;
+		if (nports == 0) {
+			err_set(&e, ERR_NOHOST, "dns", "%s has no MX host to probe", a.mx);
+			goto usage;
+		}
+	} else {
+		const char *arg = poptGetArg(ctx);
+		if (!arg || poptPeekArg(ctx)) {
+			err_set(&e, ERR_USAGE, NULL, "probe takes exactly one HOST");
+			goto usage;
+		}
+		if (net_parse_target(arg, &host, &target_port, &e) < 0)
+			goto usage;
+		if (net_args.port && !a.ports)
+			a.ports = net_args.port;        /* -p P is --ports P */
+		else if (target_port || net_args.port) {
+			err_set(&e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
+			goto usage;
+		}
+		if (parse_ports(a.ports, ports, &nports, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
+			goto usage;
 	}
-	const char *arg = poptGetArg(ctx);
-	if (!arg || poptPeekArg(ctx)) {
-		err_set(&e, ERR_USAGE, NULL, "probe takes exactly one HOST");
-		goto usage;
-	}
-	if (net_parse_target(arg, &host, &target_port, &e) < 0)
-		goto usage;
-	if (net_args.port && !a.ports)
-		a.ports = net_args.port;        /* -p P is --ports P */
-	else if (target_port || net_args.port) {
-		err_set(&e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
-		goto usage;
-	}
-	if (parse_ports(a.ports, ports, &nports, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
-		goto usage;
 	char *relay = NULL;
 	if (a.relay_test && !(relay = msg_addr_spec(a.relay_test, false, ERR_USAGE, &e)))
 		goto usage;
@@ -555,7 +590,7 @@ int cmd_probe(int argc, const char **argv)
 	pol.tls_verify = false;
 	pol.stop_after = a.relay_test ? SMTP_STAGE_RCPT : SMTP_STAGE_TLS;
 
-	struct probe p = {.n = nports};
+	struct probe p = {.n = nports, .mx = nhosts > 0};
 	p.ports = calloc(nports, sizeof *p.ports);
 	if (!p.ports) {
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
@@ -565,9 +600,12 @@ int cmd_probe(int argc, const char **argv)
 	collect.json = true;            /* per-port outs only collect */
 	for (size_t i = 0; i < nports; i++) {
 		struct port_probe *pp = &p.ports[i];
-		pp->host = host;
+		pp->host = nhosts ? hosts[i] : host;
 		pp->port = ports[i];
 		pp->pol = pol;
+		/* Each MX host's certificate must name that host (RFC 7672 3.2.2 style). */
+		pp->pol.tls.verify_name = net_args.tls_name ? net_args.tls_name : pp->host;
+		pp->pol.tls.sni = net_is_ip_literal(pp->host) ? NULL : pp->pol.tls.verify_name;
 		out_init(&pp->out, &collect, NULL);
 		if (relay) {
 			pp->rcpt.address = relay;
@@ -582,7 +620,7 @@ int cmd_probe(int argc, const char **argv)
 	for (size_t i = 0; i < nports; i++) {
 		open += p.ports[i].s.connected;
 		greeted += p.ports[i].s.greeting.code != 0;
-		port_findings(&p.ports[i], &all, host);
+		port_findings(&p.ports[i], &all, p.ports[i].host);
 	}
 	struct err result = {0};
 	/* A local fault (unreadable --cafile, bad client key) spoils every
@@ -632,6 +670,8 @@ int cmd_probe(int argc, const char **argv)
 	free(p.ports);
 	free(relay);
 	free(host);
+	for (size_t i = 0; i < nhosts; i++)
+		free(hosts[i]);
 	poptFreeContext(ctx);
 	return rc;
 usage:
@@ -640,6 +680,8 @@ usage:
 	out_error(&e);
 	if (e.class == ERR_USAGE)
 		fprintf(stderr, "Try 'smtpkit probe --help'.\n");
+	for (size_t i = 0; i < nhosts; i++)
+		free(hosts[i]);
 	free(host);
 	poptFreeContext(ctx);
 	return err_exit_code(&e);

@@ -129,8 +129,11 @@ int cmd_tls_check(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
+	if (net_args.json)
+		out_json_early_error("tls-check", &e);
 	out_error(&e);
-	fprintf(stderr, "Try 'smtpkit tls-check --help'.\n");
+	if (e.class == ERR_USAGE)
+		fprintf(stderr, "Try 'smtpkit tls-check --help'.\n");
 	free(tc);
 	free(host);
 	poptFreeContext(ctx);

@@ -2,6 +2,7 @@
  * before and after TLS. */
 #define _GNU_SOURCE
 #include "conn.h"
+#include "dns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,9 +68,9 @@ static int bind_source(int fd, int family, const char *source)
 }
 
 /* Non-blocking connect bounded by timeout_ms; 0 or an errno value. */
-static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
+static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 {
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	if (connect(fd, sa, len) == 0)
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
@@ -95,39 +96,112 @@ static int connect_one(int fd, const struct addrinfo *ai, int timeout_ms)
 	return soerr;
 }
 
-int conn_connect(struct conn *c, const char *host, int port,
-		 const struct conn_opts *o, struct err *e, const char *stage)
+#define CONN_MAX_ADDRS 16
+
+struct target {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+static bool numeric(const char *host)
 {
+	unsigned char b[16];
+	return inet_pton(AF_INET, host, b) == 1 || inet_pton(AF_INET6, host, b) == 1;
+}
+
+static void add_target(struct target *t, size_t *n, const char *addr, int port)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&t[*n].ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&t[*n].ss;
+	if (*n >= CONN_MAX_ADDRS)
+		return;
+	memset(&t[*n], 0, sizeof t[*n]);
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		t[(*n)++].len = sizeof *v4;
+	} else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		t[(*n)++].len = sizeof *v6;
+	}
+}
+
+/* With --resolver, names go through our DNS (with its deadline); without
+ * it, through the system's (getaddrinfo: /etc/hosts, nsswitch). */
+static int resolve(const char *host, int port, const struct conn_opts *o, struct target *t,
+		   size_t *n, struct err *e, const char *stage)
+{
+	*n = 0;
+	if (o->resolver && !numeric(host)) {
+		static const int types[] = {DNS_T_AAAA, DNS_T_A};
+		enum dns_status worst = DNS_NXDOMAIN;
+		for (size_t k = 0; k < 2; k++) {
+			if ((types[k] == DNS_T_AAAA && o->family == AF_INET)
+			    || (types[k] == DNS_T_A && o->family == AF_INET6))
+				continue;
+			struct dns_answer a;
+			dns_query(o->resolver, host, types[k], &a);
+			for (size_t i = 0; a.status == DNS_OK && i < a.n; i++)
+				add_target(t, n, a.addrs[i], port);
+			if (a.status != DNS_OK && a.status != DNS_NXDOMAIN && a.status != DNS_NODATA)
+				worst = a.status;
+			dns_answer_free(&a);
+		}
+		if (*n == 0 && worst == DNS_NXDOMAIN)
+			return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: no address", host);
+		if (*n == 0)
+			return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, dns_status_name(worst));
+		return 0;
+	}
 	char portstr[16];
 	snprintf(portstr, sizeof portstr, "%d", port);
 	struct addrinfo hints = {.ai_family = o->family, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res = NULL;
-	c->t0 = conn_now_ms();
 	int g = getaddrinfo(host, portstr, &hints, &res);
 	if (g == EAI_NONAME || g == EAI_NODATA || g == EAI_ADDRFAMILY)
 		return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: %s", host, gai_strerror(g));
 	if (g != 0)
 		return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, gai_strerror(g));
+	for (struct addrinfo *ai = res; ai && *n < CONN_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof t[*n].ss)
+			continue;
+		memcpy(&t[*n].ss, ai->ai_addr, ai->ai_addrlen);
+		t[(*n)++].len = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+int conn_connect(struct conn *c, const char *host, int port,
+		 const struct conn_opts *o, struct err *e, const char *stage)
+{
+	struct target t[CONN_MAX_ADDRS];
+	size_t n;
+	c->t0 = conn_now_ms();
+	if (resolve(host, port, o, t, &n, e, stage) < 0)
+		return -1;
 
 	int last_err = 0;
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		char addr[64] = "?";
-		getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+	for (size_t i = 0; i < n; i++) {
+		char addr[64] = "?", portstr[16];
+		snprintf(portstr, sizeof portstr, "%d", port);
+		getnameinfo((struct sockaddr *)&t[i].ss, t[i].len, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
 		note(c, "Trying %s port %s", addr, portstr);
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				ai->ai_protocol);
+		int family = t[i].ss.ss_family;
+		int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			last_err = errno;
 			continue;
 		}
-		if (o->source && bind_source(fd, ai->ai_family, o->source) < 0) {
+		if (o->source && bind_source(fd, family, o->source) < 0) {
 			last_err = errno ? errno : EADDRNOTAVAIL;
 			note(c, "%s: cannot bind source address %s", addr, o->source);
 			close(fd);
 			continue;
 		}
 		double start = now_ms_precise();
-		int rc = connect_one(fd, ai, o->connect_timeout_ms);
+		int rc = connect_one(fd, (struct sockaddr *)&t[i].ss, t[i].len, o->connect_timeout_ms);
 		if (rc != 0) {
 			last_err = rc;
 			note(c, "%s: %s", addr, strerror(rc));
@@ -141,10 +215,8 @@ int conn_connect(struct conn *c, const char *host, int port,
 		c->connect_ms = now_ms_precise() - start;
 		snprintf(c->peer_addr, sizeof c->peer_addr, "%s", addr);
 		c->peer_port = port;
-		freeaddrinfo(res);
 		return 0;
 	}
-	freeaddrinfo(res);
 	if (o->source && last_err == EADDRNOTAVAIL)
 		return err_set(e, ERR_CONFIG, stage, "cannot bind source address %s", o->source);
 	return err_set(e, ERR_TEMP, stage, "cannot connect to %s port %d: %s", host, port,
@@ -343,6 +415,23 @@ int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf
 			return err_set(e, ERR_IO, stage, "connection closed by server");
 		}
 	}
+}
+
+ssize_t conn_read_some(struct conn *c, void *buf, size_t size, struct err *e, const char *stage)
+{
+	if (c->rend == c->rstart) {
+		int rc = fill(c, e, stage);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return 0;
+	}
+	size_t n = c->rend - c->rstart;
+	if (n > size)
+		n = size;
+	memcpy(buf, c->rbuf + c->rstart, n);
+	c->rstart += n;
+	return (ssize_t)n;
 }
 
 size_t conn_pending(const struct conn *c)

@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <gnutls/gnutls.h>
 
 #include "err.h"
+
+struct dns_resolver;
 
 #define CONN_RBUF 8192          /* > REPLY_LINE_MAX + CRLF */
 
@@ -18,6 +21,7 @@ struct conn_opts {
 	int family;                 /* AF_UNSPEC, AF_INET or AF_INET6 */
 	const char *source;         /* local address to bind, or NULL */
 	int connect_timeout_ms;
+	const struct dns_resolver *resolver;    /* --resolver: names through it, else getaddrinfo */
 };
 
 /* Called for each address tried, so the transcript can say what happened. */
@@ -68,6 +72,10 @@ int conn_flush(struct conn *c, struct err *e, const char *stage);
  * A line longer than max is a protocol error. */
 int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf,
 		   size_t max, struct err *e, const char *stage);
+
+/* Up to size bytes, whatever arrived (buffered bytes first); 0 at the
+ * peer's end of stream, -1 on error or when the step's deadline passes. */
+ssize_t conn_read_some(struct conn *c, void *buf, size_t size, struct err *e, const char *stage);
 
 /* Bytes received but not yet consumed (RFC 3207 5: nothing may follow the
  * 220 to STARTTLS before the handshake). */

@@ -101,7 +101,8 @@ static size_t http_body(char *resp, size_t len, char **body)
 	*end = '\0';
 	*body = end + 4;
 	size_t blen = len - (size_t)(*body - resp);
-	if (!strcasestr(resp, "\r\ntransfer-encoding: chunked"))
+	const char *te = strcasestr(resp, "\r\ntransfer-encoding:");
+	if (!te || !strcasestr(te, "chunked"))
 		return blen;
 	/* De-chunk in place. */
 	char *in = *body, *out = *body, *stop = *body + blen;
@@ -170,22 +171,17 @@ static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *
 		fail(m, "cannot fetch the policy: %s", e.msg);
 		goto out;
 	}
-	char *resp = malloc(POLICY_MAX + 8192);
+	/* The raw response up to the peer's end (Connection: close), bounded:
+	 * a policy body is at most 64 KiB (RFC 8461 3.3), headers a few KiB. */
+	size_t cap = POLICY_MAX + 8192;
+	char *resp = malloc(cap + 1);
 	size_t len = 0;
-	const char *line;
-	size_t llen;
-	bool bare;
-	/* Line by line through the connection's reader, bounded in size. */
-	while (resp && len < POLICY_MAX + 4096) {
+	while (resp && len < cap) {
 		struct err le = {0};
-		if (conn_read_line(&c, &line, &llen, &bare, 4096, &le, "mta-sts") < 0)
+		ssize_t got = conn_read_some(&c, resp + len, cap - len, &le, "mta-sts");
+		if (got <= 0)
 			break;
-		if (len + llen + 2 > POLICY_MAX + 8192)
-			break;
-		memcpy(resp + len, line, llen);
-		len += llen;
-		memcpy(resp + len, "\r\n", 2);
-		len += 2;
+		len += (size_t)got;
 	}
 	if (!resp || len == 0) {
 		fail(m, "the policy server sent nothing%s", NULL);

@@ -388,8 +388,18 @@ static void findings(struct mx_domain *d)
 		}
 	}
 	if (d->kind == MX_IMPLICIT && with_address == 0) {
-		d->kind = MX_NONE;
-		err_set(&d->err, ERR_NOHOST, "dns", "%s has no MX and no address: no mail host", d->name);
+		const struct mx_host *h = &d->hosts[0];
+		bool a_none = h->a_status == DNS_NXDOMAIN || h->a_status == DNS_NODATA;
+		bool aaaa_none = h->aaaa_status == DNS_NXDOMAIN || h->aaaa_status == DNS_NODATA;
+		/* "No mail host" is permanent only when the DNS said so; a lookup
+		 * that failed is a temporary failure. */
+		if (a_none && aaaa_none) {
+			d->kind = MX_NONE;
+			err_set(&d->err, ERR_NOHOST, "dns", "%s has no MX and no address: no mail host", d->name);
+		} else {
+			err_set(&d->err, ERR_TEMP, "dns", "%s has no MX, and its address lookup failed (A: %s, AAAA: %s)",
+				d->name, dns_status_name(h->a_status), dns_status_name(h->aaaa_status));
+		}
 	}
 	if (!d->ad)
 		out_finding(out, FINDING_WARN, "dnssec-unsigned",

@@ -1,6 +1,7 @@
 /* options.c - shared network options: table, parsing, checks, defaults. */
 #define _GNU_SOURCE
 #include "options.h"
+#include "dns.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 struct net_args net_args;
+static struct dns_resolver net_resolver;
 
 struct poptOption net_options[] = {
 	{"port", 'p', POPT_ARG_STRING, &net_args.port, 0, "port (overrides HOST:PORT)", "PORT"},
@@ -232,6 +234,11 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	pol->conn.family = a->ipv4 ? AF_INET : a->ipv6 ? AF_INET6 : AF_UNSPEC;
 	pol->conn.source = a->source;
 	pol->conn.connect_timeout_ms = 10000;
+	if (a->resolver) {
+		if (dns_resolver_init(&net_resolver, a->resolver, e) < 0)
+			return -1;
+		pol->conn.resolver = &net_resolver;
+	}
 	pol->timeout_ms = 30000;
 	if (a->timeout && parse_seconds("--timeout", a->timeout, &pol->timeout_ms, e) < 0)
 		return -1;

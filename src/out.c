@@ -74,9 +74,14 @@ static void print_line(struct out *out, enum paint paint, double ms, const char 
 		else
 			fputs("              ", out->fp);
 	}
+	/* Every line may carry server text (capability words, certificate
+	 * names): escaping here, at the one sink, means no caller can forget.
+	 * It is idempotent on text escaped before. */
+	char esc[ESC_MAX];
+	text_escape(text, strlen(text), esc, sizeof esc);
 	if (out->color)
 		fputs(paint_sgr[paint], out->fp);
-	fprintf(out->fp, "%s%s", marker, text);
+	fprintf(out->fp, "%s%s", marker, esc);
 	if (out->color)
 		fputs("\033[0m", out->fp);
 	fputc('\n', out->fp);
@@ -177,8 +182,9 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, bool t
 static void vinfo(struct out *out, enum paint paint, const char *marker, char dir,
 		  const char *fmt, va_list ap)
 {
-	char buf[1024];
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	char raw[1024], buf[4096];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	text_escape(raw, strlen(raw), buf, sizeof buf);
 	record(out, dir, out->in_tls, -1, buf);
 	print_line(out, paint, -1, marker, buf);
 }
@@ -199,6 +205,25 @@ void out_warn(struct out *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	vinfo(out, PAINT_WARN, "*** ", 'I', fmt, ap);
 	va_end(ap);
+}
+
+void out_print(FILE *fp, const char *fmt, ...)
+{
+	char raw[8192], esc[ESC_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	for (char *line = raw;;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		text_escape(line, n, esc, sizeof esc);
+		fputs(esc, fp);
+		if (!nl)
+			break;
+		fputc('\n', fp);
+		line = nl + 1;
+	}
 }
 
 void out_human_size(unsigned long long bytes, char *buf, size_t size)
@@ -357,11 +382,14 @@ const char *out_level_name(enum finding_level level)
 
 void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
 {
-	char buf[1024];
+	/* Findings quote server and DNS text: kept escaped, so every printer
+	 * of them is safe. */
+	char raw[1024], buf[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	text_escape(raw, strlen(raw), buf, sizeof buf);
 	for (size_t i = 0; i < out->nfindings; i++)
 		if (strcmp(out->findings[i].id, id) == 0 && strcmp(out->findings[i].text, buf) == 0)
 			return;
@@ -377,12 +405,14 @@ void out_finding(struct out *out, enum finding_level level, const char *id, cons
 
 void out_error(const struct err *e)
 {
+	char msg[ERR_MSG_MAX * 4], reply[ERR_REPLY_MAX * 4];
+	text_escape(e->msg, strlen(e->msg), msg, sizeof msg);
+	text_escape(e->reply, strlen(e->reply), reply, sizeof reply);
 	if (e->reply[0])
 		fprintf(stderr, "smtpkit: %s%s%s: server said: %s\n", e->stage ? e->stage : "",
-			e->stage ? ": " : "", e->msg, e->reply);
+			e->stage ? ": " : "", msg, reply);
 	else
-		fprintf(stderr, "smtpkit: %s%s%s\n", e->stage ? e->stage : "", e->stage ? ": " : "",
-			e->msg);
+		fprintf(stderr, "smtpkit: %s%s%s\n", e->stage ? e->stage : "", e->stage ? ": " : "", msg);
 }
 
 void out_result(struct out *out, const struct err *e, const char *fmt, ...)
@@ -394,17 +424,19 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 		out_error(e);
 	if (!out->fp)
 		return;
-	char buf[1024];
+	char raw[1024], buf[4096], msg[ERR_MSG_MAX * 4];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	text_escape(raw, strlen(raw), buf, sizeof buf);
+	text_escape(e->msg, strlen(e->msg), msg, sizeof msg);
 	if (out->color)
 		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], out->fp);
 	if (finding)
 		fprintf(out->fp, "result: failed at findings: %s", buf);
 	else if (err_is_set(e))
-		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", e->msg);
+		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", msg);
 	else
 		fprintf(out->fp, "result: ok%s%s", buf[0] ? ": " : "", buf);
 	if (out->color)

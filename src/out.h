@@ -105,6 +105,11 @@ void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const
 void out_json_tls(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
 
+/* fprintf for report lines built from server or DNS text: everything but
+ * the line breaks is escaped (text_escape), so no peer can reach the
+ * terminal's control sequences. */
+void out_print(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* "9.8 MiB" */
 void out_human_size(unsigned long long bytes, char *buf, size_t size);
 

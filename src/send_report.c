@@ -135,20 +135,20 @@ static void report_human(struct send_delivery *v, size_t n, const char *quit_aft
 		for (size_t k = 0; k < t->nrcpt && out->fp && !out->o.quiet; k++) {
 			const struct smtp_rcpt *r = &t->rcpts[k];
 			if (r->code)
-				fprintf(out->fp, "recipient <%s>: %s: %s\n", r->address,
+				out_print(out->fp, "recipient <%s>: %s: %s\n", r->address,
 					r->accepted ? "accepted" : "refused", r->text);
 			else
-				fprintf(out->fp, "recipient <%s>: not reached\n", r->address);
+				out_print(out->fp, "recipient <%s>: not reached\n", r->address);
 		}
 		for (size_t k = 0; k < out->nfindings && out->fp && !out->o.quiet; k++)
-			fprintf(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[k].level),
+			out_print(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[k].level),
 				out->findings[k].id, out->findings[k].text);
 		if (!relay && out->fp && !out->o.quiet) {
 			if (err_is_set(&d->err))
-				fprintf(out->fp, "domain %s: failed at %s: %s\n", d->domain,
+				out_print(out->fp, "domain %s: failed at %s: %s\n", d->domain,
 					d->err.stage ? d->err.stage : "start", d->err.msg);
 			else
-				fprintf(out->fp, "domain %s: delivered via %s%s%s\n", d->domain, d->mx,
+				out_print(out->fp, "domain %s: delivered via %s%s%s\n", d->domain, d->mx,
 					t->queue_id[0] ? ", queued as " : "", t->queue_id);
 		}
 	}

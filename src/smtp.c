@@ -155,8 +155,12 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 		out_received(s->out, s->in_tls, conn_elapsed(&s->conn), line, len);
 		enum reply_status st = reply_feed(r, line, len, bare_lf, &why);
 		if (st == REPLY_MALFORMED) {
+			/* The first failure is the cause: quote this line only if it
+			 * is the error reported. */
+			bool first = !err_is_set(e);
 			err_set(e, ERR_PROTOCOL, smtp_stage_name(s), "malformed reply: %s", why);
-			text_escape(line, len > 200 ? 200 : len, e->reply, sizeof e->reply);
+			if (first)
+				text_escape(line, len > 200 ? 200 : len, e->reply, sizeof e->reply);
 			return -1;
 		}
 		if (st == REPLY_DONE)
@@ -424,6 +428,14 @@ static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r
 		return smtp_fail_unexpected(s, r, "to STARTTLS (required)");
 	s->starttls_refused = true;
 	out_warn(s->out, "STARTTLS refused: the session stays unencrypted");
+	if (s->pol->injection_test) {
+		/* The NOOP written behind STARTTLS is answered in clear now. */
+		struct reply noop = {0};
+		int rc = read_reply(s, &noop, &s->err);
+		reply_free(&noop);
+		if (rc < 0)
+			return SMTP_QUIT_NOWAIT;
+	}
 	return smtp_after_hello(s);
 }
 
@@ -502,6 +514,9 @@ static enum smtp_state after_failure(const struct smtp_session *s)
 		return SMTP_DONE;
 	if (s->state == SMTP_TLS_HANDSHAKE || s->state == SMTP_TLS_IMPLICIT)
 		return SMTP_DONE;
+	/* Mid-message, a QUIT would be taken as message data. */
+	if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+		return SMTP_DONE;
 	if (s->state == SMTP_QUIT || s->state == SMTP_QUIT_NOWAIT)
 		return SMTP_DONE;
 	return SMTP_QUIT_NOWAIT;
@@ -529,7 +544,7 @@ int smtp_run(struct smtp_session *s)
 			} else
 				next = decide(s, &r);
 		}
-		if (s->state == SMTP_GREETING && r.code) {
+		if (s->state == SMTP_GREETING && r.complete) {
 			s->greeting = r;
 			s->greeted = true;
 		}

@@ -146,7 +146,7 @@ struct smtp_session {
 	struct smtp_txn *txn;           /* NULL: no transaction (ehlo, probe) */
 	struct auth *auth;              /* during AUTH */
 	bool authenticated;
-	char challenge[1024];           /* last 334 text, for the next AUTH step */
+	char challenge[REPLY_LINE_MAX + 1];     /* last 334 text, for the next AUTH step */
 	struct err err;
 };
 

@@ -210,10 +210,10 @@ static void replay_transcript(FILE *fp, const struct out *o, bool timing)
 		const char *mark = en->dir == 'C' ? (en->tls ? " ~> " : " -> ")
 				   : en->dir == 'S' ? (en->tls ? "<~  " : "<-  ") : "=== ";
 		if (timing && en->ms >= 0)
-			fprintf(fp, "[%9.1f ms] ", en->ms);
+			out_print(fp, "[%9.1f ms] ", en->ms);
 		else if (timing)
 			fputs("              ", fp);
-		fprintf(fp, "%s%s\n", mark, en->text);
+		out_print(fp, "%s%s\n", mark, en->text);
 	}
 }
 
@@ -222,19 +222,19 @@ static void print_cert(FILE *fp, const struct tls_cert_info *ci, size_t i, bool 
 	char nb[32], na[32];
 	fmt_date(ci->not_before, nb, sizeof nb);
 	fmt_date(ci->not_after, na, sizeof na);
-	fprintf(fp, "certificate %zu: %s\n", i, ci->subject);
-	fprintf(fp, "    issuer   %s\n", ci->issuer);
+	out_print(fp, "certificate %zu: %s\n", i, ci->subject);
+	out_print(fp, "    issuer   %s\n", ci->issuer);
 	if (ci->nsans) {
 		fputs("    names   ", fp);
 		for (size_t k = 0; k < ci->nsans; k++)
-			fprintf(fp, " %s", ci->sans[k]);
+			out_print(fp, " %s", ci->sans[k]);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "    key      %s %u bits, signed with %s\n", ci->key_type, ci->key_bits, ci->sig_alg);
-	fprintf(fp, "    valid    %s to %s (%ld days left)\n", nb, na, ci->days_left);
+	out_print(fp, "    key      %s %u bits, signed with %s\n", ci->key_type, ci->key_bits, ci->sig_alg);
+	out_print(fp, "    valid    %s to %s (%ld days left)\n", nb, na, ci->days_left);
 	if (full) {
-		fprintf(fp, "    SHA-256  %s\n", ci->sha256);
-		fprintf(fp, "    SPKI     %s\n", ci->spki_sha256);
+		out_print(fp, "    SHA-256  %s\n", ci->sha256);
+		out_print(fp, "    SPKI     %s\n", ci->spki_sha256);
 	}
 	if (pem && ci->pem)
 		fputs(ci->pem, fp);
@@ -242,7 +242,7 @@ static void print_cert(FILE *fp, const struct tls_cert_info *ci, size_t i, bool 
 
 static void print_suites(FILE *fp, const struct tlscheck *tc)
 {
-	fprintf(fp, "cipher suites accepted (each tried alone):\n");
+	out_print(fp, "cipher suites accepted (each tried alone):\n");
 	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
 		if (!tlscheck_offered(tc, v))
 			continue;
@@ -252,23 +252,23 @@ static void print_suites(FILE *fp, const struct tlscheck *tc)
 			if (su->version != v)
 				continue;
 			if (su->offer == TLSCHECK_OFFERED) {
-				fprintf(fp, "  %-7s %s\n", tc->versions[v].name, su->name);
+				out_print(fp, "  %-7s %s\n", tc->versions[v].name, su->name);
 				n++;
 			} else if (su->offer == TLSCHECK_UNKNOWN) {
 				unknown++;
 			}
 		}
 		if (n == 0)
-			fprintf(fp, "  %-7s (none of the suites tried alone)\n", tc->versions[v].name);
+			out_print(fp, "  %-7s (none of the suites tried alone)\n", tc->versions[v].name);
 		if (unknown)
-			fprintf(fp, "  %-7s (%zu suites could not be tried: connection problems)\n",
+			out_print(fp, "  %-7s (%zu suites could not be tried: connection problems)\n",
 				tc->versions[v].name, unknown);
 	}
 	if (tc->ngroups) {
-		fprintf(fp, "groups accepted:");
+		out_print(fp, "groups accepted:");
 		for (size_t i = 0; i < tc->ngroups; i++)
 			if (tc->groups[i].offer == TLSCHECK_OFFERED)
-				fprintf(fp, " %s", tc->groups[i].name);
+				out_print(fp, " %s", tc->groups[i].name);
 		fputc('\n', fp);
 	}
 }
@@ -277,31 +277,31 @@ static void print_dane(FILE *fp, const struct tlscheck_dane *d)
 {
 	switch (d->state) {
 	case TLSCHECK_DANE_NOT_LOOKED:
-		fprintf(fp, "DANE:        not looked up (HOST is an address; --name gives the TLSA base name)\n");
+		out_print(fp, "DANE:        not looked up (HOST is an address; --name gives the TLSA base name)\n");
 		return;
 	case TLSCHECK_DANE_NONE:
-		fprintf(fp, "DANE:        no TLSA record at %s (%s)\n", d->qname, d->lookup);
+		out_print(fp, "DANE:        no TLSA record at %s (%s)\n", d->qname, d->lookup);
 		return;
 	case TLSCHECK_DANE_ERROR:
-		fprintf(fp, "DANE:        %s: %s\n", d->qname, d->why);
+		out_print(fp, "DANE:        %s: %s\n", d->qname, d->why);
 		return;
 	case TLSCHECK_DANE_INSECURE:
-		fprintf(fp, "DANE:        %zu TLSA record%s at %s, but not DNSSEC-validated (AD bit clear): "
+		out_print(fp, "DANE:        %zu TLSA record%s at %s, but not DNSSEC-validated (AD bit clear): "
 			"DANE does not apply\n", d->n, d->n == 1 ? "" : "s", d->qname);
 		break;
 	case TLSCHECK_DANE_NO_USABLE:
-		fprintf(fp, "DANE:        %s: no usable record (usage 2 or 3), DNSSEC-validated\n", d->qname);
+		out_print(fp, "DANE:        %s: no usable record (usage 2 or 3), DNSSEC-validated\n", d->qname);
 		break;
 	case TLSCHECK_DANE_MATCH:
-		fprintf(fp, "DANE:        %s (DNSSEC-validated): match\n", d->qname);
+		out_print(fp, "DANE:        %s (DNSSEC-validated): match\n", d->qname);
 		break;
 	case TLSCHECK_DANE_MISMATCH:
-		fprintf(fp, "DANE:        %s (DNSSEC-validated): MISMATCH\n", d->qname);
+		out_print(fp, "DANE:        %s (DNSSEC-validated): MISMATCH\n", d->qname);
 		break;
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const struct tlscheck_tlsa *x = &d->tlsa[i];
-		fprintf(fp, "    TLSA %u %u %u %.24s%s: %s\n", x->usage, x->selector, x->mtype, x->data_hex,
+		out_print(fp, "    TLSA %u %u %u %.24s%s: %s\n", x->usage, x->selector, x->mtype, x->data_hex,
 			strlen(x->data_hex) > 24 ? "..." : "", x->why[0] ? x->why : "not checked");
 	}
 }
@@ -320,8 +320,8 @@ static void print_starttls(FILE *fp, const struct tlscheck *tc)
 		inj = "not vulnerable (the NOOP pipelined behind STARTTLS was not run inside TLS)";
 	else
 		inj = "no result (the session did not reach EHLO inside TLS)";
-	fprintf(fp, "STARTTLS:    injection test: %s\n", inj);
-	fprintf(fp, "             data after the 220 before the handshake: %s\n",
+	out_print(fp, "STARTTLS:    injection test: %s\n", inj);
+	out_print(fp, "             data after the 220 before the handshake: %s\n",
 		yes_no(m->data_after_starttls));
 }
 
@@ -337,36 +337,36 @@ void tlscheck_report_human(struct tlscheck *tc)
 			replay_transcript(fp, &tc->main.out, tc->oo.timing);
 			fputc('\n', fp);
 		}
-		fprintf(fp, "tls-check %s port %d (%s), certificate name %s\n", tc->host, tc->port,
+		out_print(fp, "tls-check %s port %d (%s), certificate name %s\n", tc->host, tc->port,
 			tc->implicit ? "implicit TLS" : "STARTTLS", tc->name);
 		if (tc->main.s.conn.peer_addr[0])
-			fprintf(fp, "server:      %s, %.0f ms for the whole check\n", tc->main.s.conn.peer_addr,
+			out_print(fp, "server:      %s, %.0f ms for the whole check\n", tc->main.s.conn.peer_addr,
 				tc->elapsed_ms);
 		for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
 			const struct tlscheck_version *ver = &tc->versions[v];
 			const char *detail = ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher
 					     : ver->offer == TLSCHECK_UNKNOWN || tc->oo.verbose ? ver->why : "";
-			fprintf(fp, "%-12s %-7s %s%*s%s\n", v == TLSCHECK_NVERSIONS - 1 ? "versions:" : "",
+			out_print(fp, "%-12s %-7s %s%*s%s\n", v == TLSCHECK_NVERSIONS - 1 ? "versions:" : "",
 				ver->name, offer_word(ver->offer), detail[0] ? 13 - (int)strlen(offer_word(ver->offer)) : 0,
 				"", detail);
 		}
 		const struct err *me = &tc->main.s.err;
 		if (b && err_is_set(me))
-			fprintf(fp, "note:        the main connection failed at %s: %s\n", me->stage ? me->stage : "start",
+			out_print(fp, "note:        the main connection failed at %s: %s\n", me->stage ? me->stage : "start",
 				me->msg);
 		if (b) {
-			fprintf(fp, "session:     %s %s, key exchange %s%s%s, signature %s\n", b->version, b->cipher,
+			out_print(fp, "session:     %s %s, key exchange %s%s%s, signature %s\n", b->version, b->cipher,
 				b->kx[0] ? b->kx : "-", b->group[0] ? ", group " : "", b->group,
 				b->sig_alg[0] ? b->sig_alg : "-");
 			const struct tls_info *t12 = tlscheck_tls12_session(tc);
-			fprintf(fp, "             extended master secret %s, safe renegotiation %s%s, resumption %s, "
+			out_print(fp, "             extended master secret %s, safe renegotiation %s%s, resumption %s, "
 				"OCSP staple %s\n", t12 ? yes_no(t12->ext_master_secret) : "n/a",
 				t12 ? yes_no(t12->safe_renegotiation) : "n/a", t12 && t12 != b ? " (at TLS1.2)" : "",
 				resumption_word(tc),
 				b->ocsp_stapled ? (b->ocsp_valid ? "yes, valid" : "yes, NOT valid") : "no");
 			for (size_t i = 0; i < b->ncerts; i++)
 				print_cert(fp, &b->certs[i], i, i == 0 || tc->oo.verbose, tc->show_certs);
-			fprintf(fp, "%s: %s\n", tls_verdict_name(b->verdict), b->status_text);
+			out_print(fp, "%s: %s\n", tls_verdict_name(b->verdict), b->status_text);
 		}
 		print_dane(fp, &tc->dane);
 		print_starttls(fp, tc);
@@ -375,13 +375,13 @@ void tlscheck_report_human(struct tlscheck *tc)
 		for (int lvl = FINDING_FAIL; lvl >= FINDING_OK; lvl--)
 			for (size_t i = 0; i < out->nfindings; i++)
 				if ((int)out->findings[i].level == lvl)
-					fprintf(fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
+					out_print(fp, "finding: %s %s: %s\n", out_level_name(out->findings[i].level),
 						out->findings[i].id, out->findings[i].text);
 	}
 
 	if (could_not_run(tc)) {
 		out_error(&tc->err);
-		fprintf(fp, "result: failed at %s: %s\n", tc->err.stage ? tc->err.stage : "start", tc->err.msg);
+		out_print(fp, "result: failed at %s: %s\n", tc->err.stage ? tc->err.stage : "start", tc->err.msg);
 		return;
 	}
 	size_t fails = 0, warns = 0;
@@ -396,11 +396,11 @@ void tlscheck_report_human(struct tlscheck *tc)
 		fails++;
 	}
 	if (fails)
-		fprintf(fp, "result: failed at findings: %zu fail-level finding%s: %s\n", fails,
+		out_print(fp, "result: failed at findings: %zu fail-level finding%s: %s\n", fails,
 			fails == 1 ? "" : "s", ids);
 	else if (b)
-		fprintf(fp, "result: ok: %s TLS connection (%s, %s), %zu warning%s\n", tls_verdict_name(b->verdict),
+		out_print(fp, "result: ok: %s TLS connection (%s, %s), %zu warning%s\n", tls_verdict_name(b->verdict),
 			b->version, b->cipher, warns, warns == 1 ? "" : "s");
 	else
-		fprintf(fp, "result: ok: %zu warning%s\n", warns, warns == 1 ? "" : "s");
+		out_print(fp, "result: ok: %zu warning%s\n", warns, warns == 1 ? "" : "s");
 }
