@@ -265,7 +265,9 @@ static char *default_sender(const char *helo)
 {
 	struct passwd *pw = getpwuid(getuid());
 	char buf[512];
-	snprintf(buf, sizeof buf, "%s@%s", pw && pw->pw_name ? pw->pw_name : "smtpkit", helo);
+	const char *name = pw && pw->pw_name && !text_has_control(pw->pw_name) && !strchr(pw->pw_name, ' ')
+			   ? pw->pw_name : "smtpkit";
+	snprintf(buf, sizeof buf, "%s@%s", name, helo);
 	return strdup(buf);
 }
 

@@ -31,11 +31,16 @@ static size_t rcptmax(const struct smtp_session *s)
 {
 	const struct ehlo_cap *c = ehlo_find(smtp_caps(s), "LIMITS");
 	for (size_t i = 0; c && i < c->nparams; i++) {
-		if (strncmp(c->params[i], "RCPTMAX=", 8) == 0 || strncmp(c->params[i], "rcptmax=", 8) == 0) {
-			char *end;
-			unsigned long v = strtoul(c->params[i] + 8, &end, 10);
-			if (*end == '\0' && v > 0)
-				return v;
+		/* RFC 9422 2: "RCPTMAX=" digits; keywords are case-insensitive. */
+		char key[9];
+		snprintf(key, sizeof key, "%.8s", c->params[i]);
+		if (ascii_casecmp(key, "RCPTMAX=") == 0) {
+			const char *v = c->params[i] + 8;
+			size_t max = 0;
+			for (; *v >= '0' && *v <= '9' && max < 1000000; v++)
+				max = max * 10 + (size_t)(*v - '0');
+			if (*v == '\0' && max > 0)
+				return max;
 		}
 	}
 	return 0;
@@ -127,7 +132,7 @@ static int queue_mail(struct smtp_session *s)
 	if (t->dsn_ret)
 		n += (size_t)snprintf(params + n, sizeof params - n, " RET=%s", t->dsn_ret);
 	if (t->envid) {
-		char x[256];
+		char x[320];    /* 100 characters, each at most "+XX" */
 		xtext(t->envid, x, sizeof x);
 		n += (size_t)snprintf(params + n, sizeof params - n, " ENVID=%s", x);
 	}
@@ -156,36 +161,50 @@ static bool last_batch(const struct smtp_txn *t)
 static int queue_body(struct smtp_session *s, bool stuff)
 {
 	struct smtp_txn *t = s->txn;
-	static char in[BODY_CHUNK];
-	static char out[2 * BODY_CHUNK];
 	struct msg_dotstuff ds = {0};
+	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
+	int rc = -1;
 
-	if (msg_rewind(t->msg) < 0)
-		return err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot re-read the message");
+	if (!in || !out) {
+		err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+		goto done;
+	}
+	if (msg_rewind(t->msg) < 0) {
+		err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot re-read the message");
+		goto done;
+	}
 	for (;;) {
-		ssize_t n = msg_read(t->msg, in, sizeof in);
-		if (n < 0)
-			return err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot read the message spool");
+		ssize_t n = msg_read(t->msg, in, BODY_CHUNK);
+		if (n < 0) {
+			err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot read the message spool");
+			goto done;
+		}
 		if (n == 0)
 			break;
-		int rc;
+		int q;
 		if (stuff) {
 			size_t m = msg_dotstuff(&ds, in, (size_t)n, out);
-			rc = conn_queue(&s->conn, out, m);
+			q = conn_queue(&s->conn, out, m);
 		} else {
-			rc = conn_queue(&s->conn, in, (size_t)n);
+			q = conn_queue(&s->conn, in, (size_t)n);
 		}
-		if (rc < 0)
-			return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+		if (q < 0) {
+			err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+			goto done;
+		}
 		if (s->conn.wlen >= BODY_CHUNK) {
 			conn_step(&s->conn, s->pol->timeout_ms);
 			if (smtp_flush(s) < 0)
-				return -1;
+				goto done;
 		}
 	}
 	out_info(s->out, 0, "message: %llu octets%s", (unsigned long long)t->msg->size,
 		 stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
-	return 0;
+	rc = 0;
+done:
+	free(in);
+	free(out);
+	return rc;
 }
 
 /* BDAT n LAST and the message, and QUIT behind it on the last batch. */
