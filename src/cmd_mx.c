@@ -399,7 +399,7 @@ int cmd_mx(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return worst;
 usage:
-	if (net_args.json)
+	if (net_json_requested(argc, argv))
 		out_json_early_error("mx", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)

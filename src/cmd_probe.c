@@ -675,7 +675,7 @@ int cmd_probe(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
-	if (net_args.json)
+	if (net_json_requested(argc, argv))
 		out_json_early_error("probe", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)

@@ -530,7 +530,7 @@ int cmd_send(int argc, const char **argv)
 	deliveries_free(v, nv);
 	goto done;
 usage:
-	if (net_args.json)
+	if (net_json_requested(argc, argv))
 		out_json_early_error("send", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)

@@ -129,7 +129,7 @@ int cmd_tls_check(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
-	if (net_args.json)
+	if (net_json_requested(argc, argv))
 		out_json_early_error("tls-check", &e);
 	out_error(&e);
 	if (e.class == ERR_USAGE)

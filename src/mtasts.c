@@ -192,6 +192,11 @@ static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *
 	m->http_status = atoi(resp + (strncmp(resp, "HTTP/1.", 7) == 0 ? 9 : 0));
 	char *body = NULL;
 	size_t blen = http_body(resp, len, &body);
+	if (!body) {
+		fail(m, "the policy server's response has no end of headers within %s bytes", "73728");
+		free(resp);
+		goto out;
+	}
 	m->fetched = true;
 	/* RFC 8461 3.3: 200 only; redirects are not followed. */
 	if (m->http_status != 200) {

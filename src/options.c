@@ -145,6 +145,16 @@ int net_port(int from_target, int fallback, int *port, struct err *e)
 	return 0;
 }
 
+bool net_json_requested(int argc, const char **argv)
+{
+	if (net_args.json)
+		return true;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
 bool net_is_ip_literal(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];

@@ -57,4 +57,8 @@ int net_check_value(const char *what, const char *value, struct err *e);
 
 bool net_is_ip_literal(const char *host);
 
+/* --json anywhere on the command line, even after an option popt refused:
+ * a usage error must still be one JSON document then (SPEC 8). */
+bool net_json_requested(int argc, const char **argv);
+
 #endif

@@ -350,9 +350,17 @@ static enum smtp_state refused(struct smtp_session *s)
 		smtp_fail(s, NULL, any_perm ? ERR_UNAVAILABLE : ERR_TEMP,
 			  "%zu of %zu recipients refused: nothing sent (--allow-partial sends to the others)",
 			  n - ok, n);
-	/* Named after the refusals, even when read behind a pipelined DATA. */
-	if (first)
+	/* Named after the refusals, even when read behind a pipelined DATA,
+	 * and quoting the first of them. */
+	if (first) {
 		s->err.stage = "rcpt";
+		for (size_t i = t->batch_start; i < t->batch_end; i++) {
+			if (!t->rcpts[i].accepted && t->rcpts[i].code) {
+				snprintf(s->err.reply, sizeof s->err.reply, "%s", t->rcpts[i].text);
+				break;
+			}
+		}
+	}
 	/* A QUIT already written behind BDAT ends the session anyway. */
 	return t->quit_sent ? SMTP_QUIT : SMTP_RSET;
 }
