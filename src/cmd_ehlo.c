@@ -108,10 +108,7 @@ int cmd_ehlo(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
-	if (net_json_requested(argc, argv))
-		out_json_early_error("ehlo", &e);
-	out_error(&e);
-	fprintf(stderr, "Try 'smtpkit ehlo --help'.\n");
+	net_early_error(argc, argv, &e);
 	free(host);
 	poptFreeContext(ctx);
 	return err_exit_code(&e);

@@ -399,11 +399,7 @@ int cmd_mx(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return worst;
 usage:
-	if (net_json_requested(argc, argv))
-		out_json_early_error("mx", &e);
-	out_error(&e);
-	if (e.class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit mx --help'.\n");
+	net_early_error(argc, argv, &e);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -675,11 +675,7 @@ int cmd_probe(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
-	if (net_json_requested(argc, argv))
-		out_json_early_error("probe", &e);
-	out_error(&e);
-	if (e.class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit probe --help'.\n");
+	net_early_error(argc, argv, &e);
 	for (size_t i = 0; i < nhosts; i++)
 		free(hosts[i]);
 	free(host);

@@ -530,11 +530,7 @@ int cmd_send(int argc, const char **argv)
 	deliveries_free(v, nv);
 	goto done;
 usage:
-	if (net_json_requested(argc, argv))
-		out_json_early_error("send", &e);
-	out_error(&e);
-	if (e.class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit send --help'.\n");
+	net_early_error(argc, argv, &e);
 	rc = err_exit_code(&e);
 done:
 	free(header_from);

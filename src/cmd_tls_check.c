@@ -129,11 +129,7 @@ int cmd_tls_check(int argc, const char **argv)
 	poptFreeContext(ctx);
 	return rc;
 usage:
-	if (net_json_requested(argc, argv))
-		out_json_early_error("tls-check", &e);
-	out_error(&e);
-	if (e.class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit tls-check --help'.\n");
+	net_early_error(argc, argv, &e);
 	free(tc);
 	free(host);
 	poptFreeContext(ctx);

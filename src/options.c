@@ -155,6 +155,15 @@ bool net_json_requested(int argc, const char **argv)
 	return false;
 }
 
+void net_early_error(int argc, const char **argv, const struct err *e)
+{
+	if (net_json_requested(argc, argv))
+		out_json_early_error(argv[0], e);
+	out_error(e);
+	if (e->class == ERR_USAGE)
+		fprintf(stderr, "Try 'smtpkit %s --help'.\n", argv[0]);
+}
+
 bool net_is_ip_literal(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];

@@ -61,4 +61,9 @@ bool net_is_ip_literal(const char *host);
  * a usage error must still be one JSON document then (SPEC 8). */
 bool net_json_requested(int argc, const char **argv);
 
+/* A failure before any session: the JSON document when --json asked for
+ * one, the error on stderr, and a pointer to --help for usage errors.
+ * argv[0] is the subcommand's name. */
+void net_early_error(int argc, const char **argv, const struct err *e);
+
 #endif
