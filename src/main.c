@@ -67,7 +67,9 @@ int main(int argc, const char **argv)
 			fprintf(stderr, "smtpkit: unknown subcommand \"%s\"\n", argv[2]);
 			return 64;
 		}
-		const char *help_argv[] = {sub->name, "--help", NULL};
+		char prog[64];
+		snprintf(prog, sizeof prog, "smtpkit %s", sub->name);
+		const char *help_argv[] = {prog, "--help", NULL};
 		return sub->run(2, help_argv);
 	}
 	const struct subcommand *sub = find(name);
@@ -76,5 +78,9 @@ int main(int argc, const char **argv)
 		usage(stderr);
 		return 64;
 	}
+	/* popt names the program from argv[0] in --help: "smtpkit ehlo". */
+	char prog[64];
+	snprintf(prog, sizeof prog, "smtpkit %s", sub->name);
+	argv[1] = prog;
 	return sub->run(argc - 1, argv + 1);
 }

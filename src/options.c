@@ -157,11 +157,13 @@ bool net_json_requested(int argc, const char **argv)
 
 void net_early_error(int argc, const char **argv, const struct err *e)
 {
+	/* argv[0] is "smtpkit SUBCOMMAND" (main.c). */
+	const char *sub = strncmp(argv[0], "smtpkit ", 8) == 0 ? argv[0] + 8 : argv[0];
 	if (net_json_requested(argc, argv))
-		out_json_early_error(argv[0], e);
+		out_json_early_error(sub, e);
 	out_error(e);
 	if (e->class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit %s --help'.\n", argv[0]);
+		fprintf(stderr, "Try 'smtpkit %s --help'.\n", sub);
 }
 
 bool net_is_ip_literal(const char *host)

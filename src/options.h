@@ -63,7 +63,7 @@ bool net_json_requested(int argc, const char **argv);
 
 /* A failure before any session: the JSON document when --json asked for
  * one, the error on stderr, and a pointer to --help for usage errors.
- * argv[0] is the subcommand's name. */
+ * argv[0] is "smtpkit SUBCOMMAND". */
 void net_early_error(int argc, const char **argv, const struct err *e);
 
 #endif
