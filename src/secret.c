@@ -66,6 +66,18 @@ char *secret_from_command(const char *cmd, const char *what, struct err *e)
 	return s;
 }
 
+/* While echo is off: Ctrl-C must give the terminal back as it was. */
+static int prompt_fd = -1;
+static struct termios prompt_saved;
+
+static void prompt_interrupted(int sig)
+{
+	if (prompt_fd >= 0)
+		tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 char *secret_prompt(const char *prompt, struct err *e)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
@@ -76,7 +88,13 @@ char *secret_prompt(const char *prompt, struct err *e)
 	}
 	struct termios old, quiet;
 	bool restore = tcgetattr(fd, &old) == 0;
+	struct sigaction sa = {.sa_handler = prompt_interrupted}, old_int, old_term;
 	if (restore) {
+		prompt_saved = old;
+		prompt_fd = fd;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
 		quiet = old;
 		quiet.c_lflag &= (tcflag_t)~ECHO;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
@@ -87,8 +105,12 @@ char *secret_prompt(const char *prompt, struct err *e)
 	char *s = fp ? first_line(fp) : NULL;
 	if (fp)
 		fclose(fp);
-	if (restore)
+	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &old);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		prompt_fd = -1;
+	}
 	if (write(fd, "\n", 1) < 0)
 		errno = 0;
 	close(fd);
