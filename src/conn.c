@@ -127,6 +127,58 @@ static void add_target(struct target *t, size_t *n, const char *addr, int port)
 	}
 }
 
+/* getaddrinfo under a deadline (SPEC 10.7): glibc's asynchronous form,
+ * waited for up to the connect timeout.  The request lives on the heap:
+ * after a timeout the lookup thread may still use it, so it is left to
+ * the process's end rather than freed under it. */
+static int system_lookup(const char *host, int port, const struct conn_opts *o, struct addrinfo **res,
+			 bool *timed_out)
+{
+	*timed_out = false;
+	struct lookup {
+		struct gaicb cb;
+		struct addrinfo hints;
+		char port[16];
+		char host[256];
+	} *l = calloc(1, sizeof *l);
+	if (!l)
+		return EAI_MEMORY;
+	snprintf(l->port, sizeof l->port, "%d", port);
+	snprintf(l->host, sizeof l->host, "%s", host);
+	l->hints = (struct addrinfo){.ai_family = o->family, .ai_socktype = SOCK_STREAM};
+	l->cb = (struct gaicb){.ar_name = l->host, .ar_service = l->port, .ar_request = &l->hints};
+	struct gaicb *list[1] = {&l->cb};
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		/* No lookup thread to be had: the plain, blocking call. */
+		int g = getaddrinfo(l->host, l->port, &l->hints, res);
+		free(l);
+		return g;
+	}
+	int64_t end = conn_now_ms() + o->connect_timeout_ms;
+	for (;;) {
+		int64_t left = end - conn_now_ms();
+		if (left <= 0)
+			break;
+		struct timespec ts = {left / 1000, (left % 1000) * 1000000};
+		int rc = gai_suspend((const struct gaicb *const *)list, 1, &ts);
+		if (rc == 0 || rc == EAI_ALLDONE)
+			break;
+		if (rc != EAI_INTR && rc != EAI_AGAIN)
+			break;
+	}
+	int g = gai_error(&l->cb);
+	if (g == EAI_INPROGRESS) {
+		if (gai_cancel(&l->cb) == EAI_CANCELED)
+			free(l);
+		*res = NULL;
+		*timed_out = true;
+		return EAI_AGAIN;
+	}
+	*res = l->cb.ar_result;
+	free(l);
+	return g;
+}
+
 /* With --resolver, names go through our DNS (with its deadline); without
  * it, through the system's (getaddrinfo: /etc/hosts, nsswitch). */
 static int resolve(const char *host, int port, const struct conn_opts *o, struct target *t,
@@ -154,11 +206,12 @@ static int resolve(const char *host, int port, const struct conn_opts *o, struct
 			return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, dns_status_name(worst));
 		return 0;
 	}
-	char portstr[16];
-	snprintf(portstr, sizeof portstr, "%d", port);
-	struct addrinfo hints = {.ai_family = o->family, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res = NULL;
-	int g = getaddrinfo(host, portstr, &hints, &res);
+	bool timed_out;
+	int g = system_lookup(host, port, o, &res, &timed_out);
+	if (timed_out)
+		return err_set(e, ERR_TEMP, stage, "cannot resolve %s: no answer within %d s", host,
+			       (o->connect_timeout_ms + 999) / 1000);
 	if (g == EAI_NONAME || g == EAI_NODATA || g == EAI_ADDRFAMILY)
 		return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: %s", host, gai_strerror(g));
 	if (g != 0)
