@@ -341,16 +341,55 @@ static void envelope_free(struct envelope *env)
 	free(env->from);
 }
 
-static int dry_run(const struct envelope *env, struct msg *m)
+/* --dry-run: envelope and message, no network.  With --json the message
+ * text is included up to 1 MiB (null beyond: use the human form). */
+static int dry_run(const struct envelope *env, struct msg *m, bool json)
 {
-	printf("=== envelope sender: <%s>\n", env->from);
-	for (size_t i = 0; i < env->nrcpt; i++)
-		printf("=== envelope recipient: <%s>\n", env->rcpts[i].address);
-	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
 	char buf[65536];
 	ssize_t n;
 	if (msg_rewind(m) < 0)
 		return 65;
+	if (json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_object(&j);
+		json_kstr(&j, "command", "send");
+		json_kbool(&j, "ok", true);
+		json_kint(&j, "exit_code", 0);
+		json_key(&j, "error");
+		json_null(&j);
+		json_kbool(&j, "dry_run", true);
+		json_key(&j, "envelope");
+		json_object(&j);
+		json_kstr(&j, "from", env->from);
+		json_key(&j, "recipients");
+		json_array(&j);
+		for (size_t i = 0; i < env->nrcpt; i++)
+			json_str(&j, env->rcpts[i].address);
+		json_array_end(&j);
+		json_object_end(&j);
+		json_key(&j, "message");
+		json_object(&j);
+		json_kint(&j, "size", (long long)m->size);
+		json_kbool(&j, "eightbit", m->eightbit);
+		json_key(&j, "text");
+		char *text = m->size <= 1048576 ? malloc(m->size + 1) : NULL;
+		size_t len = 0;
+		while (text && (n = msg_read(m, text + len, m->size - len)) > 0)
+			len += (size_t)n;
+		if (text)
+			json_strn(&j, text, len);
+		else
+			json_null(&j);
+		free(text);
+		json_object_end(&j);
+		json_object_end(&j);
+		return 0;
+	}
+	printf("=== envelope sender: <%s>\n", env->from);
+	for (size_t i = 0; i < env->nrcpt; i++)
+		printf("=== envelope recipient: <%s>\n", env->rcpts[i].address);
+	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
 	while ((n = msg_read(m, buf, sizeof buf)) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
 	printf("result: ok: dry run, nothing sent\n");
@@ -482,7 +521,7 @@ int cmd_send(int argc, const char **argv)
 	if (msg_build(&m, &mo, &e) < 0 || build_envelope(&env, ctx, &m, pol.helo, &e) < 0)
 		goto usage;
 	if (a.dry_run) {
-		rc = dry_run(&env, &m);
+		rc = dry_run(&env, &m, oo.json);
 		goto done;
 	}
 	if (a.user) {

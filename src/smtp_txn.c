@@ -343,13 +343,15 @@ static enum smtp_state refused(struct smtp_session *s)
 		all_perm &= t->rcpts[i].code >= 500;
 	}
 	bool first = !err_is_set(&s->err);
+	/* With LIMITS RCPTMAX, earlier transactions may have gone through. */
+	const char *earlier = t->ndelivered ? " in this transaction; earlier ones were delivered" : "";
 	if (ok == 0)
 		smtp_fail(s, NULL, all_perm ? ERR_ALL_REFUSED : ERR_TEMP,
-			  "%s refused: nothing sent", n == 1 ? "the recipient was" : "every recipient was");
+			  "%s refused: nothing sent%s", n == 1 ? "the recipient was" : "every recipient was", earlier);
 	else
 		smtp_fail(s, NULL, any_perm ? ERR_UNAVAILABLE : ERR_TEMP,
-			  "%zu of %zu recipients refused: nothing sent (--allow-partial sends to the others)",
-			  n - ok, n);
+			  "%zu of %zu recipients refused: nothing sent%s (--allow-partial sends to the others)",
+			  n - ok, n, earlier);
 	/* Named after the refusals, even when read behind a pipelined DATA,
 	 * and quoting the first of them. */
 	if (first) {
