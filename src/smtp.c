@@ -96,7 +96,11 @@ void smtp_free(struct smtp_session *s)
 
 const struct ehlo_caps *smtp_caps(const struct smtp_session *s)
 {
-	return s->in_tls && s->have_after ? &s->caps_after : &s->caps_before;
+	/* RFC 3207 4.2: inside TLS only what was said inside TLS counts. */
+	static const struct ehlo_caps none;
+	if (s->in_tls)
+		return s->have_after ? &s->caps_after : &none;
+	return &s->caps_before;
 }
 
 static bool implicit_tls(const struct smtp_session *s)
@@ -109,7 +113,9 @@ static bool implicit_tls(const struct smtp_session *s)
 
 int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fmt, ...)
 {
-	char line[1024];
+	/* RFC 4954 4: an AUTH line may be 12288 octets (an OAuth token in an
+	 * initial response is a few thousand); other commands are far shorter. */
+	char line[12288 + 3];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof line - 2, fmt, ap);
