@@ -301,7 +301,7 @@ static void port_findings(struct port_probe *pp, struct out *all, const char *ho
 		out_finding(&tmp, FINDING_FAIL, "open-relay",
 			    "RCPT TO:<%s> accepted without authentication: an open relay", pp->rcpt.address);
 	for (size_t i = 0; i < tmp.nfindings; i++)
-		out_finding(all, tmp.findings[i].level, tmp.findings[i].id, "port %d: %s", pp->port,
+		out_finding_at(all, pp->host, pp->port, tmp.findings[i].level, tmp.findings[i].id, "port %d: %s", pp->port,
 			    tmp.findings[i].text);
 	out_free(&tmp);
 }

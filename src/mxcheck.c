@@ -448,7 +448,7 @@ static void smtp_findings(struct mx_domain *d)
 		findings_session(&tmp, &h->smtp);
 		findings_tls(&tmp, &h->smtp.tls, 30);
 		for (size_t k = 0; k < tmp.nfindings; k++)
-			out_finding(&d->out, tmp.findings[k].level, tmp.findings[k].id, "%s: %s", h->name,
+			out_finding_at(&d->out, h->name, h->smtp.port, tmp.findings[k].level, tmp.findings[k].id, "%s: %s", h->name,
 				    tmp.findings[k].text);
 		out_free(&tmp);
 	}

@@ -380,15 +380,13 @@ const char *out_level_name(enum finding_level level)
 	}
 }
 
-void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
+static void vfinding(struct out *out, const char *host, int port, enum finding_level level,
+		     const char *id, const char *fmt, va_list ap)
 {
 	/* Findings quote server and DNS text: kept escaped, so every printer
 	 * of them is safe. */
 	char raw[1024], buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
-	va_end(ap);
 	text_escape(raw, strlen(raw), buf, sizeof buf);
 	for (size_t i = 0; i < out->nfindings; i++)
 		if (strcmp(out->findings[i].id, id) == 0 && strcmp(out->findings[i].text, buf) == 0)
@@ -398,9 +396,30 @@ void out_finding(struct out *out, enum finding_level level, const char *id, cons
 		return;
 	out->findings = p;
 	struct out_finding *f = &out->findings[out->nfindings++];
+	memset(f, 0, sizeof *f);
 	f->level = level;
 	snprintf(f->id, sizeof f->id, "%s", id);
 	f->text = strdup(buf);
+	if (host)
+		text_escape(host, strlen(host), f->host, sizeof f->host);
+	f->port = port;
+}
+
+void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfinding(out, NULL, 0, level, id, fmt, ap);
+	va_end(ap);
+}
+
+void out_finding_at(struct out *out, const char *host, int port, enum finding_level level,
+		    const char *id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfinding(out, host, port, level, id, fmt, ap);
+	va_end(ap);
 }
 
 void out_error(const struct err *e)
@@ -633,6 +652,10 @@ void out_json_findings(struct json *j, const struct out *out)
 		json_kstr(j, "level", out_level_name(out->findings[i].level));
 		json_kstr(j, "id", out->findings[i].id);
 		json_kstr(j, "text", out->findings[i].text);
+		if (out->findings[i].host[0])
+			json_kstr(j, "host", out->findings[i].host);
+		if (out->findings[i].port)
+			json_kint(j, "port", out->findings[i].port);
 		json_object_end(j);
 	}
 	json_array_end(j);

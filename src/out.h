@@ -46,6 +46,8 @@ struct out_finding {
 	enum finding_level level;
 	char id[32];
 	char *text;
+	char host[256];             /* which host and port it is about, when   */
+	int port;                   /* a report covers several ("", 0: none)   */
 };
 
 struct out {
@@ -82,6 +84,10 @@ void out_tls(struct out *out, const struct tls_info *info);
 
 void out_finding(struct out *out, enum finding_level level, const char *id, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same finding, about one host and port of several (probe, mx);
+ * host may be NULL, port 0. */
+void out_finding_at(struct out *out, const char *host, int port, enum finding_level level,
+		    const char *id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 const char *out_level_name(enum finding_level level);
 
 /* The closing line on stdout and, on failure, the one-line error on stderr. */

@@ -305,6 +305,10 @@ def test_fixture_json(ns, fixture, smtpkit, pki):
     for role, p in zip(ALL, doc["ports"]):
         check_port_json(role, p, fx)
     assert same_findings(finding_tuples(doc["findings"], fx), FINDINGS)
+    # Each finding names its port as a number too, for scripts.
+    for f in doc["findings"]:
+        assert f["port"] in fx.ports.values() and f["text"].startswith("port %d: " % f["port"]), f
+        assert f["host"] == "localhost", f
     # Concurrent: the port that never greets costs one --timeout, not more.
     assert r.secs < TIMEOUT + 1.5, r.secs
     check_no_transaction(fx)
