@@ -69,7 +69,9 @@ struct probe {
 
 static void run_one(struct port_probe *pp, enum smtp_tls_mode mode)
 {
-	pp->pol.tls_mode = mode;
+	/* Written only when it changes: the TLS-first helper reads pol. */
+	if (pp->pol.tls_mode != mode)
+		pp->pol.tls_mode = mode;
 	smtp_init(&pp->s, &pp->pol, &pp->out, pp->host, pp->port);
 	if (pp->txn.nrcpt)
 		pp->s.txn = &pp->txn;
