@@ -342,11 +342,20 @@ static int check_injection(struct smtp_session *s, const struct reply *r, struct
 	struct err quiet = {0};
 	conn_step(&s->conn, wait);
 	if (read_reply(s, second, &quiet) < 0) {
-		reply_free(second);
-		if (quiet.class == ERR_TEMP)     /* nothing came: r was EHLO's reply */
+		bool started = second->nlines > 0 || conn_pending(&s->conn) > 0;
+		if (quiet.class == ERR_TEMP && !started) {
+			reply_free(second);     /* nothing came: r was EHLO's reply */
 			return 0;
-		s->err = quiet;
-		return -1;
+		}
+		/* Part of a second reply came: it is the EHLO reply, so read the
+		 * rest under a whole step's deadline. */
+		struct err rest = {0};
+		conn_step(&s->conn, s->pol->timeout_ms);
+		if (quiet.class != ERR_TEMP || read_reply(s, second, &rest) < 0) {
+			reply_free(second);
+			s->err = quiet.class != ERR_TEMP ? quiet : rest;
+			return -1;
+		}
 	}
 	s->injection_vulnerable = true;
 	out_warn(s->out, "the NOOP sent in the same packet as STARTTLS was answered inside TLS: "
