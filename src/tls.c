@@ -4,6 +4,7 @@
 #include "tls.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,18 +278,65 @@ static int handshake_error(struct conn *c, int rc, struct err *e, const char *st
 	}
 }
 
+/* Loading the system trust store costs milliseconds; tls-check and probe
+ * make many connections with the same configuration.  Credentials may be
+ * shared by sessions (and threads), so they are loaded once per
+ * (cafile, cert, key) and kept for the life of the process. */
+#define CRED_CACHE 8
+
+static struct {
+	char *key;
+	gnutls_certificate_credentials_t cred;
+} cred_cache[CRED_CACHE];
+static size_t cred_cached;
+static pthread_mutex_t cred_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int get_credentials(const struct tls_config *cfg, gnutls_certificate_credentials_t *out,
+			   bool *cached, struct err *e, const char *stage)
+{
+	char key[4096];
+	snprintf(key, sizeof key, "%s\n%s\n%s", cfg->cafile ? cfg->cafile : "",
+		 cfg->certfile ? cfg->certfile : "", cfg->keyfile ? cfg->keyfile : "");
+	int rc = 0;
+	pthread_mutex_lock(&cred_lock);
+	for (size_t i = 0; i < cred_cached; i++) {
+		if (strcmp(cred_cache[i].key, key) == 0) {
+			*out = cred_cache[i].cred;
+			*cached = true;
+			goto done;
+		}
+	}
+	if (gnutls_certificate_allocate_credentials(out) < 0) {
+		rc = err_set(e, ERR_INTERNAL, stage, "out of memory");
+		goto done;
+	}
+	if (load_credentials(*out, cfg, e, stage) < 0) {
+		gnutls_certificate_free_credentials(*out);
+		*out = NULL;
+		rc = -1;
+		goto done;
+	}
+	*cached = false;
+	if (cred_cached < CRED_CACHE && (cred_cache[cred_cached].key = strdup(key))) {
+		cred_cache[cred_cached++].cred = *out;
+		*cached = true;
+	}
+done:
+	pthread_mutex_unlock(&cred_lock);
+	return rc;
+}
+
 int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *info,
 	      struct err *e, const char *stage)
 {
 	gnutls_certificate_credentials_t cred = NULL;
+	bool cached = false;
 	const char *errpos = NULL;
 	int rc;
 
 	memset(info, 0, sizeof *info);
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
-		return err_set(e, ERR_INTERNAL, stage, "out of memory");
-	if (load_credentials(cred, cfg, e, stage) < 0)
-		goto fail;
+	if (get_credentials(cfg, &cred, &cached, e, stage) < 0)
+		return -1;
 	if (gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
 		c->tls = NULL;
 		err_set(e, ERR_INTERNAL, stage, "gnutls_init failed");
@@ -338,15 +386,17 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	verify(c, info, cfg->verify_name);
 	/* Checked during verification only when a staple was present. */
 	info->ocsp_valid = info->ocsp_stapled && gnutls_ocsp_status_request_is_checked(c->tls, 0) != 0;
-	/* The credentials must outlive the session: conn_close frees both. */
-	c->tls_cred = cred;
+	/* The credentials must outlive the session: conn_close frees both,
+	 * unless the cache keeps them. */
+	c->tls_cred = cached ? NULL : cred;
 	return 0;
 fail:
 	if (c->tls) {
 		gnutls_deinit(c->tls);
 		c->tls = NULL;
 	}
-	gnutls_certificate_free_credentials(cred);
+	if (!cached)
+		gnutls_certificate_free_credentials(cred);
 	return -1;
 }
 
