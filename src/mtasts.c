@@ -121,6 +121,24 @@ static size_t http_body(char *resp, size_t len, char **body)
 	return (size_t)(out - *body);
 }
 
+/* A server that keeps the connection open despite "Connection: close"
+ * must not cost the whole deadline: a Content-Length body is complete
+ * when that many octets followed the headers. */
+static bool response_complete(const char *resp, size_t len)
+{
+	const char *end = strstr(resp, "\r\n\r\n");
+	if (!end)
+		return false;
+	const char *cl = strcasestr(resp, "\r\ncontent-length:");
+	if (!cl || cl > end)
+		return false;
+	char *stop;
+	unsigned long n = strtoul(cl + 17, &stop, 10);
+	if (stop == cl + 17)
+		return false;
+	return len - (size_t)(end + 4 - resp) >= n;
+}
+
 static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *domain,
 		  const char *cafile, int timeout_ms)
 {
@@ -182,6 +200,9 @@ static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *
 		if (got <= 0)
 			break;
 		len += (size_t)got;
+		resp[len] = '\0';
+		if (response_complete(resp, len))
+			break;
 	}
 	if (!resp || len == 0) {
 		fail(m, "the policy server sent nothing%s", NULL);

@@ -23,7 +23,7 @@ from harness.mx_fixture import names_leaf
 from harness.raw_https import RawHTTPS, http_response
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
-DOMAINS = ["eof", "chunked", "big", "bigbody"]
+DOMAINS = ["eof", "chunked", "big", "bigbody", "keepalive"]
 ZONE = "".join("""
 {d}.test.              MX   10 mx.{d}.test.
 mx.{d}.test.           A    11.0.30.25
@@ -69,6 +69,8 @@ RESPONSES = {
     "mta-sts.chunked.test": http_response(chunked(POLICY_LF % b"chunked", 7), length=False,
                                           headers=["Transfer-Encoding: chunked"]),
     "mta-sts.big.test": big_response(),
+    # Content-Length given, but the server keeps the connection open for 8 s.
+    "mta-sts.keepalive.test": (http_response(POLICY_LF % b"keepalive"), 8),
     # A body of 80 KB: a policy, then padding lines of an unknown key.
     "mta-sts.bigbody.test": http_response(POLICY_LF % b"bigbody" +
                                           b"".join(b"pad%05d: %s\n" % (i, b"x" * 90)
@@ -158,3 +160,13 @@ def test_oversized_response_says_why(smtpkit, dns, https, pki):
     assert m["valid"] is False and m["error"], "invalid policy without a reason: %r" % m
     f = [x for x in r.json()["findings"] if x["id"] == "mta-sts-invalid"]
     assert f and f[0]["text"].rstrip() != "MTA-STS:", f
+
+
+def test_content_length_ends_the_wait(smtpkit, dns, https, pki):
+    # A server that ignores "Connection: close" must not cost the deadline:
+    # the body is complete when Content-Length octets have arrived.
+    r = smtpkit("mx", "--resolver", dns.resolver, "--timeout", "5", "--connect-timeout", "2",
+                "keepalive.test", "--check", "--cafile", pki.ca, "--json", env=https.env)
+    m = r.json()["mta_sts"]
+    assert (m["fetched"], m["valid"], m["mode"]) == (True, True, "enforce"), m
+    assert r.secs < 3, r.secs

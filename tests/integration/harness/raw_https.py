@@ -91,7 +91,12 @@ class RawHTTPS:
                 self.requests.append((host.decode(errors="replace"), req))
             resp = self.responses.get(host.decode(errors="replace"),
                                       http_response(b"not found\n", "404 Not Found"))
+            hold = 0
+            if isinstance(resp, tuple):     # (bytes, seconds to keep the connection open)
+                resp, hold = resp
             tls.sendall(resp)
+            if hold:
+                self._stop.wait(hold)
             tls.settimeout(2)
             try:
                 tls.unwrap()            # close_notify: a clean end of the response
