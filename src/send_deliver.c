@@ -11,17 +11,9 @@ static void run(struct send_delivery *d, const char *host, int port)
 {
 	if (d->ran)
 		smtp_free(&d->s);
-	for (size_t i = 0; i < d->txn.nrcpt; i++) {
-		struct smtp_rcpt *r = &d->txn.rcpts[i];
-		r->code = 0;
-		r->accepted = false;
-		r->enhanced[0] = r->text[0] = '\0';
-	}
+	/* Another host, another transaction: nothing of the last one counts. */
+	smtp_txn_reset(&d->txn);
 	struct smtp_txn *t = &d->txn;
-	t->delivered = t->maybe_delivered = false;
-	t->ndelivered = 0;
-	t->quit_sent = false;
-	t->queue_id[0] = '\0';
 	smtp_init(&d->s, &d->pol, &d->out, host, port);
 	d->s.txn = t;
 	d->ran = true;

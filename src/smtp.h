@@ -95,7 +95,9 @@ struct smtp_txn {
 	size_t batch_start, batch_end;  /* recipients of this transaction (LIMITS RCPTMAX) */
 	size_t rcpt_reply;              /* next RCPT whose reply is awaited */
 	size_t rcpt_sent;               /* RCPTs already written */
+	bool mail_sent;                 /* MAIL written ahead (behind a pipelined AUTH) */
 	bool data_sent;                 /* DATA or BDAT written ahead (pipelined) */
+	bool use_bdat;                  /* ... and it was BDAT */
 	bool quit_sent;                 /* QUIT written ahead (pipelined) */
 	bool dot_only;                  /* 354 with no recipient: send just "." */
 	bool failed_batch;
@@ -146,12 +148,15 @@ struct smtp_session {
 	struct smtp_txn *txn;           /* NULL: no transaction (ehlo, probe) */
 	struct auth *auth;              /* during AUTH */
 	bool authenticated;
+	bool auth_pipelined;            /* the transaction was written behind AUTH PLAIN */
 	char challenge[REPLY_LINE_MAX + 1];     /* last 334 text, for the next AUTH step */
 	struct err err;
 };
 
 void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out *out,
 	       const char *host, int port);
+/* Forget a transaction's results and progress, to run it again elsewhere. */
+void smtp_txn_reset(struct smtp_txn *t);
 /* Run until the policy's stop stage (then QUIT) or a failure (s->err). */
 int smtp_run(struct smtp_session *s);
 void smtp_free(struct smtp_session *s);

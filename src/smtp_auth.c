@@ -67,6 +67,10 @@ int smtp_enter_auth(struct smtp_session *s)
 					*initial ? initial : "=");
 		explicit_bzero(initial, strlen(initial));
 		free(initial);
+		/* RFC 4954 4: PLAIN with its initial response completes in one
+		 * round trip, so MAIL, RCPT and DATA may follow in the same group. */
+		if (rc == 0 && m == AUTH_PLAIN)
+			s->auth_pipelined = smtp_txn_pipeline_behind_auth(s);
 	}
 	if (rc < 0)
 		return -1;
@@ -98,6 +102,11 @@ enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
 	if (err_is_set(&s->err))            /* we cancelled with "*" */
 		return SMTP_QUIT_NOWAIT;
 	if (r->code == 334) {
+		/* Our next lines are already MAIL, RCPT, DATA: a challenge now
+		 * cannot be answered. */
+		if (s->auth_pipelined)
+			return smtp_fail(s, r, ERR_PROTOCOL,
+					 "a 334 challenge to AUTH PLAIN with its initial response (RFC 4954 4)");
 		if (r->nlines != 1)
 			return smtp_fail(s, r, ERR_PROTOCOL, "a 334 challenge must be one line");
 		snprintf(s->challenge, sizeof s->challenge, "%s", r->lines[0]);

@@ -36,6 +36,10 @@ enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r);
 
 /* smtp_txn.c */
 enum smtp_state smtp_txn_begin(struct smtp_session *s);
+/* RFC 4954 4: behind AUTH with an initial response that completes in one
+ * round trip (PLAIN), the transaction may follow in the same group.  Queues
+ * MAIL, RCPTs and DATA (never BDAT) when that is possible; false if not. */
+bool smtp_txn_pipeline_behind_auth(struct smtp_session *s);
 int smtp_enter_mail(struct smtp_session *s);
 int smtp_enter_rcpt(struct smtp_session *s);
 int smtp_enter_data(struct smtp_session *s);

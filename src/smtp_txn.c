@@ -55,7 +55,7 @@ static void next_batch(struct smtp_session *s)
 	if (max && t->batch_end - t->batch_start > max)
 		t->batch_end = t->batch_start + max;
 	t->rcpt_reply = t->rcpt_sent = 0;
-	t->data_sent = t->dot_only = false;
+	t->data_sent = t->dot_only = t->mail_sent = t->use_bdat = false;
 }
 
 static size_t batch_size(const struct smtp_txn *t)
@@ -71,35 +71,63 @@ static size_t batch_accepted(const struct smtp_txn *t)
 	return n;
 }
 
-/* The checks that need the server's capabilities, before MAIL. */
-enum smtp_state smtp_txn_begin(struct smtp_session *s)
+/* The checks that need the server's capabilities, before MAIL: NULL when
+ * the transaction can go ahead, else why not (with the error class). */
+static const char *txn_obstacle(struct smtp_session *s, char *why, size_t size)
 {
 	struct smtp_txn *t = s->txn;
 	uint64_t limit = 0;
 
 	/* No message: an envelope-only probe (relay test) that stops at RCPT. */
-	if (t->msg && ehlo_size(smtp_caps(s), &limit) == 1 && limit > 0 && t->msg->size > limit)
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
-				 "the message is %llu octets; the server accepts at most %llu (SIZE, RFC 1870)",
-				 (unsigned long long)t->msg->size, (unsigned long long)limit);
+	if (t->msg && ehlo_size(smtp_caps(s), &limit) == 1 && limit > 0 && t->msg->size > limit) {
+		snprintf(why, size, "the message is %llu octets; the server accepts at most %llu (SIZE, RFC 1870)",
+			 (unsigned long long)t->msg->size, (unsigned long long)limit);
+		return why;
+	}
 	/* RFC 6152 3: 8-bit data only to a server that says 8BITMIME; we do not
 	 * convert a raw message. */
 	if (t->msg && t->msg->eightbit && !offered(s, "8BITMIME"))
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
-				 "the message has 8-bit content and the server does not offer 8BITMIME");
+		return "the message has 8-bit content and the server does not offer 8BITMIME";
 	if (t->smtputf8 && !offered(s, "SMTPUTF8"))
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
-				 "an address is not ASCII and the server does not offer SMTPUTF8 (RFC 6531)");
+		return "an address is not ASCII and the server does not offer SMTPUTF8 (RFC 6531)";
 	if ((t->dsn_notify || t->dsn_ret || t->envid) && !offered(s, "DSN"))
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE,
-				 "delivery status notifications requested and the server does not offer DSN (RFC 3461)");
-	if (t->requiretls && (!s->in_tls || !offered(s, "REQUIRETLS")))
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "--requiretls: %s",
-				 s->in_tls ? "the server does not offer REQUIRETLS (RFC 8689)"
-					   : "the session is not encrypted");
+		return "delivery status notifications requested and the server does not offer DSN (RFC 3461)";
+	if (t->requiretls && !s->in_tls)
+		return "--requiretls: the session is not encrypted";
+	if (t->requiretls && !offered(s, "REQUIRETLS"))
+		return "--requiretls: the server does not offer REQUIRETLS (RFC 8689)";
+	return NULL;
+}
+
+enum smtp_state smtp_txn_begin(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	char buf[256];
+	const char *why = txn_obstacle(s, buf, sizeof buf);
+
+	if (why)
+		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "%s", why);
+	/* Already begun: written behind a pipelined AUTH PLAIN. */
+	if (t->mail_sent)
+		return SMTP_MAIL;
 	t->batch_end = 0;
 	next_batch(s);
 	return SMTP_MAIL;
+}
+
+void smtp_txn_reset(struct smtp_txn *t)
+{
+	for (size_t i = 0; i < t->nrcpt; i++) {
+		struct smtp_rcpt *r = &t->rcpts[i];
+		r->code = 0;
+		r->accepted = false;
+		r->enhanced[0] = r->text[0] = '\0';
+	}
+	t->queue_id[0] = '\0';
+	t->delivered = t->maybe_delivered = t->failed_batch = false;
+	t->ndelivered = 0;
+	t->batch_start = t->batch_end = t->rcpt_reply = t->rcpt_sent = 0;
+	t->mail_sent = t->data_sent = t->use_bdat = t->quit_sent = t->dot_only = false;
 }
 
 /* RFC 3461 4: xtext, for ENVID. */
@@ -224,24 +252,26 @@ static int queue_bdat(struct smtp_session *s)
 	return 0;
 }
 
-/* With PIPELINING, MAIL, the RCPTs and - when a refusal cannot leave a
- * partial delivery behind - DATA or BDAT go out as one group (RFC 2920 3.1).
- * With several recipients and no --allow-partial the data waits for the
- * RCPT replies, so that a refused recipient still delivers nothing. */
-int smtp_enter_mail(struct smtp_session *s)
+/* MAIL, and with PIPELINING the RCPTs and - when one refusal cannot leave
+ * a partial delivery - DATA or BDAT with the message, queued as one group.
+ * BDAT carries the message itself: it is not queued behind a pipelined
+ * AUTH, whose failure must leave nothing deliverable. */
+static int queue_mail_group(struct smtp_session *s, bool allow_bdat)
 {
 	struct smtp_txn *t = s->txn;
 	enum smtp_stage stop = s->pol->stop_after;
 
 	if (queue_mail(s) < 0)
 		return -1;
+	t->mail_sent = true;
 	if (pipelining(s) && stop > SMTP_STAGE_MAIL) {
 		for (size_t i = t->batch_start; i < t->batch_end; i++)
 			if (queue_rcpt(s, i) < 0)
 				return -1;
 		t->rcpt_sent = batch_size(t);
 		if (stop > SMTP_STAGE_RCPT && (batch_size(t) == 1 || t->allow_partial)) {
-			if (chunking(s)) {
+			t->use_bdat = chunking(s) && allow_bdat;
+			if (t->use_bdat) {
 				if (queue_bdat(s) < 0)
 					return -1;
 			} else {
@@ -251,6 +281,30 @@ int smtp_enter_mail(struct smtp_session *s)
 			}
 		}
 	}
+	return 0;
+}
+
+bool smtp_txn_pipeline_behind_auth(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	char buf[256];
+	if (!t || !pipelining(s) || s->pol->stop_after <= SMTP_STAGE_AUTH || txn_obstacle(s, buf, sizeof buf))
+		return false;
+	t->batch_end = 0;
+	next_batch(s);
+	return queue_mail_group(s, false) == 0;
+}
+
+/* With PIPELINING the whole group goes out in one write (RFC 2920 3.1);
+ * with several recipients and no --allow-partial the data waits for the
+ * RCPT replies, so that a refused recipient still delivers nothing. */
+int smtp_enter_mail(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	if (t->mail_sent)
+		return 0;
+	if (queue_mail_group(s, true) < 0)
+		return -1;
 	conn_step(&s->conn, s->pol->timeout_ms);
 	return smtp_flush(s);
 }
@@ -375,7 +429,7 @@ static enum smtp_state after_rcpts(struct smtp_session *s)
 
 	/* Pipelined DATA/BDAT: their replies come next whatever happened. */
 	if (t->data_sent)
-		return chunking(s) ? SMTP_BDAT : SMTP_DATA;
+		return t->use_bdat ? SMTP_BDAT : SMTP_DATA;
 	if (ok == 0 || (ok < n && !t->allow_partial))
 		return refused(s);
 	/* Stopping after RCPT: RSET so that nothing of the transaction stays. */
