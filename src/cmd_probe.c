@@ -225,11 +225,6 @@ static void auth_list(const struct ehlo_caps *caps, bool have, char *buf, size_t
 		snprintf(buf, size, "none");
 }
 
-static bool has_auth(const struct ehlo_caps *caps)
-{
-	return ehlo_has(caps, "AUTH") || ehlo_has_auth(caps, "PLAIN") || ehlo_has_auth(caps, "LOGIN");
-}
-
 /* Capabilities that decide what a client can do, inside TLS if any. */
 static const struct ehlo_caps *best_caps(const struct smtp_session *s)
 {
@@ -283,9 +278,6 @@ static void port_findings(struct port_probe *pp, struct out *all, const char *ho
 	out_init(&tmp, &oo, NULL);
 	findings_session(&tmp, s);
 	findings_tls(&tmp, &s->tls, 30);
-	if (s->have_before && pp->tls != FOUND_IMPLICIT && has_auth(&s->caps_before))
-		out_finding(&tmp, FINDING_FAIL, "auth-without-tls",
-			    "AUTH is offered before TLS: passwords can cross the network in clear");
 	if (s->greeting.nlines > 0 && !net_is_ip_literal(host)) {
 		const char *g = s->greeting.lines[0];
 		size_t n = strcspn(g, " ");

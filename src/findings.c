@@ -52,8 +52,7 @@ void findings_session(struct out *out, const struct smtp_session *s)
 {
 	const struct ehlo_caps *before = &s->caps_before;
 	/* Caps seen in clear exist only for plain and STARTTLS sessions. */
-	if (s->have_before && (ehlo_has(before, "AUTH") || ehlo_has_auth(before, "PLAIN")
-			       || ehlo_has_auth(before, "LOGIN")))
+	if (s->have_before && ehlo_offers_auth(before))
 		out_finding(out, FINDING_FAIL, "auth-without-tls",
 			    "AUTH is offered before TLS: passwords can cross the network in clear");
 	if (s->nonconforming)

@@ -319,6 +319,14 @@ int ehlo_size(const struct ehlo_caps *caps, uint64_t *size)
 	return 1;
 }
 
+bool ehlo_offers_auth(const struct ehlo_caps *caps)
+{
+	for (size_t i = 0; i < caps->n; i++)
+		if (ascii_casecmp(caps->caps[i].keyword, "AUTH") == 0)
+			return true;
+	return false;
+}
+
 bool ehlo_has_auth(const struct ehlo_caps *caps, const char *mechanism)
 {
 	for (size_t i = 0; i < caps->n; i++) {

@@ -67,6 +67,8 @@ bool ehlo_has(const struct ehlo_caps *caps, const char *keyword);
  * (0 means no fixed limit), 0 when absent, -1 when the parameter is invalid
  * or overflows. */
 int ehlo_size(const struct ehlo_caps *caps, uint64_t *size);
+/* AUTH offered at all: the keyword, or the legacy AUTH= form. */
+bool ehlo_offers_auth(const struct ehlo_caps *caps);
 /* Mechanism offered by AUTH or the legacy AUTH= form. */
 bool ehlo_has_auth(const struct ehlo_caps *caps, const char *mechanism);
 

@@ -21,7 +21,7 @@ enum smtp_state smtp_auth_choose(struct smtp_session *s)
 					 s->starttls_offered || s->starttls_refused ? "" : ": the server offers no STARTTLS");
 		out_warn(s->out, "authenticating without TLS (--tls none): the password crosses the network in clear");
 	}
-	if (!ehlo_has(caps, "AUTH") && !ehlo_has_auth(caps, "PLAIN") && !ehlo_has_auth(caps, "LOGIN"))
+	if (!ehlo_offers_auth(caps))
 		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "the server does not offer AUTH%s",
 				 s->in_tls ? "" : " (some servers offer it only inside TLS)");
 	for (size_t i = 0; i < AUTH_MECH_COUNT; i++) {

@@ -127,6 +127,7 @@ static void test_ehlo(void)
 	CHECK(ehlo_size(&caps, &size) == 1 && size == 10240000);
 	CHECK(ehlo_has_auth(&caps, "plain"));
 	CHECK(ehlo_has_auth(&caps, "CRAM-MD5"));   /* legacy form */
+	CHECK(ehlo_offers_auth(&caps));
 	CHECK(!ehlo_has_auth(&caps, "SCRAM-SHA-1"));
 	const struct ehlo_cap *x = ehlo_find(&caps, "X-UNKNOWN");
 	CHECK(x && x->nparams == 2 && strcmp(x->params[1], "b") == 0);
@@ -146,9 +147,15 @@ static void test_ehlo(void)
 	CHECK(ehlo_parse(&r, &caps) == 0 && ehlo_size(&caps, &size) == 1 && size == 0);
 	ehlo_free(&caps);
 	reply_free(&r);
+	/* Only the pre-standard AUTH= form still counts as AUTH offered. */
+	CHECK(parse("250-x\r\n250 AUTH=LOGIN\r\n", &r) == REPLY_DONE);
+	CHECK(ehlo_parse(&r, &caps) == 0 && ehlo_offers_auth(&caps) && ehlo_has_auth(&caps, "LOGIN"));
+	ehlo_free(&caps);
+	reply_free(&r);
 	/* Single-line EHLO reply: no extensions */
 	CHECK(parse("250 mx.example\r\n", &r) == REPLY_DONE);
 	CHECK(ehlo_parse(&r, &caps) == 0 && caps.n == 0 && ehlo_size(&caps, &size) == 0);
+	CHECK(!ehlo_offers_auth(&caps));
 	ehlo_free(&caps);
 	reply_free(&r);
 }
