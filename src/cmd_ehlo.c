@@ -69,20 +69,13 @@ int cmd_ehlo(int argc, const char **argv)
 	poptContext ctx = poptGetContext("smtpkit ehlo", argc, argv, ehlo_options, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
 	char *host = NULL;
-	int target_port = 0, port = 0, rc;
+	int port = 0, rc;
 	struct smtp_policy pol;
 	struct out_opts oo;
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
 		goto usage;
-	const char *arg = poptGetArg(ctx);
-	if (!arg || poptPeekArg(ctx)) {
-		err_set(&e, ERR_USAGE, NULL, "ehlo takes exactly one HOST[:PORT]");
-		goto usage;
-	}
-	if (net_parse_target(arg, &host, &target_port, &e) < 0
-	    || net_port(target_port, 25, &port, &e) < 0
-	    || net_policy(host, &pol, &oo, &e) < 0)
+	if (net_one_target(ctx, "ehlo", 25, &host, &port, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
 		goto usage;
 	/* ehlo stops after the EHLO inside TLS; it never sends MAIL. */
 	pol.stop_after = SMTP_STAGE_TLS;

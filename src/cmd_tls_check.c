@@ -69,16 +69,13 @@ int cmd_tls_check(int argc, const char **argv)
 	poptContext ctx = poptGetContext("smtpkit tls-check", argc, argv, tls_check_options, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST[:PORT]");
 	char *host = NULL;
-	int target_port = 0, port = 0, rc;
+	int port = 0, rc;
 	struct tlscheck *tc = NULL;
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
 		goto usage;
-	const char *arg = poptGetArg(ctx);
-	if (!arg || poptPeekArg(ctx)) {
-		err_set(&e, ERR_USAGE, NULL, "tls-check takes exactly one HOST[:PORT]");
+	if (net_one_target(ctx, "tls-check", 25, &host, &port, &e) < 0)
 		goto usage;
-	}
 	if (tc_args.warn_days < 0 || tc_args.warn_days > 36500) {
 		err_set(&e, ERR_USAGE, NULL, "invalid --warn-days %d: 0 to 36500", tc_args.warn_days);
 		goto usage;
@@ -88,9 +85,7 @@ int cmd_tls_check(int argc, const char **argv)
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
 		goto usage;
 	}
-	if (net_parse_target(arg, &host, &target_port, &e) < 0
-	    || net_port(target_port, 25, &port, &e) < 0
-	    || net_policy(host, &tc->base, &tc->oo, &e) < 0)
+	if (net_policy(host, &tc->base, &tc->oo, &e) < 0)
 		goto usage;
 	if (tc->base.tls_mode == SMTP_TLS_MODE_NONE) {
 		err_set(&e, ERR_USAGE, NULL, "tls-check with --tls none has nothing to check");

@@ -137,6 +137,18 @@ fail:
 	return -1;
 }
 
+int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, int *port,
+		   struct err *e)
+{
+	int target_port = 0;
+	const char *arg = poptGetArg(ctx);
+	if (!arg || poptPeekArg(ctx))
+		return err_set(e, ERR_USAGE, NULL, "%s takes exactly one HOST[:PORT]", sub);
+	if (net_parse_target(arg, host, &target_port, e) < 0)
+		return -1;
+	return net_port(target_port, fallback, port, e);
+}
+
 int net_port(int from_target, int fallback, int *port, struct err *e)
 {
 	if (net_args.port)
