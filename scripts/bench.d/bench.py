@@ -33,7 +33,6 @@ else 0 (a failing competitor is reported, not fatal).
 import argparse
 import logging
 import os
-import shutil
 import signal
 import socket
 import ssl
@@ -49,6 +48,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+from common import snapshot  # noqa: E402
 from harness.aiosmtpd_server import free_port  # noqa: E402
 from harness.certs import make_pki  # noqa: E402
 from harness.postfix_server import PostfixServer  # noqa: E402
@@ -149,20 +149,6 @@ def command(tool, env, port, tls=False, auth=False):
     return argv, stdin
 
 
-def snapshot(exe, work):
-    """A private copy of the smtpkit binary, so that a rebuild of build/
-    during the bench (by a concurrent `meson compile`) cannot pull it away
-    mid-run.  Retried while the copy is not runnable (caught mid-link)."""
-    dst = Path(work) / "smtpkit"
-    for _ in range(50):
-        try:
-            shutil.copy2(exe, dst)
-            if subprocess.run([str(dst), "--version"], capture_output=True).returncode == 0:
-                return str(dst)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("cannot get a runnable copy of %s" % exe)
 
 
 class Run:

@@ -20,7 +20,6 @@ to build/bench-mx.txt.  Exit status 1 when a run went wrong or the ratio is
 """
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
+from common import snapshot  # noqa: E402
 from harness.dns_server import DNSFixture  # noqa: E402
 
 DELAY_MS = 20
@@ -49,19 +49,6 @@ def zone(n):
     return names, "\n".join(lines), faults
 
 
-def snapshot(exe, work):
-    """A private copy of the binary: a concurrent `meson compile` cannot pull
-    it away mid-run (as in bench.py)."""
-    dst = Path(work) / "smtpkit"
-    for _ in range(50):
-        try:
-            shutil.copy2(exe, dst)
-            if subprocess.run([str(dst), "--version"], capture_output=True).returncode == 0:
-                return str(dst)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("cannot get a runnable copy of %s" % exe)
 
 
 def run(exe, resolver, names, jobs):
