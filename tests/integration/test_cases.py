@@ -61,6 +61,26 @@ def common_checks(case, r, srv):
             "no 'smtpkit: what failed: why' line on stderr"
 
 
+def stages_of(case):
+    """A case's STAGE: the stages its failure may be named after."""
+    stages = getattr(case, "STAGE", None)
+    return (stages,) if isinstance(stages, str) else stages
+
+
+def check_json_result(doc, command, rc, stages):
+    """The keys every JSON document has, agreeing with the exit status."""
+    assert doc["command"] == command
+    assert doc["exit_code"] == rc
+    assert doc["ok"] is (rc == 0)
+    if rc == 0:
+        assert doc["error"] is None
+    else:
+        err = doc["error"]
+        assert err and err["stage"] and err["message"], "error object incomplete: %r" % err
+        if stages:
+            assert err["stage"] in stages, "error.stage %r, expected %s" % (err["stage"], stages)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(name, smtpkit, scripted, pki):
     case = CASES[name]
@@ -73,8 +93,7 @@ def test_case(name, smtpkit, scripted, pki):
         if case.EXIT == 0:
             assert last.startswith("result: ok"), "last line: %r" % last
         else:
-            stages = getattr(case, "STAGE", None)
-            stages = (stages,) if isinstance(stages, str) else stages
+            stages = stages_of(case)
             assert last.startswith("result: failed at "), "last line: %r" % last
             if stages:
                 assert any(last.startswith("result: failed at %s:" % s) for s in stages), \
@@ -92,18 +111,7 @@ def test_case_json(name, smtpkit, scripted, pki):
     try:
         common_checks(case, r, srv)
         doc = r.json()
-        assert doc["command"] == "ehlo"
-        assert doc["exit_code"] == r.rc
-        assert doc["ok"] is (r.rc == 0)
-        if r.rc == 0:
-            assert doc["error"] is None
-        else:
-            err = doc["error"]
-            assert err and err["stage"] and err["message"], "error object incomplete: %r" % err
-            stages = getattr(case, "STAGE", None)
-            stages = (stages,) if isinstance(stages, str) else stages
-            if stages:
-                assert err["stage"] in stages, "error.stage %r, expected %s" % (err["stage"], stages)
+        check_json_result(doc, "ehlo", r.rc, stages_of(case))
         for t in doc["transcript"]:
             assert t["dir"] in ("C", "S", "I") and isinstance(t["tls"], bool)
             # Notes before the connection exists have no time since connect.

@@ -5,7 +5,7 @@ received; the case's CHECK / JSON_CHECK add the rest (see harness/send_cases.py)
 import pytest
 
 from harness.send_cases import MARKER
-from test_cases import CASES_DIR, RAW_CONTROL, load, received_check
+from test_cases import CASES_DIR, RAW_CONTROL, check_json_result, load, received_check, stages_of
 
 SEND_DIR = CASES_DIR.parent / "send_cases"
 CASES = {p.stem: load(p) for p in sorted(SEND_DIR.glob("*.py")) if not p.stem.startswith("_")}
@@ -51,11 +51,6 @@ def report(srv):
     return text if len(text) < 20000 else text[:10000] + "\n[...]\n" + text[-10000:]
 
 
-def stages_of(case):
-    stages = getattr(case, "STAGE", None)
-    return (stages,) if isinstance(stages, str) else stages
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_send_case(name, smtpkit, scripted, pki, tmp_path):
     case = CASES[name]
@@ -88,17 +83,7 @@ def test_send_case_json(name, smtpkit, scripted, pki, tmp_path):
         if srv.connections == 0 and r.rc in (64, 65, 66, 78):
             return          # refused before the session: nothing to report in JSON
         doc = r.json()
-        assert doc["command"] == "send"
-        assert doc["exit_code"] == r.rc
-        assert doc["ok"] is (r.rc == 0)
-        if r.rc == 0:
-            assert doc["error"] is None
-        else:
-            err = doc["error"]
-            assert err and err["stage"] and err["message"], "error object incomplete: %r" % err
-            stages = stages_of(case)
-            if stages:
-                assert err["stage"] in stages, "error.stage %r, expected %s" % (err["stage"], stages)
+        check_json_result(doc, "send", r.rc, stages_of(case))
         if hasattr(case, "JSON_CHECK"):
             case.JSON_CHECK(doc, srv)
     except AssertionError as e:
