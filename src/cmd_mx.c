@@ -252,17 +252,6 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 
 /* ---- driving ---------------------------------------------------------- */
 
-/* Worst exit status over domains: internal > temporary > no host > bad
- * name on standard input > finding. */
-static int worse(int a_, int b)
-{
-	static const int rank[] = {70, 75, 74, 76, 69, 68, 64, 1};
-	for (size_t i = 0; i < sizeof rank / sizeof rank[0]; i++)
-		if (a_ == rank[i] || b == rank[i])
-			return rank[i];
-	return a_ ? a_ : b;
-}
-
 static int run_batch(char **names, size_t n, const struct mx_opts *o, size_t jobs,
 		     const struct out_opts *oo, int *worst)
 {
@@ -276,7 +265,7 @@ static int run_batch(char **names, size_t n, const struct mx_opts *o, size_t job
 			print_json(stdout, &b.domains[i]);
 		else
 			print_human(stdout, &b.domains[i], oo);
-		*worst = worse(*worst, mx_exit_code(&b.domains[i]));
+		*worst = err_worse_exit(*worst, mx_exit_code(&b.domains[i]));
 		mx_domain_free(&b.domains[i]);
 	}
 	fflush(stdout);
@@ -372,7 +361,7 @@ int cmd_mx(int argc, const char **argv)
 				struct err de = {0};
 				if (check_domain(line, &de) < 0) {
 					out_error(&de);
-					worst = worse(worst, 64);
+					worst = err_worse_exit(worst, err_exit_code(&de));
 					continue;
 				}
 				batch[k++] = strdup(line);
@@ -384,13 +373,13 @@ int cmd_mx(int argc, const char **argv)
 				done += k;
 				k = 0;
 				if (progress)
-					fprintf(stderr, "\rmx: %zu domains done", done);
+					out_progress("mx: %zu domains done", done);
 			}
 			if (!more)
 				break;
 		}
 		if (progress && done)
-			fputc('\n', stderr);
+			out_progress_end();
 		free(batch);
 	}
 	for (size_t i = 0; i < n; i++)

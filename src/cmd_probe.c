@@ -159,7 +159,7 @@ static void probe_port(void *ctx, size_t i)
 		smtp_free(&pp->tls_s);
 		out_free(&pp->tls_out);
 	}
-	if (implicit && asked == SMTP_TLS_MODE_AUTO && pp->s.err.class == ERR_PROTOCOL && !pp->s.tls.done) {
+	if (implicit && asked == SMTP_TLS_MODE_AUTO && pp->s.err.cause == ERR_PROTOCOL && !pp->s.tls.done) {
 		/* The port answered our ClientHello in clear: plain SMTP there. */
 		out_info(&pp->out, 0, "no TLS on connect: trying plain SMTP");
 		smtp_free(&pp->s);
@@ -180,9 +180,9 @@ static const char *reach(const struct port_probe *pp, char *buf, size_t size)
 {
 	const struct smtp_session *s = &pp->s;
 	if (!s->connected) {
-		if (strstr(s->err.msg, "refused"))
+		if (s->err.cause == ERR_REFUSED)
 			return "refused";
-		if (strstr(s->err.msg, "timed out"))
+		if (s->err.cause == ERR_TIMEOUT)
 			return "timed out";
 		return "unreachable";
 	}
@@ -380,7 +380,8 @@ static const char *c_dsn(struct port_probe *pp, char *b, size_t n) { (void)b; (v
 static const char *c_relay(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return relay_text(pp); }
 static const char *c_error(struct port_probe *pp, char *b, size_t n)
 {
-	if (!err_is_set(&pp->s.err) || !pp->s.connected || (pp->relay_tested && pp->s.err.stage && strcmp(pp->s.err.stage, "rcpt") == 0))
+	/* A refused relay test is the answer, shown in its own row. */
+	if (!err_is_set(&pp->s.err) || !pp->s.connected || (pp->relay_tested && !pp->rcpt.accepted))
 		return "-";
 	snprintf(b, n, "%s: %s", pp->s.err.stage ? pp->s.err.stage : "", pp->s.err.msg);
 	return b;
@@ -472,7 +473,7 @@ static void json_port(struct json *j, struct port_probe *pp)
 		json_object_end(j);
 	}
 	struct err none = {0};
-	out_json_error(j, pp->relay_tested && pp->s.err.class == ERR_ALL_REFUSED ? &none : &s->err);
+	out_json_error(j, pp->relay_tested && pp->s.err.cause == ERR_RCPTS_REFUSED ? &none : &s->err);
 	out_json_transcript(j, &pp->out);
 	json_object_end(j);
 }
@@ -620,32 +621,32 @@ int cmd_probe(int argc, const char **argv)
 	/* A local fault (unreadable --cafile, bad client key) spoils every
 	 * port alike: it is the result, not a fact about one port. */
 	for (size_t i = 0; i < nports && !err_is_set(&result); i++) {
-		enum err_class c = p.ports[i].s.err.class;
+		enum err_cause c = p.ports[i].s.err.cause;
 		if (c == ERR_NOINPUT || c == ERR_CONFIG || c == ERR_INTERNAL)
 			result = p.ports[i].s.err;
 	}
 	/* SPEC 9: a name that does not exist is 68, not a connect failure. */
 	bool nohost = open == 0;
 	for (size_t i = 0; i < nports; i++)
-		nohost &= p.ports[i].s.err.class == ERR_NOHOST;
+		nohost &= p.ports[i].s.err.cause == ERR_NOHOST;
 	if (nohost && !err_is_set(&result))
 		result = p.ports[0].s.err;
 	if (open == 0)
-		err_set(&result, ERR_TEMP, "connect", "no port of %s answered", host);
+		err_set(&result, ERR_CONNECT, "connect", "no port of %s answered", host);
 	else if (greeted == 0)
 		/* Open but silent everywhere: nothing there speaks SMTP in time. */
-		err_set(&result, ERR_TEMP, "greeting", "no port of %s sent a greeting (%zu open)", host, open);
+		err_set(&result, ERR_TIMEOUT, "greeting", "no port of %s sent a greeting (%zu open)", host, open);
 	else
 		for (size_t i = 0; i < all.nfindings; i++)
 			if (all.findings[i].level == FINDING_FAIL)
 				err_set(&result, ERR_FINDING, NULL, "%s", all.findings[i].text);
 	if (oo.json) {
 		report_json(&p, &all, host, &result);
-		if (result.class != ERR_NONE && result.class != ERR_FINDING)
+		if (err_is_set(&result) && result.cause != ERR_FINDING)
 			out_error(&result);
 	} else {
 		report_human(&p, &all, host, relay != NULL);
-		if (result.class == ERR_FINDING) {
+		if (result.cause == ERR_FINDING) {
 			size_t fails = 0;
 			for (size_t i = 0; i < all.nfindings; i++)
 				fails += all.findings[i].level == FINDING_FAIL;

@@ -155,17 +155,8 @@ static int on_option(int val, const char *arg, void *ctx, struct err *e)
 
 static int parse_stage(const char *s, enum smtp_stage *stage, struct err *e)
 {
-	static const struct { const char *name; enum smtp_stage stage; } stages[] = {
-		{"connect", SMTP_STAGE_CONNECT}, {"greeting", SMTP_STAGE_GREETING},
-		{"ehlo", SMTP_STAGE_EHLO}, {"tls", SMTP_STAGE_TLS}, {"auth", SMTP_STAGE_AUTH},
-		{"mail", SMTP_STAGE_MAIL}, {"rcpt", SMTP_STAGE_RCPT},
-	};
-	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
-		if (strcmp(s, stages[i].name) == 0) {
-			*stage = stages[i].stage;
-			return 0;
-		}
-	}
+	if (smtp_stage_parse(s, stage) == 0)
+		return 0;
 	return err_set(e, ERR_USAGE, NULL,
 		       "invalid --quit-after \"%s\": connect, greeting, ehlo, tls, auth, mail or rcpt", s);
 }
@@ -278,9 +269,9 @@ struct envelope {
 	bool smtputf8;
 };
 
-static int add_rcpt(struct envelope *env, const char *addr, enum err_class cls, struct err *e)
+static int add_rcpt(struct envelope *env, const char *addr, enum err_cause cause, struct err *e)
 {
-	char *spec = msg_addr_spec(addr, false, cls, e);
+	char *spec = msg_addr_spec(addr, false, cause, e);
 	if (!spec)
 		return -1;
 	for (size_t i = 0; i < env->nrcpt; i++) {
@@ -343,13 +334,13 @@ static void envelope_free(struct envelope *env)
 
 /* --dry-run: envelope and message, no network.  With --json the message
  * text is included up to 1 MiB (null beyond: use the human form). */
-static int dry_run(const struct envelope *env, struct msg *m, bool json)
+static int dry_run(const struct envelope *env, struct msg *m, const struct out_opts *oo, struct err *e)
 {
 	char buf[65536];
 	ssize_t n;
 	if (msg_rewind(m) < 0)
-		return 65;
-	if (json) {
+		return err_set(e, ERR_INPUT, "message", "cannot re-read the message");
+	if (oo->json) {
 		struct json j;
 		json_init(&j, stdout);
 		json_object(&j);
@@ -392,7 +383,10 @@ static int dry_run(const struct envelope *env, struct msg *m, bool json)
 	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
 	while ((n = msg_read(m, buf, sizeof buf)) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
-	printf("result: ok: dry run, nothing sent\n");
+	struct out o;
+	out_init(&o, oo, stdout);
+	out_result(&o, e, "dry run, nothing sent");
+	out_free(&o);
 	return 0;
 }
 
@@ -460,101 +454,91 @@ static void free_args(void)
 	free(a.next_attach_type);
 }
 
-int cmd_send(int argc, const char **argv)
+/* The options, checked together: the policy, the server and its port. */
+static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts *oo, char **host,
+		      int *port, struct err *e)
 {
-	struct err e = {0};
-	poptContext ctx = poptGetContext("smtpkit send", argc, argv, send_options, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTIONS] [RECIPIENT...]");
-	char *host = NULL, *secret = NULL, *header_from = NULL;
-	int target_port = 0, port = 0, rc;
-	struct smtp_policy pol;
-	struct out_opts oo;
-	struct msg m = {0};
-	struct envelope env = {0};
-
-	if (net_parse(ctx, on_option, NULL, &e) < 0)
-		goto usage;
+	int target_port = 0;
+	if (net_parse(ctx, on_option, NULL, e) < 0)
+		return -1;
 	const char *checked[][2] = {
 		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
 		{"--user", a.user}, {"--server", a.server},
 	};
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
-		if (net_check_value(checked[i][0], checked[i][1], &e) < 0)
-			goto usage;
+		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
+			return -1;
 	if (a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
-		err_set(&e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
-	else if (a.read_recipients && !a.data)
-		err_set(&e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
-	else if (!a.server && a.user)
-		err_set(&e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
-	else if (a.oauth_token_command && !a.user)
-		err_set(&e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
-	if (err_is_set(&e) || check_dsn(&e) < 0)
-		goto usage;
-	if (a.server && net_parse_target(a.server, &host, &target_port, &e) < 0)
-		goto usage;
+		return err_set(e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
+	if (a.read_recipients && !a.data)
+		return err_set(e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
+	if (!a.server && a.user)
+		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
+	if (a.oauth_token_command && !a.user)
+		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
+	if (check_dsn(e) < 0)
+		return -1;
+	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0)
+		return -1;
 	int default_port = a.user ? 587 : 25;
-	if (net_port(target_port, default_port, &port, &e) < 0
-	    || net_policy(host ? host : "localhost", &pol, &oo, &e) < 0)
-		goto usage;
-	if (a.quit_after && parse_stage(a.quit_after, &pol.stop_after, &e) < 0)
-		goto usage;
-	pol.tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
-	pol.data_timeout_ms = net_args.timeout_given ? pol.timeout_ms : 120000;
-	if (a.user && parse_mechs(&pol.auth.mechs, a.oauth_token_command != NULL, &e) < 0)
-		goto usage;
+	if (net_port(target_port, default_port, port, e) < 0
+	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)
+		return -1;
+	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
+		return -1;
+	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
+	pol->data_timeout_ms = net_args.timeout_given ? pol->timeout_ms : 120000;
+	if (a.user && parse_mechs(&pol->auth.mechs, a.oauth_token_command != NULL, e) < 0)
+		return -1;
+	return 0;
+}
 
+/* The message and its envelope, checked whole before any connection
+ * (SPEC 10.6). */
+static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
+		 struct envelope *env, char **header_from, struct err *e)
+{
 	/* RFC 5322 3.6: a composed message needs a From; without --from it is
 	 * the envelope sender. */
 	if (!a.from && !a.data) {
 		bool null_sender = a.envelope_from && (!*a.envelope_from || strcmp(a.envelope_from, "<>") == 0);
-		header_from = a.envelope_from && !null_sender ? strdup(a.envelope_from) : default_sender(pol.helo);
+		*header_from = a.envelope_from && !null_sender ? strdup(a.envelope_from) : default_sender(pol->helo);
 	}
 	struct msg_opts mo = {
-		.from = a.from ? a.from : header_from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
+		.from = a.from ? a.from : *header_from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
-		.domain = pol.helo, .stdin_is_tty = isatty(0),
+		.domain = pol->helo, .stdin_is_tty = isatty(0),
 	};
-	/* SPEC 10.6: the whole message is checked before any connection. */
-	if (msg_build(&m, &mo, &e) < 0 || build_envelope(&env, ctx, &m, pol.helo, &e) < 0)
-		goto usage;
-	if (a.dry_run) {
-		rc = dry_run(&env, &m, oo.json);
-		goto done;
-	}
-	if (a.user) {
-		if (!(secret = get_secret(&e)))
-			goto usage;
-		pol.auth.user = a.user;
-		pol.auth.secret = secret;
-	}
+	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)
+		return -1;
+	return 0;
+}
 
+/* Through --server, or to each recipient domain's MX hosts; the report
+ * and the exit status.  -1 with e set when nothing could be tried. */
+static int deliver(const struct envelope *env, struct msg *m, const struct smtp_policy *pol,
+		   const struct out_opts *oo, const char *host, int port, struct err *e)
+{
 	struct smtp_txn base = {
-		.mail_from = env.from, .msg = &m,
-		.smtputf8 = env.smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
+		.mail_from = env->from, .msg = m,
+		.smtputf8 = env->smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
 		.envid = a.envid, .requiretls = a.requiretls, .allow_partial = a.allow_partial,
 		.no_pipelining = a.no_pipelining, .no_chunking = a.no_chunking,
 	};
 	struct send_delivery *v = NULL;
 	size_t nv = 0;
-	if (make_deliveries(&env, &base, &pol, &oo, a.server != NULL, &v, &nv) < 0) {
-		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
-		goto usage;
-	}
+	if (make_deliveries(env, &base, pol, oo, a.server != NULL, &v, &nv) < 0)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
 	if (a.server) {
 		send_relay(&v[0], host, port);
 	} else {
 		struct dns_resolver res;
-		if (dns_resolver_init(&res, net_args.resolver, &e) < 0) {
-			deliveries_free(v, nv);
-			goto usage;
-		}
 		int mx_port = 25;
-		if (net_port(0, 25, &mx_port, &e) < 0) {
+		if (dns_resolver_init(&res, net_args.resolver, e) < 0 || net_port(0, 25, &mx_port, e) < 0) {
 			deliveries_free(v, nv);
-			goto usage;
+			return -1;
 		}
 		for (size_t i = 0; i < nv; i++)
 			send_direct(&v[i], &res, mx_port);
@@ -564,14 +548,40 @@ int cmd_send(int argc, const char **argv)
 			findings_session(&v[i].out, &v[i].s);
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
-	send_report(v, nv, &oo, a.quit_after, a.server != NULL);
-	rc = send_exit_code(v, nv);
+	send_report(v, nv, oo, a.quit_after, a.server != NULL);
+	int rc = send_exit_code(v, nv);
 	deliveries_free(v, nv);
-	goto done;
-usage:
-	net_early_error(argc, argv, &e);
-	rc = err_exit_code(&e);
-done:
+	return rc;
+}
+
+int cmd_send(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit send", argc, argv, send_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] [RECIPIENT...]");
+	char *host = NULL, *secret = NULL, *header_from = NULL;
+	int port = 0, rc = -1;
+	struct smtp_policy pol;
+	struct out_opts oo;
+	struct msg m = {0};
+	struct envelope env = {0};
+
+	if (check_args(ctx, &pol, &oo, &host, &port, &e) < 0 || build(ctx, &pol, &m, &env, &header_from, &e) < 0)
+		goto fail;
+	if (a.dry_run) {
+		rc = dry_run(&env, &m, &oo, &e);
+	} else if (a.user && !(secret = get_secret(&e))) {
+		rc = -1;
+	} else {
+		pol.auth.user = a.user;
+		pol.auth.secret = secret;
+		rc = deliver(&env, &m, &pol, &oo, host, port, &e);
+	}
+fail:
+	if (rc < 0) {
+		net_early_error(argc, argv, &e);
+		rc = err_exit_code(&e);
+	}
 	free(header_from);
 	secret_free(secret);
 	envelope_free(&env);

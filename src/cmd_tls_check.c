@@ -57,8 +57,7 @@ static void check_ran(struct tlscheck *tc)
 		return;
 	if (m->have_before && !m->starttls_offered)
 		return;
-	if (m->err.stage && strcmp(m->err.stage, "tls") == 0
-	    && (m->err.class == ERR_UNAVAILABLE || m->err.class == ERR_IO))
+	if (m->err.cause == ERR_TLS || m->err.cause == ERR_TLS_CLOSED)
 		return;
 	tc->err = m->err;
 }

@@ -201,21 +201,22 @@ static int resolve(const char *host, int port, const struct conn_opts *o, struct
 			dns_answer_free(&a);
 		}
 		if (*n == 0 && worst == DNS_NXDOMAIN)
-			return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: no address", host);
+			return err_set(e, dns_err_cause(worst), stage, "cannot resolve %s: no address", host);
 		if (*n == 0)
-			return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, dns_status_name(worst));
+			return err_set(e, dns_err_cause(worst), stage, "cannot resolve %s: %s", host,
+				       dns_status_name(worst));
 		return 0;
 	}
 	struct addrinfo *res = NULL;
 	bool timed_out;
 	int g = system_lookup(host, port, o, &res, &timed_out);
 	if (timed_out)
-		return err_set(e, ERR_TEMP, stage, "cannot resolve %s: no answer within %d s", host,
+		return err_set(e, ERR_DNS, stage, "cannot resolve %s: no answer within %d s", host,
 			       (o->connect_timeout_ms + 999) / 1000);
 	if (g == EAI_NONAME || g == EAI_NODATA || g == EAI_ADDRFAMILY)
 		return err_set(e, ERR_NOHOST, stage, "cannot resolve %s: %s", host, gai_strerror(g));
 	if (g != 0)
-		return err_set(e, ERR_TEMP, stage, "cannot resolve %s: %s", host, gai_strerror(g));
+		return err_set(e, ERR_DNS, stage, "cannot resolve %s: %s", host, gai_strerror(g));
 	for (struct addrinfo *ai = res; ai && *n < CONN_MAX_ADDRS; ai = ai->ai_next) {
 		if (ai->ai_addrlen > sizeof t[*n].ss)
 			continue;
@@ -272,8 +273,12 @@ int conn_connect(struct conn *c, const char *host, int port,
 	}
 	if (o->source && last_err == EADDRNOTAVAIL)
 		return err_set(e, ERR_CONFIG, stage, "cannot bind source address %s", o->source);
-	return err_set(e, ERR_TEMP, stage, "cannot connect to %s port %d: %s", host, port,
-		       strerror(last_err ? last_err : EHOSTUNREACH));
+	if (!last_err)
+		last_err = EHOSTUNREACH;
+	enum err_cause cause = last_err == ECONNREFUSED ? ERR_REFUSED
+			       : last_err == ETIMEDOUT ? ERR_TIMEOUT : ERR_CONNECT;
+	return err_set(e, cause, stage, "cannot connect to %s port %d: %s", host, port,
+		       strerror(last_err));
 }
 
 void conn_close(struct conn *c)
@@ -296,7 +301,7 @@ void conn_close(struct conn *c)
 
 static int timed_out(struct conn *c, struct err *e, const char *stage)
 {
-	return err_set(e, ERR_TEMP, stage, "timed out after %d s", (c->step_ms + 999) / 1000);
+	return err_set(e, ERR_TIMEOUT, stage, "timed out after %d s", (c->step_ms + 999) / 1000);
 }
 
 int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
@@ -310,7 +315,7 @@ int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return err_set(e, ERR_IO, stage, "poll: %s", strerror(errno));
+			return err_set(e, ERR_LOCAL_IO, stage, "poll: %s", strerror(errno));
 		if (n == 0)
 			return timed_out(c, e, stage);
 		return 0;
@@ -337,8 +342,8 @@ int conn_queue(struct conn *c, const void *data, size_t len)
 static int write_error(struct err *e, const char *stage, int errnum)
 {
 	if (errnum == EPIPE || errnum == ECONNRESET)
-		return err_set(e, ERR_IO, stage, "connection closed by server while sending");
-	return err_set(e, ERR_IO, stage, "write failed: %s", strerror(errnum));
+		return err_set(e, ERR_CLOSED, stage, "connection closed by server while sending");
+	return err_set(e, ERR_CLOSED, stage, "write failed: %s", strerror(errnum));
 }
 
 static int flush_tls(struct conn *c, struct err *e, const char *stage)
@@ -354,7 +359,7 @@ static int flush_tls(struct conn *c, struct err *e, const char *stage)
 			continue;
 		}
 		if (n < 0)
-			return err_set(e, ERR_IO, stage, "TLS write failed: %s", gnutls_strerror((int)n));
+			return err_set(e, ERR_CLOSED, stage, "TLS write failed: %s", gnutls_strerror((int)n));
 		off += (size_t)n;
 	}
 	return 0;
@@ -414,8 +419,8 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 			if (n == GNUTLS_E_REHANDSHAKE)
 				continue;
 			if (n == GNUTLS_E_PULL_ERROR)
-				return err_set(e, ERR_IO, stage, "connection reset by server");
-			return err_set(e, ERR_IO, stage, "TLS read failed: %s", gnutls_strerror((int)n));
+				return err_set(e, ERR_CLOSED, stage, "connection reset by server");
+			return err_set(e, ERR_CLOSED, stage, "TLS read failed: %s", gnutls_strerror((int)n));
 		}
 		ssize_t n = recv(c->fd, c->rbuf + c->rend, room, 0);
 		if (n > 0) {
@@ -430,8 +435,8 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 			continue;
 		}
 		if (errno == ECONNRESET)
-			return err_set(e, ERR_IO, stage, "connection reset by server");
-		return err_set(e, ERR_IO, stage, "read failed: %s", strerror(errno));
+			return err_set(e, ERR_CLOSED, stage, "connection reset by server");
+		return err_set(e, ERR_CLOSED, stage, "read failed: %s", strerror(errno));
 	}
 }
 
@@ -464,8 +469,8 @@ int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf
 		if (rc == 1) {
 			c->eof = true;
 			if (c->rend > c->rstart)
-				return err_set(e, ERR_IO, stage, "connection closed by server in the middle of a line");
-			return err_set(e, ERR_IO, stage, "connection closed by server");
+				return err_set(e, ERR_CLOSED, stage, "connection closed by server in the middle of a line");
+			return err_set(e, ERR_CLOSED, stage, "connection closed by server");
 		}
 	}
 }

@@ -122,12 +122,12 @@ const char *dns_status_name(enum dns_status s)
 	return "error";
 }
 
-enum err_class dns_err_class(enum dns_status s)
+enum err_cause dns_err_cause(enum dns_status s)
 {
 	switch (s) {
 	case DNS_OK: return ERR_NONE;
 	case DNS_NXDOMAIN: return ERR_NOHOST;
-	default: return ERR_TEMP;
+	default: return ERR_DNS;
 	}
 }
 

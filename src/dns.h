@@ -80,9 +80,9 @@ int dns_parse(const unsigned char *msg, size_t len, int type, struct dns_answer 
 
 void dns_answer_free(struct dns_answer *a);
 const char *dns_status_name(enum dns_status s);
-/* The exit class a failed lookup maps to (SPEC 9): NXDOMAIN -> ERR_NOHOST,
- * everything else -> ERR_TEMP. */
-enum err_class dns_err_class(enum dns_status s);
+/* The cause a failed lookup maps to: NXDOMAIN -> ERR_NOHOST (68),
+ * everything else -> ERR_DNS (75, SPEC 9). */
+enum err_cause dns_err_cause(enum dns_status s);
 
 /* "4.3.2.1.in-addr.arpa" / nibble form for IPv6; -1 if addr is not numeric. */
 int dns_reverse_name(const char *addr, char *out, size_t size);

@@ -1,7 +1,10 @@
 /* main.c - the table of subcommands and the dispatch to them. */
 #include "cmd.h"
+#include "err.h"
+#include "out.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +41,16 @@ static const struct subcommand *find(const char *name)
 	return NULL;
 }
 
+static int unknown(const char *name, bool show_usage)
+{
+	struct err e = {0};
+	err_set(&e, ERR_USAGE, NULL, "unknown subcommand \"%s\"", name);
+	out_error(&e);
+	if (show_usage)
+		usage(stderr);
+	return err_exit_code(&e);
+}
+
 int main(int argc, const char **argv)
 {
 	/* SPEC 10.9: a peer closing mid-write is an error we report, not a
@@ -46,7 +59,7 @@ int main(int argc, const char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 64;
+		return err_class_exit_code(ERR_CLASS_USAGE);
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
@@ -63,21 +76,16 @@ int main(int argc, const char **argv)
 			return 0;
 		}
 		const struct subcommand *sub = find(argv[2]);
-		if (!sub) {
-			fprintf(stderr, "smtpkit: unknown subcommand \"%s\"\n", argv[2]);
-			return 64;
-		}
+		if (!sub)
+			return unknown(argv[2], false);
 		char prog[64];
 		snprintf(prog, sizeof prog, "smtpkit %s", sub->name);
 		const char *help_argv[] = {prog, "--help", NULL};
 		return sub->run(2, help_argv);
 	}
 	const struct subcommand *sub = find(name);
-	if (!sub) {
-		fprintf(stderr, "smtpkit: unknown subcommand \"%s\"\n", name);
-		usage(stderr);
-		return 64;
-	}
+	if (!sub)
+		return unknown(name, true);
 	/* popt names the program from argv[0] in --help: "smtpkit ehlo". */
 	char prog[64];
 	snprintf(prog, sizeof prog, "smtpkit %s", sub->name);

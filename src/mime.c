@@ -123,7 +123,7 @@ static int mime_text_load(struct mime_text *t, const char *arg, bool stdin_ok, c
 	if (mime_flush(w, e) < 0)
 		goto out;
 	if (t->spool.file && fflush(t->spool.file) != 0) {
-		err_set(e, ERR_IO, MIME_STAGE, "cannot write temporary file: %s", strerror(errno));
+		err_set(e, ERR_LOCAL_IO, MIME_STAGE, "cannot write temporary file: %s", strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -195,7 +195,7 @@ static int mime_text_body(struct msg *m, struct mime_text *t, struct err *e)
 	w->m = m;
 	w->len = 0;
 	if (msg_rewind(&t->spool) < 0) {
-		err_set(e, ERR_IO, MIME_STAGE, "cannot read temporary file: %s", strerror(errno));
+		err_set(e, ERR_LOCAL_IO, MIME_STAGE, "cannot read temporary file: %s", strerror(errno));
 		goto out;
 	}
 	while ((n = msg_read(&t->spool, buf, MSG_CHUNK)) > 0) {
@@ -232,7 +232,7 @@ static int mime_text_body(struct msg *m, struct mime_text *t, struct err *e)
 		}
 	}
 	if (n < 0) {
-		err_set(e, ERR_IO, MIME_STAGE, "cannot read temporary file: %s", strerror(errno));
+		err_set(e, ERR_LOCAL_IO, MIME_STAGE, "cannot read temporary file: %s", strerror(errno));
 		goto out;
 	}
 	if (ws && mime_qp_put(&q, (unsigned char)ws, false, e) < 0)

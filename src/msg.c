@@ -25,19 +25,19 @@ static FILE *msg_spool_file(struct err *e)
 	if (!dir || !*dir)
 		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof path, "%s/smtpkit-XXXXXX", dir) >= sizeof path) {
-		err_set(e, ERR_IO, MSG_STAGE, "TMPDIR is too long");
+		err_set(e, ERR_LOCAL_IO, MSG_STAGE, "TMPDIR is too long");
 		return NULL;
 	}
 	int fd = mkstemp(path);
 	if (fd < 0) {
-		err_set(e, ERR_IO, MSG_STAGE, "cannot create a temporary file in %s: %s", dir, strerror(errno));
+		err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot create a temporary file in %s: %s", dir, strerror(errno));
 		return NULL;
 	}
 	/* Unlinked at once: nothing is left behind, whatever happens. */
 	unlink(path);
 	FILE *f = fdopen(fd, "w+");
 	if (!f) {
-		err_set(e, ERR_IO, MSG_STAGE, "temporary file: %s", strerror(errno));
+		err_set(e, ERR_LOCAL_IO, MSG_STAGE, "temporary file: %s", strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -77,13 +77,13 @@ int msg_spool_write(struct msg *m, const void *p, size_t n, struct err *e)
 		if (!(m->file = msg_spool_file(e)))
 			return -1;
 		if (m->memlen && fwrite(m->mem, 1, m->memlen, m->file) != m->memlen)
-			return err_set(e, ERR_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
+			return err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
 		free(m->mem);
 		m->mem = NULL;
 		m->memlen = m->memcap = 0;
 	}
 	if (n && fwrite(p, 1, n, m->file) != n)
-		return err_set(e, ERR_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
+		return err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
 	m->size += n;
 	return 0;
 }
@@ -206,22 +206,22 @@ int msg_message_id(char *buf, size_t size, const char *domain, struct err *e)
 
 /* ---- addresses ---- */
 
-static const char *msg_addr_stage(enum err_class cls)
+static const char *msg_addr_stage(enum err_cause cause)
 {
-	return cls == ERR_USAGE ? NULL : MSG_STAGE;
+	return cause == ERR_USAGE ? NULL : MSG_STAGE;
 }
 
-static char *msg_addr_bad(const char *addr, enum err_class cls, struct err *e, const char *why)
+static char *msg_addr_bad(const char *addr, enum err_cause cause, struct err *e, const char *why)
 {
 	char shown[128];
 	text_escape(addr, strlen(addr), shown, sizeof shown);
-	err_set(e, cls, msg_addr_stage(cls), "bad address \"%s\": %s", shown, why);
+	err_set(e, cause, msg_addr_stage(cause), "bad address \"%s\": %s", shown, why);
 	return NULL;
 }
 
 /* The addr-spec s (len n, no angle brackets): RFC 5321 4.1.2 Mailbox,
  * with RFC 6531 UTF-8 allowed, and the 4.5.3.1 length limits. */
-static char *msg_check_spec(const char *addr, const char *s, size_t n, enum err_class cls,
+static char *msg_check_spec(const char *addr, const char *s, size_t n, enum err_cause cause,
 			    struct err *e)
 {
 	size_t i = 0;
@@ -232,69 +232,69 @@ static char *msg_check_spec(const char *addr, const char *s, size_t n, enum err_
 			if (s[i] == '\\')
 				i++;
 		if (i >= n)
-			return msg_addr_bad(addr, cls, e, "unterminated quoted string");
+			return msg_addr_bad(addr, cause, e, "unterminated quoted string");
 		i++;
 	} else {
 		for (; i < n && s[i] != '@'; i++) {
 			unsigned char c = (unsigned char)s[i];
 			if (c == ' ')
-				return msg_addr_bad(addr, cls, e, "space in the address");
+				return msg_addr_bad(addr, cause, e, "space in the address");
 			if (!msg_is_atext(c) && c != '.')
-				return msg_addr_bad(addr, cls, e, "character not allowed in the local part");
+				return msg_addr_bad(addr, cause, e, "character not allowed in the local part");
 		}
 	}
 	if (i >= n || s[i] != '@')
-		return msg_addr_bad(addr, cls, e, "no @");
+		return msg_addr_bad(addr, cause, e, "no @");
 	size_t local = i;
 	const char *dom = s + i + 1;
 	size_t dlen = n - i - 1;
 	if (local == 0)
-		return msg_addr_bad(addr, cls, e, "empty local part");
+		return msg_addr_bad(addr, cause, e, "empty local part");
 	if (dlen == 0)
-		return msg_addr_bad(addr, cls, e, "empty domain");
+		return msg_addr_bad(addr, cause, e, "empty domain");
 	if (memchr(dom, '@', dlen))
-		return msg_addr_bad(addr, cls, e, "more than one @");
+		return msg_addr_bad(addr, cause, e, "more than one @");
 	if (dom[0] == '[') {
 		/* RFC 5321 4.1.3 address literal. */
 		if (dom[dlen - 1] != ']' || dlen < 3)
-			return msg_addr_bad(addr, cls, e, "malformed address literal");
+			return msg_addr_bad(addr, cause, e, "malformed address literal");
 		for (size_t k = 1; k + 1 < dlen; k++)
 			if (dom[k] == ' ' || dom[k] == '[' || dom[k] == ']' || dom[k] == '\\')
-				return msg_addr_bad(addr, cls, e, "malformed address literal");
+				return msg_addr_bad(addr, cause, e, "malformed address literal");
 	} else {
 		for (size_t k = 0; k < dlen; k++) {
 			unsigned char c = (unsigned char)dom[k];
 			if (c == ' ')
-				return msg_addr_bad(addr, cls, e, "space in the address");
+				return msg_addr_bad(addr, cause, e, "space in the address");
 			if (!(c >= 0x80 || isalnum(c) || c == '.' || c == '-' || c == '_'))
-				return msg_addr_bad(addr, cls, e, "character not allowed in the domain");
+				return msg_addr_bad(addr, cause, e, "character not allowed in the domain");
 		}
 	}
 	if (local > MSG_LOCAL_MAX) {
-		err_set(e, cls, msg_addr_stage(cls),
+		err_set(e, cause, msg_addr_stage(cause),
 			"address too long: local part is %zu octets, RFC 5321 4.5.3.1 allows %d",
 			local, MSG_LOCAL_MAX);
 		return NULL;
 	}
 	if (dlen > MSG_DOMAIN_MAX) {
-		err_set(e, cls, msg_addr_stage(cls),
+		err_set(e, cause, msg_addr_stage(cause),
 			"address too long: domain is %zu octets, RFC 5321 4.5.3.1 allows %d",
 			dlen, MSG_DOMAIN_MAX);
 		return NULL;
 	}
 	if (n + 2 > MSG_PATH_MAX) {
-		err_set(e, cls, msg_addr_stage(cls),
+		err_set(e, cause, msg_addr_stage(cause),
 			"address too long: path is %zu octets, RFC 5321 4.5.3.1 allows %d",
 			n + 2, MSG_PATH_MAX);
 		return NULL;
 	}
 	char *r = strndup(s, n);
 	if (!r)
-		err_set(e, ERR_INTERNAL, msg_addr_stage(cls), "out of memory");
+		err_set(e, ERR_INTERNAL, msg_addr_stage(cause), "out of memory");
 	return r;
 }
 
-char *msg_addr_spec(const char *addr, bool allow_null, enum err_class cls, struct err *e)
+char *msg_addr_spec(const char *addr, bool allow_null, enum err_cause cause, struct err *e)
 {
 	if (!addr)
 		addr = "";
@@ -307,7 +307,7 @@ char *msg_addr_spec(const char *addr, bool allow_null, enum err_class cls, struc
 	/* SPEC 10.5: nothing that could end or split a command line. */
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return msg_addr_bad(addr, cls, e, "control character in the address");
+			return msg_addr_bad(addr, cause, e, "control character in the address");
 
 	/* "Name <spec>": the last '<' outside quotes opens the path. */
 	const char *lt = NULL, *gt = NULL;
@@ -319,34 +319,34 @@ char *msg_addr_spec(const char *addr, bool allow_null, enum err_class cls, struc
 			quote = !quote;
 		else if (!quote && s[i] == '<') {
 			if (lt)
-				return msg_addr_bad(addr, cls, e, "more than one <");
+				return msg_addr_bad(addr, cause, e, "more than one <");
 			lt = s + i;
 		} else if (!quote && s[i] == '>') {
 			if (gt || !lt)
-				return msg_addr_bad(addr, cls, e, "unbalanced >");
+				return msg_addr_bad(addr, cause, e, "unbalanced >");
 			gt = s + i;
 		}
 	}
 	if (quote)
-		return msg_addr_bad(addr, cls, e, "unterminated quoted string");
+		return msg_addr_bad(addr, cause, e, "unterminated quoted string");
 	if (lt) {
 		if (!gt)
-			return msg_addr_bad(addr, cls, e, "no closing >");
+			return msg_addr_bad(addr, cause, e, "no closing >");
 		if (gt != s + n - 1)
-			return msg_addr_bad(addr, cls, e, "text after >");
+			return msg_addr_bad(addr, cause, e, "text after >");
 		s = lt + 1;
 		n = (size_t)(gt - lt) - 1;
 	}
 	if (n == 0) {
 		if (!allow_null)
-			return msg_addr_bad(addr, cls, e, lt ? "the null path <> is not allowed here" :
+			return msg_addr_bad(addr, cause, e, lt ? "the null path <> is not allowed here" :
 					    "empty address");
 		char *r = strdup("");
 		if (!r)
-			err_set(e, ERR_INTERNAL, msg_addr_stage(cls), "out of memory");
+			err_set(e, ERR_INTERNAL, msg_addr_stage(cause), "out of memory");
 		return r;
 	}
-	return msg_check_spec(addr, s, n, cls, e);
+	return msg_check_spec(addr, s, n, cause, e);
 }
 
 int msg_split_addresses(const char *list, char ***out, size_t *n)
@@ -477,9 +477,9 @@ int msg_build(struct msg *m, const struct msg_opts *o, struct err *e)
 			rc = msg_compose_recipients(m, o, e);
 	}
 	if (rc == 0 && m->file && fflush(m->file) != 0)
-		rc = err_set(e, ERR_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
+		rc = err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot write temporary file: %s", strerror(errno));
 	if (rc == 0 && msg_rewind(m) < 0)
-		rc = err_set(e, ERR_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
+		rc = err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
 	if (rc < 0)
 		msg_free(m);
 	return rc;

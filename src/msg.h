@@ -76,10 +76,10 @@ struct msg_dotstuff {
 size_t msg_dotstuff(struct msg_dotstuff *d, const char *in, size_t len, char *out);
 
 /* The addr-spec inside "addr", "<addr>" or "Name <addr>"; allocated.
- * NULL with e set (class cls: 64 for the command line, 65 for the message)
+ * NULL with e set (class cause: 64 for the command line, 65 for the message)
  * when it is malformed, holds control characters or breaks RFC 5321
  * 4.5.3.1 length limits.  "<>" or "" is the null path when allow_null. */
-char *msg_addr_spec(const char *addr, bool allow_null, enum err_class cls, struct err *e);
+char *msg_addr_spec(const char *addr, bool allow_null, enum err_cause cause, struct err *e);
 /* Split "a@x, Name <b@y>" at commas outside quotes and angle brackets. */
 int msg_split_addresses(const char *list, char ***out, size_t *n);
 /* Non-ASCII in an address: it needs SMTPUTF8 (RFC 6531). */

@@ -256,13 +256,13 @@ static int msg_data_headers_end(struct msg_data *d, bool blank, struct err *e)
 			return -1;
 	}
 	if (msg_rewind(&d->hdr) < 0)
-		return err_set(e, ERR_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
+		return err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
 	ssize_t n;
 	while ((n = msg_read(&d->hdr, buf, sizeof buf)) > 0)
 		if (msg_spool_write(d->m, buf, (size_t)n, e) < 0)
 			return -1;
 	if (n < 0)
-		return err_set(e, ERR_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
+		return err_set(e, ERR_LOCAL_IO, MSG_STAGE, "cannot read temporary file: %s", strerror(errno));
 	msg_free(&d->hdr);
 	d->in_body = true;
 	return blank ? msg_spool_write(d->m, "\r\n", 2, e) : 0;

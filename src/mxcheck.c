@@ -306,10 +306,10 @@ static int find_hosts(struct mx_domain *d, const struct mx_opts *o)
 	d->ad = mx.ad;
 	if (mx.status == DNS_NXDOMAIN) {
 		dns_answer_free(&mx);
-		return err_set(&d->err, ERR_NOHOST, "dns", "%s does not exist (NXDOMAIN)", d->name);
+		return err_set(&d->err, dns_err_cause(mx.status), "dns", "%s does not exist (NXDOMAIN)", d->name);
 	}
 	if (mx.status != DNS_OK && mx.status != DNS_NODATA) {
-		err_set(&d->err, ERR_TEMP, "dns", "MX lookup for %s failed: %s%s%s", d->name,
+		err_set(&d->err, dns_err_cause(mx.status), "dns", "MX lookup for %s failed: %s%s%s", d->name,
 			dns_status_name(mx.status), mx.why[0] ? ": " : "", mx.why);
 		dns_answer_free(&mx);
 		return -1;
@@ -397,7 +397,7 @@ static void findings(struct mx_domain *d)
 			d->kind = MX_NONE;
 			err_set(&d->err, ERR_NOHOST, "dns", "%s has no MX and no address: no mail host", d->name);
 		} else {
-			err_set(&d->err, ERR_TEMP, "dns", "%s has no MX, and its address lookup failed (A: %s, AAAA: %s)",
+			err_set(&d->err, ERR_DNS, "dns", "%s has no MX, and its address lookup failed (A: %s, AAAA: %s)",
 				d->name, dns_status_name(h->a_status), dns_status_name(h->aaaa_status));
 		}
 	}

@@ -174,8 +174,8 @@ void net_early_error(int argc, const char **argv, const struct err *e)
 	if (net_json_requested(argc, argv))
 		out_json_early_error(sub, e);
 	out_error(e);
-	if (e->class == ERR_USAGE)
-		fprintf(stderr, "Try 'smtpkit %s --help'.\n", sub);
+	if (e->cause == ERR_USAGE)
+		out_try_help(sub);
 }
 
 bool net_is_ip_literal(const char *host)

@@ -104,35 +104,10 @@ void out_received(struct out *out, bool tls, double ms, const char *text, size_t
 	print_line(out, PAINT_RECV, ms, tls ? "<~  " : "<-  ", esc);
 }
 
-/* Codes whose meaning depends on the command they answer; the rest come
- * from the tables in codes.c. */
-static const struct {
-	int code;
-	const char *stage;
-	const char *meaning;
-} in_context[] = {
-	{220, "greeting", "service ready (RFC 5321 4.2)"},
-	{220, "starttls", "ready to start TLS (RFC 3207 4)"},
-	{554, "greeting", "no SMTP service here (RFC 5321 3.1)"},
-	{554, "rcpt", "recipient refused: transaction failed (RFC 5321 4.2.3)"},
-	{454, "starttls", "TLS not available for a temporary reason (RFC 3207 4)"},
-	{454, "auth", "temporary authentication failure (RFC 4954 6)"},
-	{501, "starttls", "syntax error (no parameters allowed with STARTTLS, RFC 3207 4)"},
-	{503, "auth", "bad sequence: already authenticated, or AUTH not allowed now (RFC 4954 4)"},
-};
-
-static const char *meaning_of(int code, const char *stage)
-{
-	for (size_t i = 0; stage && i < sizeof in_context / sizeof in_context[0]; i++)
-		if (in_context[i].code == code && strcmp(in_context[i].stage, stage) == 0)
-			return in_context[i].meaning;
-	return codes_reply_meaning(code);
-}
-
 /* "250 requested action completed; 2.1.0 success: other address status" */
-static void reply_meaning(int code, const char *enhanced, const char *stage, char *buf, size_t size)
+static void reply_meaning(int code, const char *enhanced, const char *in_context, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%d %s", code, meaning_of(code, stage));
+	int n = snprintf(buf, size, "%d %s", code, in_context ? in_context : codes_reply_meaning(code));
 	int cls, subject, detail;
 	if (n < 0 || (size_t)n >= size || !enhanced[0])
 		return;
@@ -150,7 +125,8 @@ static void reply_meaning(int code, const char *enhanced, const char *stage, cha
 		snprintf(buf + n, size - (size_t)n, "; %s not a registered status code", enhanced);
 }
 
-void out_reply(struct out *out, const struct reply *r, const char *stage, bool tls, double ms)
+void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
+	       bool tls, double ms)
 {
 	struct out_reply *p = realloc(out->replies, (out->nreplies + 1) * sizeof *p);
 	if (p) {
@@ -162,6 +138,7 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, bool t
 		or->tls = tls;
 		or->ms = ms;
 		or->stage = stage;
+		or->in_context = in_context;
 		or->lines = calloc(r->nlines ? r->nlines : 1, sizeof *or->lines);
 		if (or->lines) {
 			char esc[ESC_MAX];
@@ -173,7 +150,7 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, bool t
 		}
 	}
 	char meaning[512];
-	reply_meaning(r->code, r->enhanced, stage, meaning, sizeof meaning);
+	reply_meaning(r->code, r->enhanced, in_context, meaning, sizeof meaning);
 	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
 	if (r->bare_lf)
 		print_line(out, PAINT_WARN, -1, "    ! ", "reply lines end in LF without CR (RFC 5321 2.3.8 requires CRLF)");
@@ -422,6 +399,25 @@ void out_finding_at(struct out *out, const char *host, int port, enum finding_le
 	va_end(ap);
 }
 
+void out_try_help(const char *sub)
+{
+	fprintf(stderr, "Try 'smtpkit %s --help'.\n", sub);
+}
+
+void out_progress(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputc('\r', stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void out_progress_end(void)
+{
+	fputc('\n', stderr);
+}
+
 void out_error(const struct err *e)
 {
 	char msg[ERR_MSG_MAX * 4], reply[ERR_REPLY_MAX * 4];
@@ -438,7 +434,7 @@ void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 {
 	/* A fail-level finding is the check's answer, not an error: it is
 	 * on stdout with the findings, and in the exit status (1). */
-	bool finding = e->class == ERR_FINDING;
+	bool finding = e->cause == ERR_FINDING;
 	if (err_is_set(e) && !finding)
 		out_error(e);
 	if (!out->fp)
@@ -477,19 +473,27 @@ void out_json_early_error(const char *command, const struct err *e)
 	fflush(stdout);
 }
 
-void out_json_error(struct json *j, const struct err *e)
+void out_json_error_value(struct json *j, const struct err *e)
 {
-	json_key(j, "error");
 	if (!err_is_set(e)) {
 		json_null(j);
 		return;
 	}
 	json_object(j);
-	json_kstr(j, "stage", e->stage ? e->stage : "start");
-	json_kstr(j, "class", err_class_name(e->class));
+	/* null: before any step of a session (command line, message,
+	 * configuration), or a fail-level finding */
+	json_kstr(j, "stage", e->stage);
+	json_kstr(j, "class", err_class_name(err_class(e)));
+	json_kstr(j, "cause", err_cause_name(e->cause));
 	json_kstr(j, "message", e->msg);
 	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);
 	json_object_end(j);
+}
+
+void out_json_error(struct json *j, const struct err *e)
+{
+	json_key(j, "error");
+	out_json_error_value(j, e);
 }
 
 static void json_ms(struct json *j, double ms)
@@ -529,7 +533,7 @@ void out_json_transcript(struct json *j, const struct out *out)
 		for (size_t k = 0; k < r->nlines; k++)
 			json_str(j, r->lines[k]);
 		json_array_end(j);
-		reply_meaning(r->code, r->enhanced, r->stage, meaning, sizeof meaning);
+		reply_meaning(r->code, r->enhanced, r->in_context, meaning, sizeof meaning);
 		json_kstr(j, "meaning", meaning);
 		json_kstr(j, "stage", r->stage);
 		json_kbool(j, "tls", r->tls);

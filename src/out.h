@@ -38,6 +38,7 @@ struct out_reply {
 	bool tls;
 	double ms;
 	const char *stage;          /* static */
+	const char *in_context;     /* the code's meaning for this command, static; NULL: the general one */
 };
 
 enum finding_level { FINDING_OK, FINDING_WARN, FINDING_FAIL };
@@ -64,6 +65,11 @@ struct out {
 };
 
 void out_init(struct out *out, const struct out_opts *o, FILE *fp);
+/* "Try 'smtpkit SUB --help'." after a usage error. */
+void out_try_help(const char *sub);
+/* A progress line on stderr, rewritten in place; _end ends the line. */
+void out_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_progress_end(void);
 void out_free(struct out *out);
 
 /* Transcript: a command line we sent, a line we received, a complete reply
@@ -72,7 +78,10 @@ void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len
 void out_received(struct out *out, bool tls, double ms, const char *text, size_t len);
 /* stage names the command answered ("greeting", "starttls", ...; static):
  * some codes mean different things after different commands. */
-void out_reply(struct out *out, const struct reply *r, const char *stage, bool tls, double ms);
+/* A whole reply; in_context is the code's meaning as an answer to the
+ * command it answers (NULL: the general meaning from codes.c). */
+void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
+	       bool tls, double ms);
 /* level 0 always (unless -q), 1 with -v, 2 with -vv */
 void out_info(struct out *out, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void out_warn(struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,6 +111,8 @@ void out_json_early_error(const char *command, const struct err *e);
 
 /* JSON pieces shared by every subcommand. */
 void out_json_error(struct json *j, const struct err *e);
+/* The value alone: null, or {stage, class, cause, message, reply}. */
+void out_json_error_value(struct json *j, const struct err *e);
 void out_json_transcript(struct json *j, const struct out *out);
 /* A greeting: the only reply kept whole after the session. */
 void out_json_reply(struct json *j, const struct reply *r);

@@ -30,8 +30,20 @@ void send_relay(struct send_delivery *d, const char *host, int port)
  * 4xx, and the message cannot have been delivered already. */
 static bool try_next(const struct send_delivery *d)
 {
-	enum err_class c = d->err.class;
-	return (c == ERR_TEMP || c == ERR_IO) && !d->txn.delivered && !d->txn.maybe_delivered;
+	if (d->txn.delivered || d->txn.maybe_delivered)
+		return false;
+	switch (d->err.cause) {
+	case ERR_DNS:
+	case ERR_CONNECT:
+	case ERR_REFUSED:
+	case ERR_TIMEOUT:
+	case ERR_CLOSED:
+	case ERR_TLS_CLOSED:
+	case ERR_REPLY_TEMP:
+		return true;
+	default:
+		return false;
+	}
 }
 
 void send_direct(struct send_delivery *d, const struct dns_resolver *res, int port)
@@ -72,7 +84,7 @@ void send_direct(struct send_delivery *d, const struct dns_resolver *res, int po
 done:
 	mx_domain_free(&mx);
 	if (!d->ran && !err_is_set(&d->err))
-		err_set(&d->err, ERR_TEMP, "connect", "no MX host of %s has an address", d->domain);
+		err_set(&d->err, ERR_CONNECT, "connect", "no MX host of %s has an address", d->domain);
 }
 
 void send_delivery_free(struct send_delivery *d)

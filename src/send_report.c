@@ -9,23 +9,9 @@
 
 int send_exit_code(const struct send_delivery *v, size_t n)
 {
-	static const int rank[] = {70, 76, 69, 68, 67, 77, 78, 66, 65, 64, 74, 75};
 	int worst = 0;
-	for (size_t i = 0; i < n; i++) {
-		int code = err_exit_code(&v[i].err);
-		if (code == 0)
-			continue;
-		if (worst == 0)
-			worst = code;
-		for (size_t k = 0; k < sizeof rank / sizeof rank[0]; k++) {
-			if (rank[k] == worst)
-				break;
-			if (rank[k] == code) {
-				worst = code;
-				break;
-			}
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		worst = err_worse_exit(worst, err_exit_code(&v[i].err));
 	return worst;
 }
 
@@ -185,10 +171,16 @@ static void report_refused(const struct send_delivery *v, size_t n)
 		const struct smtp_txn *t = &v[i].txn;
 		if (!t->allow_partial || err_is_set(&v[i].err))
 			continue;
-		for (size_t k = 0; k < t->nrcpt; k++)
-			if (t->rcpts[k].code && !t->rcpts[k].accepted)
-				fprintf(stderr, "smtpkit: rcpt: <%s> refused: server said: %s\n",
-					t->rcpts[k].address, t->rcpts[k].text);
+		for (size_t k = 0; k < t->nrcpt; k++) {
+			const struct smtp_rcpt *r = &t->rcpts[k];
+			if (!r->code || r->accepted)
+				continue;
+			struct err e = {0};
+			err_set(&e, r->code >= 500 ? ERR_REPLY_PERM : ERR_REPLY_TEMP, "rcpt", "<%s> refused",
+				r->address);
+			err_quote(&e, r->text);
+			out_error(&e);
+		}
 	}
 }
 

@@ -13,41 +13,96 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-	const char *name;
-	const char *stage;          /* named in errors and the result line */
-	bool reply;                 /* entering the state is answered by a reply */
-} state_table[] = {
-	[SMTP_CONNECT] = {"CONNECT", "connect", false},
-	[SMTP_TLS_IMPLICIT] = {"TLS_IMPLICIT", "tls", false},
-	[SMTP_GREETING] = {"GREETING", "greeting", true},
-	[SMTP_EHLO] = {"EHLO", "ehlo", true},
-	[SMTP_HELO] = {"HELO", "helo", true},
-	[SMTP_STARTTLS] = {"STARTTLS", "starttls", true},
-	[SMTP_TLS_HANDSHAKE] = {"TLS_HANDSHAKE", "tls", false},
-	[SMTP_AUTH] = {"AUTH", "auth", true},
-	[SMTP_AUTH_STEP] = {"AUTH_STEP", "auth", true},
-	[SMTP_MAIL] = {"MAIL", "mail", true},
-	[SMTP_RCPT] = {"RCPT", "rcpt", true},
-	[SMTP_DATA] = {"DATA", "data", true},
-	[SMTP_DATA_BODY] = {"DATA_BODY", "end-of-data", true},
-	[SMTP_BDAT] = {"BDAT", "bdat", true},
-	[SMTP_RSET] = {"RSET", "rset", true},
-	[SMTP_QUIT] = {"QUIT", "quit", true},
-	[SMTP_QUIT_NOWAIT] = {"QUIT_NOWAIT", "quit", false},
-	[SMTP_DONE] = {"DONE", "done", false},
+/* A reply code whose meaning depends on the command it answers; the rest
+ * come from codes.c's tables. */
+struct smtp_meaning {
+	int code;
+	const char *meaning;
 };
 
-const char *smtp_state_name(enum smtp_state st)
+static const struct smtp_meaning auth_meanings[] = {
+	{454, "temporary authentication failure (RFC 4954 6)"},
+	{503, "bad sequence: already authenticated, or AUTH not allowed now (RFC 4954 4)"},
+	{0, NULL},
+};
+
+static const struct {
+	const char *name;
+	const char *step;           /* named in errors and the result line */
+	bool reply;                 /* entering the state is answered by a reply */
+	enum smtp_stage completes;  /* when its work is done (SMTP_STAGE_ALL: none) */
+	const struct smtp_meaning *meanings;    /* ends with code 0 */
+} state_table[] = {
+	[SMTP_CONNECT] = {"CONNECT", "connect", false, SMTP_STAGE_CONNECT, NULL},
+	[SMTP_TLS_IMPLICIT] = {"TLS_IMPLICIT", "tls", false, SMTP_STAGE_HANDSHAKE, NULL},
+	[SMTP_GREETING] = {"GREETING", "greeting", true, SMTP_STAGE_GREETING,
+		(const struct smtp_meaning[]){
+			{220, "service ready (RFC 5321 4.2)"},
+			{554, "no SMTP service here (RFC 5321 3.1)"}, {0, NULL}}},
+	/* Inside TLS after STARTTLS, EHLO completes SMTP_STAGE_TLS: completes(). */
+	[SMTP_EHLO] = {"EHLO", "ehlo", true, SMTP_STAGE_EHLO, NULL},
+	[SMTP_HELO] = {"HELO", "helo", true, SMTP_STAGE_EHLO, NULL},
+	/* Refused (--tls auto), it ends the handshake stage without TLS. */
+	[SMTP_STARTTLS] = {"STARTTLS", "starttls", true, SMTP_STAGE_HANDSHAKE,
+		(const struct smtp_meaning[]){
+			{220, "ready to start TLS (RFC 3207 4)"},
+			{454, "TLS not available for a temporary reason (RFC 3207 4)"},
+			{501, "syntax error (no parameters allowed with STARTTLS, RFC 3207 4)"}, {0, NULL}}},
+	[SMTP_TLS_HANDSHAKE] = {"TLS_HANDSHAKE", "tls", false, SMTP_STAGE_HANDSHAKE, NULL},
+	[SMTP_AUTH] = {"AUTH", "auth", true, SMTP_STAGE_AUTH, auth_meanings},
+	[SMTP_AUTH_STEP] = {"AUTH_STEP", "auth", true, SMTP_STAGE_AUTH, auth_meanings},
+	[SMTP_MAIL] = {"MAIL", "mail", true, SMTP_STAGE_MAIL, NULL},
+	[SMTP_RCPT] = {"RCPT", "rcpt", true, SMTP_STAGE_RCPT,
+		(const struct smtp_meaning[]){
+			{554, "recipient refused: transaction failed (RFC 5321 4.2.3)"}, {0, NULL}}},
+	[SMTP_DATA] = {"DATA", "data", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_DATA_BODY] = {"DATA_BODY", "end-of-data", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_BDAT] = {"BDAT", "bdat", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_RSET] = {"RSET", "rset", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_QUIT] = {"QUIT", "quit", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_QUIT_NOWAIT] = {"QUIT_NOWAIT", "quit", false, SMTP_STAGE_ALL, NULL},
+	[SMTP_DONE] = {"DONE", "done", false, SMTP_STAGE_ALL, NULL},
+	[SMTP_ADVANCE] = {"ADVANCE", "advance", false, SMTP_STAGE_ALL, NULL},
+};
+
+/* --quit-after's words; "handshake" is tls-check's own stop. */
+static const char *const stage_names[] = {
+	[SMTP_STAGE_CONNECT] = "connect",
+	[SMTP_STAGE_GREETING] = "greeting",
+	[SMTP_STAGE_EHLO] = "ehlo",
+	[SMTP_STAGE_HANDSHAKE] = "handshake",
+	[SMTP_STAGE_TLS] = "tls",
+	[SMTP_STAGE_AUTH] = "auth",
+	[SMTP_STAGE_MAIL] = "mail",
+	[SMTP_STAGE_RCPT] = "rcpt",
+	[SMTP_STAGE_ALL] = "all",
+};
+
+const char *smtp_stage_name(enum smtp_stage st)
 {
-	return state_table[st].name;
+	return stage_names[st];
 }
 
-const char *smtp_stage_name(const struct smtp_session *s)
+int smtp_stage_parse(const char *name, enum smtp_stage *st)
 {
-	return state_table[s->state].stage;
+	for (size_t i = 0; i < sizeof stage_names / sizeof stage_names[0]; i++) {
+		if (i != SMTP_STAGE_HANDSHAKE && i != SMTP_STAGE_ALL && strcmp(name, stage_names[i]) == 0) {
+			*st = (enum smtp_stage)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
+const char *smtp_step_name(const struct smtp_session *s)
+{
+	return state_table[s->state].step;
+}
+
+const char *smtp_state_step_name(enum smtp_state st)
+{
+	return state_table[st].step;
+}
 
 static void set_state(struct smtp_session *s, enum smtp_state next)
 {
@@ -121,7 +176,7 @@ int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fm
 	int n = vsnprintf(line, sizeof line - 2, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof line - 2)
-		return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "command too long");
+		return err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "command too long");
 	if (shown)
 		out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), shown, strlen(shown));
 	else
@@ -130,13 +185,13 @@ int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fm
 	int rc = conn_queue(&s->conn, line, (size_t)n + 2);
 	explicit_bzero(line, sizeof line);
 	if (rc < 0)
-		return err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+		return err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 	return 0;
 }
 
 int smtp_flush(struct smtp_session *s)
 {
-	return conn_flush(&s->conn, &s->err, smtp_stage_name(s));
+	return conn_flush(&s->conn, &s->err, smtp_step_name(s));
 }
 
 static int send_command(struct smtp_session *s, const char *command)
@@ -156,7 +211,7 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	bool bare_lf;
 
 	for (;;) {
-		if (conn_read_line(&s->conn, &line, &len, &bare_lf, REPLY_LINE_MAX, e, smtp_stage_name(s)) < 0)
+		if (conn_read_line(&s->conn, &line, &len, &bare_lf, REPLY_LINE_MAX, e, smtp_step_name(s)) < 0)
 			return -1;
 		out_received(s->out, s->in_tls, conn_elapsed(&s->conn), line, len);
 		enum reply_status st = reply_feed(r, line, len, bare_lf, &why);
@@ -164,9 +219,12 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 			/* The first failure is the cause: quote this line only if it
 			 * is the error reported. */
 			bool first = !err_is_set(e);
-			err_set(e, ERR_PROTOCOL, smtp_stage_name(s), "malformed reply: %s", why);
-			if (first)
-				text_escape(line, len > 200 ? 200 : len, e->reply, sizeof e->reply);
+			err_set(e, ERR_PROTOCOL, smtp_step_name(s), "malformed reply: %s", why);
+			if (first) {
+				char quoted[ERR_REPLY_MAX];
+				text_escape(line, len > 200 ? 200 : len, quoted, sizeof quoted);
+				err_quote(e, quoted);
+			}
 			return -1;
 		}
 		if (st == REPLY_DONE)
@@ -174,22 +232,27 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	}
 	if (r->bare_lf)
 		s->nonconforming = true;
-	out_reply(s->out, r, smtp_stage_name(s), s->in_tls, conn_elapsed(&s->conn));
+	const char *in_context = NULL;
+	for (const struct smtp_meaning *m = state_table[s->state].meanings; m && m->code; m++)
+		if (m->code == r->code)
+			in_context = m->meaning;
+	out_reply(s->out, r, smtp_step_name(s), in_context, s->in_tls, conn_elapsed(&s->conn));
 	return 0;
 }
 
 enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,
-			  enum err_class class, const char *fmt, ...)
+			  enum err_cause cause, const char *fmt, ...)
 {
 	if (!err_is_set(&s->err)) {
 		va_list ap;
 		va_start(ap, fmt);
-		s->err.class = class;
-		s->err.stage = smtp_stage_name(s);
-		vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+		err_vset(&s->err, cause, smtp_step_name(s), fmt, ap);
 		va_end(ap);
-		if (r)
-			reply_summary(r, s->err.reply, sizeof s->err.reply);
+		if (r) {
+			char quoted[ERR_REPLY_MAX];
+			reply_summary(r, quoted, sizeof quoted);
+			err_quote(&s->err, quoted);
+		}
 	}
 	return SMTP_QUIT_NOWAIT;
 }
@@ -198,11 +261,11 @@ enum smtp_state smtp_fail_unexpected(struct smtp_session *s, const struct reply 
 				     const char *what)
 {
 	if (r->code == 421)
-		return smtp_fail(s, r, ERR_TEMP, "server closing the connection (421) %s", what);
+		return smtp_fail(s, r, ERR_REPLY_TEMP, "server closing the connection (421) %s", what);
 	if (reply_class(r) == 4)
-		return smtp_fail(s, r, ERR_TEMP, "temporary refusal %s", what);
+		return smtp_fail(s, r, ERR_REPLY_TEMP, "temporary refusal %s", what);
 	if (reply_class(r) == 5)
-		return smtp_fail(s, r, ERR_UNAVAILABLE, "refused %s", what);
+		return smtp_fail(s, r, ERR_REPLY_PERM, "refused %s", what);
 	return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense %s", r->code, what);
 }
 
@@ -216,7 +279,7 @@ static int enter(struct smtp_session *s)
 	conn_step(&s->conn, p->timeout_ms);
 	switch (s->state) {
 	case SMTP_CONNECT:
-		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_stage_name(s)) < 0)
+		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_step_name(s)) < 0)
 			return -1;
 		s->connected = true;
 		out_info(s->out, 0, "Connected to %s port %d in %.1f ms", s->conn.peer_addr,
@@ -225,8 +288,8 @@ static int enter(struct smtp_session *s)
 	case SMTP_TLS_IMPLICIT:
 	case SMTP_TLS_HANDSHAKE:
 		/* RFC 3207 5 / SPEC 10.2: nothing may arrive between the 220 to
-		 * STARTTLS and the handshake; checked in decide(). */
-		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, smtp_stage_name(s)) < 0)
+		 * STARTTLS and the handshake; checked in on_starttls(). */
+		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, smtp_step_name(s)) < 0)
 			return -1;
 		s->in_tls = true;
 		s->out->in_tls = true;
@@ -263,13 +326,12 @@ static int enter(struct smtp_session *s)
 	case SMTP_RSET:
 		return send_command(s, "RSET");
 	case SMTP_QUIT:
-		/* Already written behind the last command of a pipelined group. */
-		if (s->txn && s->txn->quit_sent)
+		if (s->ahead.quit)
 			return 0;
 		return send_command(s, "QUIT");
 	case SMTP_QUIT_NOWAIT:
 		/* After a failure: one short attempt, never a wait for the reply. */
-		if (s->txn && s->txn->quit_sent)
+		if (s->ahead.quit)
 			return 0;
 		conn_step(&s->conn, 1000);
 		out_sent(s->out, s->in_tls, conn_elapsed(&s->conn), "QUIT", 4);
@@ -278,49 +340,59 @@ static int enter(struct smtp_session *s)
 			conn_flush(&s->conn, &ignored, "quit");
 		return 0;
 	case SMTP_DONE:
+	case SMTP_ADVANCE:
 		return 0;
 	}
 	return 0;
 }
 
-/* What follows the last EHLO/HELO: STARTTLS, or the stop stage. */
+/* STARTTLS is still to be done: asked for, not started, not refused. */
+static bool tls_pending(const struct smtp_session *s)
+{
+	return s->pol->tls_mode != SMTP_TLS_MODE_NONE && !implicit_tls(s) && !s->in_tls
+	       && !s->starttls_refused;
+}
+
+/* The stage the session works on after a hello (or a refused STARTTLS, or
+ * AUTH): what smtp_after_hello() and after_hello() will do. */
+static enum smtp_stage stage_after_hello(const struct smtp_session *s)
+{
+	if (tls_pending(s) && (s->starttls_offered || s->pol->tls_mode == SMTP_TLS_MODE_STARTTLS))
+		return SMTP_STAGE_HANDSHAKE;
+	if (s->pol->auth.user && !s->authenticated)
+		return SMTP_STAGE_AUTH;
+	return s->txn ? SMTP_STAGE_MAIL : SMTP_STAGE_ALL;
+}
+
+/* What follows the last EHLO/HELO: STARTTLS, or what follows TLS. */
 static enum smtp_state after_hello(struct smtp_session *s)
 {
-	const struct smtp_policy *p = s->pol;
-	bool want_tls = p->tls_mode != SMTP_TLS_MODE_NONE && !implicit_tls(s) && !s->in_tls;
-
-	if (want_tls && p->stop_after >= SMTP_STAGE_HANDSHAKE) {
-		if (s->starttls_offered)
-			return SMTP_STARTTLS;
-		if (p->tls_mode == SMTP_TLS_MODE_STARTTLS)
-			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
-					  "STARTTLS is required (--tls starttls) but the server does not offer it");
-		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
-	}
-	return smtp_after_hello(s);
+	if (stage_after_hello(s) != SMTP_STAGE_HANDSHAKE)
+		return smtp_after_hello(s);
+	if (s->starttls_offered)
+		return SMTP_STARTTLS;
+	return smtp_fail(s, NULL, ERR_UNSUPPORTED,
+			 "STARTTLS is required (--tls starttls) but the server does not offer it");
 }
 
 enum smtp_state smtp_after_hello(struct smtp_session *s)
 {
-	const struct smtp_policy *p = s->pol;
-	if (p->stop_after <= SMTP_STAGE_TLS)
-		return SMTP_QUIT;
-	if (p->auth.user && !s->authenticated)
+	switch (stage_after_hello(s)) {
+	case SMTP_STAGE_AUTH:
 		return smtp_auth_choose(s);
-	if (p->stop_after <= SMTP_STAGE_AUTH || !s->txn)
+	case SMTP_STAGE_MAIL:
+		return smtp_txn_begin(s);
+	default:
 		return SMTP_QUIT;
-	return smtp_txn_begin(s);
+	}
 }
 
 static enum smtp_state on_greeting(struct smtp_session *s, const struct reply *r)
 {
-	if (r->code == 220) {
-		if (s->pol->stop_after == SMTP_STAGE_GREETING)
-			return SMTP_QUIT;
-		return SMTP_EHLO;
-	}
+	if (r->code == 220)
+		return SMTP_ADVANCE;
 	if (r->code == 554)
-		return smtp_fail(s, r, ERR_UNAVAILABLE, "the server refuses service (554 greeting)");
+		return smtp_fail(s, r, ERR_REPLY_PERM, "the server refuses service (554 greeting)");
 	return smtp_fail_unexpected(s, r, "as a greeting");
 }
 
@@ -328,8 +400,8 @@ static enum smtp_state on_greeting(struct smtp_session *s, const struct reply *r
  * NOOP reply is one line; an EHLO reply with extensions is several.  So a
  * multiline first reply means the NOOP was not run; a one-line first reply
  * is followed by the EHLO reply within a few round trips if the NOOP was
- * run, and by nothing if it was the EHLO reply itself.  Returns the reply
- * to treat as EHLO's in *ehlo (r itself, or the one read here). */
+ * run, and by nothing if it was the EHLO reply itself.  Returns 1 with the
+ * EHLO reply in *second when the NOOP was run, 0 when r is EHLO's. */
 static int check_injection(struct smtp_session *s, const struct reply *r, struct reply *second)
 {
 	if (r->nlines > 1)
@@ -343,7 +415,7 @@ static int check_injection(struct smtp_session *s, const struct reply *r, struct
 	conn_step(&s->conn, wait);
 	if (read_reply(s, second, &quiet) < 0) {
 		bool started = second->nlines > 0 || conn_pending(&s->conn) > 0;
-		if (quiet.class == ERR_TEMP && !started) {
+		if (quiet.cause == ERR_TIMEOUT && !started) {
 			reply_free(second);     /* nothing came: r was EHLO's reply */
 			return 0;
 		}
@@ -351,9 +423,9 @@ static int check_injection(struct smtp_session *s, const struct reply *r, struct
 		 * rest under a whole step's deadline. */
 		struct err rest = {0};
 		conn_step(&s->conn, s->pol->timeout_ms);
-		if (quiet.class != ERR_TEMP || read_reply(s, second, &rest) < 0) {
+		if (quiet.cause != ERR_TIMEOUT || read_reply(s, second, &rest) < 0) {
 			reply_free(second);
-			s->err = quiet.class != ERR_TEMP ? quiet : rest;
+			s->err = quiet.cause != ERR_TIMEOUT ? quiet : rest;
 			return -1;
 		}
 	}
@@ -379,6 +451,12 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 	return on_ehlo_reply(s, r);
 }
 
+static void warn_no_starttls(struct smtp_session *s)
+{
+	if (tls_pending(s) && !s->starttls_offered && s->pol->tls_mode == SMTP_TLS_MODE_AUTO)
+		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
+}
+
 static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code == 250) {
@@ -397,9 +475,7 @@ static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply 
 			s->starttls_offered = ehlo_has(caps, "STARTTLS");
 			out_caps(s->out, "capabilities", caps);
 		}
-		if (s->pol->stop_after == SMTP_STAGE_EHLO)
-			return SMTP_QUIT;
-		return after_hello(s);
+		return SMTP_ADVANCE;
 	}
 	if (r->code == 421 || reply_class(r) == 4)
 		return smtp_fail_unexpected(s, r, "to EHLO");
@@ -407,7 +483,7 @@ static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply 
 		/* RFC 5321 4.1.4: a server that does not know EHLO gets HELO, but
 		 * then there is no STARTTLS: required TLS cannot be had. */
 		if (s->pol->tls_mode == SMTP_TLS_MODE_STARTTLS)
-			return smtp_fail(s, r, ERR_UNAVAILABLE,
+			return smtp_fail(s, r, ERR_UNSUPPORTED,
 					  "EHLO refused, so STARTTLS (required) is not available");
 		return SMTP_HELO;
 	}
@@ -420,9 +496,7 @@ static enum smtp_state on_helo(struct smtp_session *s, const struct reply *r)
 		return smtp_fail_unexpected(s, r, "to HELO");
 	s->used_helo = true;
 	out_info(s->out, 0, "HELO accepted: the server offers no extensions");
-	if (s->pol->stop_after == SMTP_STAGE_EHLO)
-		return SMTP_QUIT;
-	return after_hello(s);
+	return SMTP_ADVANCE;
 }
 
 static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r)
@@ -451,7 +525,7 @@ static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r
 		if (rc < 0)
 			return SMTP_QUIT_NOWAIT;
 	}
-	return smtp_after_hello(s);
+	return SMTP_ADVANCE;
 }
 
 /* After a handshake: the verdict, then forget everything learned in the
@@ -462,7 +536,7 @@ static enum smtp_state on_handshake(struct smtp_session *s)
 	out_tls(s->out, &s->tls);
 	if (!s->tls.verified) {
 		if (p->tls_verify && !p->tls.insecure)
-			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+			return smtp_fail(s, NULL, ERR_VERIFY,
 					  "the server's certificate does not verify: %s (--insecure goes on anyway)",
 					  s->tls.status_text);
 		out_warn(s->out, "continuing although the certificate is not verified%s",
@@ -471,20 +545,17 @@ static enum smtp_state on_handshake(struct smtp_session *s)
 	s->starttls_offered = false;
 	ehlo_free(&s->caps_after);
 	s->have_after = false;
-	if (p->stop_after == SMTP_STAGE_HANDSHAKE)
-		return SMTP_QUIT;
-	return s->state == SMTP_TLS_IMPLICIT ? SMTP_GREETING : SMTP_EHLO;
+	return SMTP_ADVANCE;
 }
 
 /* Pick the next state from the reply to the current one (r is NULL for
- * states that are steps rather than commands). */
+ * states that are steps rather than commands).  SMTP_ADVANCE: the state
+ * did its work, smtp_run() decides whether to stop or go on. */
 static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 {
 	switch (s->state) {
 	case SMTP_CONNECT:
-		if (s->pol->stop_after == SMTP_STAGE_CONNECT)
-			return SMTP_QUIT_NOWAIT;
-		return implicit_tls(s) ? SMTP_TLS_IMPLICIT : SMTP_GREETING;
+		return SMTP_ADVANCE;
 	case SMTP_TLS_IMPLICIT:
 	case SMTP_TLS_HANDSHAKE:
 		return on_handshake(s);
@@ -509,23 +580,117 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 	case SMTP_BDAT:
 		return smtp_on_final(s, r);
 	case SMTP_RSET:
-		return smtp_on_rset(s, r);
+		return SMTP_QUIT;
 	case SMTP_QUIT:
 		if (r->code != 221)
 			out_warn(s->out, "unexpected reply %d to QUIT", r->code);
 		return SMTP_DONE;
 	case SMTP_QUIT_NOWAIT:
 	case SMTP_DONE:
+	case SMTP_ADVANCE:
 		return SMTP_DONE;
 	}
 	return SMTP_DONE;
+}
+
+/* The state that follows one that did its work (SMTP_ADVANCE). */
+static enum smtp_state advance(struct smtp_session *s)
+{
+	switch (s->state) {
+	case SMTP_CONNECT:
+		return implicit_tls(s) ? SMTP_TLS_IMPLICIT : SMTP_GREETING;
+	case SMTP_TLS_IMPLICIT:
+		return SMTP_GREETING;
+	case SMTP_TLS_HANDSHAKE:
+	case SMTP_GREETING:
+		return SMTP_EHLO;
+	case SMTP_EHLO:
+	case SMTP_HELO:
+		return after_hello(s);
+	case SMTP_STARTTLS:
+	case SMTP_AUTH:
+	case SMTP_AUTH_STEP:
+		return smtp_after_hello(s);
+	case SMTP_MAIL:
+		return SMTP_RCPT;
+	case SMTP_RCPT:
+		return smtp_txn_after_rcpts(s);
+	default:
+		return SMTP_QUIT;
+	}
+}
+
+/* The stage a state completes; inside TLS begun by STARTTLS, the EHLO
+ * completes the TLS stage. */
+static enum smtp_stage completes(const struct smtp_session *s, enum smtp_state st)
+{
+	if ((st == SMTP_EHLO || st == SMTP_HELO) && s->in_tls && !implicit_tls(s))
+		return SMTP_STAGE_TLS;
+	return state_table[st].completes;
+}
+
+/* Where a stage comes in this session: with implicit TLS (RFC 8314) the
+ * handshake comes before the greeting. */
+static int stage_order(const struct smtp_session *s, enum smtp_stage st)
+{
+	if (st == SMTP_STAGE_HANDSHAKE && implicit_tls(s))
+		return 2 * SMTP_STAGE_CONNECT + 1;
+	return 2 * (int)st;
+}
+
+/* The stage the session works on next, after the current state's work. */
+static enum smtp_stage upcoming(const struct smtp_session *s)
+{
+	switch (s->state) {
+	case SMTP_CONNECT:
+		return implicit_tls(s) ? SMTP_STAGE_HANDSHAKE : SMTP_STAGE_GREETING;
+	case SMTP_TLS_IMPLICIT:
+		return SMTP_STAGE_GREETING;
+	case SMTP_TLS_HANDSHAKE:
+		return SMTP_STAGE_TLS;
+	case SMTP_GREETING:
+		return SMTP_STAGE_EHLO;
+	case SMTP_EHLO:
+	case SMTP_HELO:
+	case SMTP_STARTTLS:
+	case SMTP_AUTH:
+	case SMTP_AUTH_STEP:
+		return stage_after_hello(s);
+	case SMTP_MAIL:
+		return SMTP_STAGE_RCPT;
+	default:
+		return SMTP_STAGE_ALL;
+	}
+}
+
+bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st)
+{
+	return stage_order(s, s->pol->stop_after) > stage_order(s, st);
+}
+
+/* The one stop-after gate: the current state did its work; stop when the
+ * policy's stage is the one it completed, or one the session now skips. */
+static enum smtp_state stop_or_advance(struct smtp_session *s)
+{
+	enum smtp_stage stop = s->pol->stop_after;
+	int at = stage_order(s, stop);
+	if ((s->state == SMTP_EHLO || s->state == SMTP_HELO) && smtp_goes_past(s, SMTP_STAGE_EHLO))
+		warn_no_starttls(s);
+	if (stage_order(s, completes(s, s->state)) <= at && at < stage_order(s, upcoming(s))) {
+		if (stop == SMTP_STAGE_CONNECT)
+			return SMTP_QUIT_NOWAIT;        /* no greeting read */
+		if (stop == SMTP_STAGE_RCPT)
+			return SMTP_RSET;               /* nothing of the transaction stays */
+		return SMTP_QUIT;
+	}
+	return advance(s);
 }
 
 /* Where a failure leaves us: a QUIT only when the connection is in a
  * state where the server can read it. */
 static enum smtp_state after_failure(const struct smtp_session *s)
 {
-	if (!s->connected || s->err.class == ERR_IO)
+	if (!s->connected || err_class(&s->err) == ERR_CLASS_IO)
 		return SMTP_DONE;
 	if (s->state == SMTP_TLS_HANDSHAKE || s->state == SMTP_TLS_IMPLICIT)
 		return SMTP_DONE;
@@ -559,6 +724,8 @@ int smtp_run(struct smtp_session *s)
 			} else
 				next = decide(s, &r);
 		}
+		if (next == SMTP_ADVANCE)
+			next = stop_or_advance(s);
 		if (s->state == SMTP_GREETING && r.complete) {
 			s->greeting = r;
 			s->greeted = true;

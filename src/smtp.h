@@ -21,7 +21,12 @@ enum smtp_tls_mode {
 	SMTP_TLS_MODE_NONE,
 };
 
-/* Where a session may be told to stop (--quit-after), in protocol order. */
+/* The stages a session completes, in protocol order (with implicit TLS the
+ * handshake comes before the greeting), and where the policy may stop it
+ * (--quit-after; names in smtp.c's stage table).  Each state names the
+ * stage it completes; smtp_run() checks the policy's stop stage in one
+ * place, after a state has done its work: a stage the session skips (no
+ * STARTTLS offered, no AUTH asked for) counts as completed. */
 enum smtp_stage {
 	SMTP_STAGE_CONNECT,
 	SMTP_STAGE_GREETING,
@@ -34,6 +39,11 @@ enum smtp_stage {
 	SMTP_STAGE_ALL,             /* the whole transaction */
 };
 
+/* The states.  One function enters a state (sends its command or does its
+ * step), one reads its reply and picks the next state.  With PIPELINING
+ * (RFC 2920) a state's command may already have been written by an earlier
+ * state, in the same group: then entering it only reads the reply.  What
+ * was written ahead is the session's `ahead` (below), part of the machine. */
 enum smtp_state {
 	SMTP_CONNECT,
 	SMTP_TLS_IMPLICIT,
@@ -53,6 +63,18 @@ enum smtp_state {
 	SMTP_QUIT,
 	SMTP_QUIT_NOWAIT,           /* after a failure: QUIT, do not wait for 221 */
 	SMTP_DONE,
+	SMTP_ADVANCE,               /* not a state: "done here; stop or go on", see smtp_run() */
+};
+
+/* Commands written ahead of the state that reads their reply (RFC 2920
+ * 3.1: MAIL, the RCPTs and DATA or BDAT with the message leave in one
+ * group; QUIT behind the last message; MAIL behind AUTH PLAIN, RFC 4954 4). */
+struct smtp_ahead {
+	bool mail;
+	size_t rcpts;               /* RCPTs of the batch written */
+	bool data;                  /* DATA, or BDAT with the message ... */
+	bool bdat;                  /* ... and it was BDAT */
+	bool quit;
 };
 
 /* What AUTH may use (RFC 4954). */
@@ -94,13 +116,7 @@ struct smtp_txn {
 	/* progress, owned by the session */
 	size_t batch_start, batch_end;  /* recipients of this transaction (LIMITS RCPTMAX) */
 	size_t rcpt_reply;              /* next RCPT whose reply is awaited */
-	size_t rcpt_sent;               /* RCPTs already written */
-	bool mail_sent;                 /* MAIL written ahead (behind a pipelined AUTH) */
-	bool data_sent;                 /* DATA or BDAT written ahead (pipelined) */
-	bool use_bdat;                  /* ... and it was BDAT */
-	bool quit_sent;                 /* QUIT written ahead (pipelined) */
 	bool dot_only;                  /* 354 with no recipient: send just "." */
-	bool failed_batch;
 };
 
 struct smtp_policy {
@@ -129,6 +145,7 @@ struct smtp_session {
 	int port;
 
 	enum smtp_state state;
+	struct smtp_ahead ahead;
 	struct conn conn;
 	bool in_tls;
 	bool connected;
@@ -164,6 +181,11 @@ void smtp_free(struct smtp_session *s);
 /* The capabilities in force now: after TLS if TLS was started. */
 const struct ehlo_caps *smtp_caps(const struct smtp_session *s);
 
-const char *smtp_state_name(enum smtp_state st);
+/* --quit-after's names: "connect", "greeting", "ehlo", "tls", "auth", "mail", "rcpt". */
+const char *smtp_stage_name(enum smtp_stage st);
+int smtp_stage_parse(const char *name, enum smtp_stage *st);
+/* Will the policy take the session past stage st?  (To know what may be
+ * pipelined: nothing beyond the stop stage is written.) */
+bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
 
 #endif

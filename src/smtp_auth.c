@@ -16,13 +16,13 @@ enum smtp_state smtp_auth_choose(struct smtp_session *s)
 
 	if (!s->in_tls) {
 		if (!p->tls_none_explicit)
-			return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+			return smtp_fail(s, NULL, ERR_UNSUPPORTED,
 					 "refusing to send credentials without TLS%s (--tls none allows it)",
 					 s->starttls_offered || s->starttls_refused ? "" : ": the server offers no STARTTLS");
 		out_warn(s->out, "authenticating without TLS (--tls none): the password crosses the network in clear");
 	}
 	if (!ehlo_offers_auth(caps))
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "the server does not offer AUTH%s",
+		return smtp_fail(s, NULL, ERR_UNSUPPORTED, "the server does not offer AUTH%s",
 				 s->in_tls ? "" : " (some servers offer it only inside TLS)");
 	for (size_t i = 0; i < AUTH_MECH_COUNT; i++) {
 		enum auth_mech m = auth_preference[i];
@@ -42,7 +42,7 @@ enum smtp_state smtp_auth_choose(struct smtp_session *s)
 	}
 	char esc[512];
 	text_escape(offered, strlen(offered), esc, sizeof esc);
-	return smtp_fail(s, NULL, ERR_UNAVAILABLE,
+	return smtp_fail(s, NULL, ERR_UNSUPPORTED,
 			 "no allowed authentication mechanism is offered (server offers: %s)", esc);
 }
 
@@ -121,7 +121,7 @@ enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
 		s->authenticated = true;
 		out_info(s->out, 0, "authenticated as %s with %s", s->pol->auth.user, name);
 		auth_free(s->auth);
-		return smtp_after_hello(s);
+		return SMTP_ADVANCE;
 	}
 	if (r->code == 421 || reply_class(r) == 4)
 		return smtp_fail_unexpected(s, r, "to AUTH");

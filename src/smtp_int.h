@@ -6,7 +6,10 @@
 
 #include "smtp.h"
 
-const char *smtp_stage_name(const struct smtp_session *s);
+/* The step names errors and the transcript use ("ehlo", "end-of-data"):
+ * the current state's, or a given state's. */
+const char *smtp_step_name(const struct smtp_session *s);
+const char *smtp_state_step_name(enum smtp_state st);
 
 /* Queue one command line (CRLF added) and show it; shown replaces the
  * text in the transcript (for AUTH secrets) when not NULL.  Does not flush:
@@ -18,7 +21,7 @@ int smtp_flush(struct smtp_session *s);
 /* Record a failure caused by reply r (may be NULL), quoting it; returns
  * the state that ends the session after a failure. */
 enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,
-			  enum err_class class, const char *fmt, ...)
+			  enum err_cause cause, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* 4xx: temporary (75), 5xx: permanent (69), anything else: nonsense for
  * the command (76). */
@@ -49,7 +52,8 @@ enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r);
-enum smtp_state smtp_on_rset(struct smtp_session *s, const struct reply *r);
+/* Every recipient of the batch accepted what it needs: DATA or BDAT. */
+enum smtp_state smtp_txn_after_rcpts(struct smtp_session *s);
 /* A failure while the message was in flight: say whether it may have
  * been delivered. */
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply);

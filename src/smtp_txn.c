@@ -54,8 +54,9 @@ static void next_batch(struct smtp_session *s)
 	t->batch_end = t->nrcpt;
 	if (max && t->batch_end - t->batch_start > max)
 		t->batch_end = t->batch_start + max;
-	t->rcpt_reply = t->rcpt_sent = 0;
-	t->data_sent = t->dot_only = t->mail_sent = t->use_bdat = false;
+	t->rcpt_reply = 0;
+	t->dot_only = false;
+	s->ahead = (struct smtp_ahead){0};
 }
 
 static size_t batch_size(const struct smtp_txn *t)
@@ -106,9 +107,9 @@ enum smtp_state smtp_txn_begin(struct smtp_session *s)
 	const char *why = txn_obstacle(s, buf, sizeof buf);
 
 	if (why)
-		return smtp_fail(s, NULL, ERR_UNAVAILABLE, "%s", why);
+		return smtp_fail(s, NULL, ERR_UNSUPPORTED, "%s", why);
 	/* Already begun: written behind a pipelined AUTH PLAIN. */
-	if (t->mail_sent)
+	if (s->ahead.mail)
 		return SMTP_MAIL;
 	t->batch_end = 0;
 	next_batch(s);
@@ -124,10 +125,9 @@ void smtp_txn_reset(struct smtp_txn *t)
 		r->enhanced[0] = r->text[0] = '\0';
 	}
 	t->queue_id[0] = '\0';
-	t->delivered = t->maybe_delivered = t->failed_batch = false;
+	t->delivered = t->maybe_delivered = t->dot_only = false;
 	t->ndelivered = 0;
-	t->batch_start = t->batch_end = t->rcpt_reply = t->rcpt_sent = 0;
-	t->mail_sent = t->data_sent = t->use_bdat = t->quit_sent = t->dot_only = false;
+	t->batch_start = t->batch_end = t->rcpt_reply = 0;
 }
 
 /* RFC 3461 4: xtext, for ENVID. */
@@ -194,17 +194,17 @@ static int queue_body(struct smtp_session *s, bool stuff)
 	int rc = -1;
 
 	if (!in || !out) {
-		err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+		err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 		goto done;
 	}
 	if (msg_rewind(t->msg) < 0) {
-		err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot re-read the message");
+		err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot re-read the message");
 		goto done;
 	}
 	for (;;) {
 		ssize_t n = msg_read(t->msg, in, BODY_CHUNK);
 		if (n < 0) {
-			err_set(&s->err, ERR_INPUT, smtp_stage_name(s), "cannot read the message spool");
+			err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot read the message spool");
 			goto done;
 		}
 		if (n == 0)
@@ -217,7 +217,7 @@ static int queue_body(struct smtp_session *s, bool stuff)
 			q = conn_queue(&s->conn, in, (size_t)n);
 		}
 		if (q < 0) {
-			err_set(&s->err, ERR_INTERNAL, smtp_stage_name(s), "out of memory");
+			err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 			goto done;
 		}
 		if (s->conn.wlen >= BODY_CHUNK) {
@@ -243,11 +243,11 @@ static int queue_bdat(struct smtp_session *s)
 		return -1;
 	if (queue_body(s, false) < 0)
 		return -1;
-	t->data_sent = true;
+	s->ahead.data = s->ahead.bdat = true;
 	if (last_batch(t) && pipelining(s)) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
-		t->quit_sent = true;
+		s->ahead.quit = true;
 	}
 	return 0;
 }
@@ -259,25 +259,23 @@ static int queue_bdat(struct smtp_session *s)
 static int queue_mail_group(struct smtp_session *s, bool allow_bdat)
 {
 	struct smtp_txn *t = s->txn;
-	enum smtp_stage stop = s->pol->stop_after;
 
 	if (queue_mail(s) < 0)
 		return -1;
-	t->mail_sent = true;
-	if (pipelining(s) && stop > SMTP_STAGE_MAIL) {
+	s->ahead.mail = true;
+	if (pipelining(s) && smtp_goes_past(s, SMTP_STAGE_MAIL)) {
 		for (size_t i = t->batch_start; i < t->batch_end; i++)
 			if (queue_rcpt(s, i) < 0)
 				return -1;
-		t->rcpt_sent = batch_size(t);
-		if (stop > SMTP_STAGE_RCPT && (batch_size(t) == 1 || t->allow_partial)) {
-			t->use_bdat = chunking(s) && allow_bdat;
-			if (t->use_bdat) {
+		s->ahead.rcpts = batch_size(t);
+		if (smtp_goes_past(s, SMTP_STAGE_RCPT) && (batch_size(t) == 1 || t->allow_partial)) {
+			if (chunking(s) && allow_bdat) {
 				if (queue_bdat(s) < 0)
 					return -1;
 			} else {
 				if (smtp_queue_command(s, NULL, "DATA") < 0)
 					return -1;
-				t->data_sent = true;
+				s->ahead.data = true;
 			}
 		}
 	}
@@ -288,7 +286,7 @@ bool smtp_txn_pipeline_behind_auth(struct smtp_session *s)
 {
 	struct smtp_txn *t = s->txn;
 	char buf[256];
-	if (!t || !pipelining(s) || s->pol->stop_after <= SMTP_STAGE_AUTH || txn_obstacle(s, buf, sizeof buf))
+	if (!t || !pipelining(s) || !smtp_goes_past(s, SMTP_STAGE_AUTH) || txn_obstacle(s, buf, sizeof buf))
 		return false;
 	t->batch_end = 0;
 	next_batch(s);
@@ -300,8 +298,7 @@ bool smtp_txn_pipeline_behind_auth(struct smtp_session *s)
  * RCPT replies, so that a refused recipient still delivers nothing. */
 int smtp_enter_mail(struct smtp_session *s)
 {
-	struct smtp_txn *t = s->txn;
-	if (t->mail_sent)
+	if (s->ahead.mail)
 		return 0;
 	if (queue_mail_group(s, true) < 0)
 		return -1;
@@ -312,21 +309,21 @@ int smtp_enter_mail(struct smtp_session *s)
 int smtp_enter_rcpt(struct smtp_session *s)
 {
 	struct smtp_txn *t = s->txn;
-	if (t->rcpt_reply < t->rcpt_sent)
+	if (t->rcpt_reply < s->ahead.rcpts)
 		return 0;
 	if (queue_rcpt(s, t->batch_start + t->rcpt_reply) < 0)
 		return -1;
-	t->rcpt_sent++;
+	s->ahead.rcpts++;
 	return smtp_flush(s);
 }
 
 int smtp_enter_data(struct smtp_session *s)
 {
-	if (s->txn->data_sent)
+	if (s->ahead.data)
 		return 0;
 	if (smtp_queue_command(s, NULL, "DATA") < 0)
 		return -1;
-	s->txn->data_sent = true;
+	s->ahead.data = true;
 	return smtp_flush(s);
 }
 
@@ -345,7 +342,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 	if (!t->dot_only && last_batch(t) && pipelining(s)) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
-		t->quit_sent = true;
+		s->ahead.quit = true;
 	}
 	conn_step(&s->conn, s->pol->timeout_ms);
 	if (smtp_flush(s) < 0)
@@ -356,7 +353,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 
 int smtp_enter_bdat(struct smtp_session *s)
 {
-	if (s->txn->data_sent) {
+	if (s->ahead.data) {
 		conn_step(&s->conn, s->pol->data_timeout_ms);
 		return 0;
 	}
@@ -376,9 +373,7 @@ enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
 		 * instead of reading them. */
 		return smtp_fail_unexpected(s, r, "to MAIL FROM");
 	}
-	if (s->pol->stop_after == SMTP_STAGE_MAIL)
-		return SMTP_QUIT;
-	return SMTP_RCPT;
+	return SMTP_ADVANCE;
 }
 
 /* The failure for refused recipients: 67 when every one was refused
@@ -397,28 +392,26 @@ static enum smtp_state refused(struct smtp_session *s)
 		all_perm &= t->rcpts[i].code >= 500;
 	}
 	bool first = !err_is_set(&s->err);
-	/* With LIMITS RCPTMAX, earlier transactions may have gone through. */
+	/* With LIMITS RCPTMAX, earlier transactions may have gone through.
+	 * Named after the refusals, even when read behind a pipelined DATA. */
 	const char *earlier = t->ndelivered ? " in this transaction; earlier ones were delivered" : "";
+	const char *stage = smtp_state_step_name(SMTP_RCPT);
 	if (ok == 0)
-		smtp_fail(s, NULL, all_perm ? ERR_ALL_REFUSED : ERR_TEMP,
-			  "%s refused: nothing sent%s", n == 1 ? "the recipient was" : "every recipient was", earlier);
+		err_set(&s->err, all_perm ? ERR_RCPTS_REFUSED : ERR_REPLY_TEMP, stage,
+			"%s refused: nothing sent%s", n == 1 ? "the recipient was" : "every recipient was", earlier);
 	else
-		smtp_fail(s, NULL, any_perm ? ERR_UNAVAILABLE : ERR_TEMP,
-			  "%zu of %zu recipients refused: nothing sent%s (--allow-partial sends to the others)",
-			  n - ok, n, earlier);
-	/* Named after the refusals, even when read behind a pipelined DATA,
-	 * and quoting the first of them. */
-	if (first) {
-		s->err.stage = "rcpt";
-		for (size_t i = t->batch_start; i < t->batch_end; i++) {
-			if (!t->rcpts[i].accepted && t->rcpts[i].code) {
-				snprintf(s->err.reply, sizeof s->err.reply, "%s", t->rcpts[i].text);
-				break;
-			}
+		err_set(&s->err, any_perm ? ERR_REPLY_PERM : ERR_REPLY_TEMP, stage,
+			"%zu of %zu recipients refused: nothing sent%s (--allow-partial sends to the others)",
+			n - ok, n, earlier);
+	/* Quoting the first refusal. */
+	for (size_t i = t->batch_start; first && i < t->batch_end; i++) {
+		if (!t->rcpts[i].accepted && t->rcpts[i].code) {
+			err_quote(&s->err, t->rcpts[i].text);
+			break;
 		}
 	}
 	/* A QUIT already written behind BDAT ends the session anyway. */
-	return t->quit_sent ? SMTP_QUIT : SMTP_RSET;
+	return s->ahead.quit ? SMTP_QUIT : SMTP_RSET;
 }
 
 /* Every recipient of the batch has its reply: go on, or say why not. */
@@ -428,13 +421,15 @@ static enum smtp_state after_rcpts(struct smtp_session *s)
 	size_t n = batch_size(t), ok = batch_accepted(t);
 
 	/* Pipelined DATA/BDAT: their replies come next whatever happened. */
-	if (t->data_sent)
-		return t->use_bdat ? SMTP_BDAT : SMTP_DATA;
+	if (s->ahead.data)
+		return s->ahead.bdat ? SMTP_BDAT : SMTP_DATA;
 	if (ok == 0 || (ok < n && !t->allow_partial))
 		return refused(s);
-	/* Stopping after RCPT: RSET so that nothing of the transaction stays. */
-	if (s->pol->stop_after == SMTP_STAGE_RCPT)
-		return SMTP_RSET;
+	return SMTP_ADVANCE;
+}
+
+enum smtp_state smtp_txn_after_rcpts(struct smtp_session *s)
+{
 	return chunking(s) ? SMTP_BDAT : SMTP_DATA;
 }
 
@@ -523,24 +518,15 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	return SMTP_QUIT;
 }
 
-enum smtp_state smtp_on_rset(struct smtp_session *s, const struct reply *r)
-{
-	(void)r;
-	return SMTP_QUIT;
-}
-
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply)
 {
 	struct smtp_txn *t = s->txn;
-	size_t len = strlen(s->err.msg);
 	if (reading_reply) {
 		/* RFC 5321 6.1 / RFC 1047: the server may have taken
 		 * responsibility without our seeing it. */
 		t->maybe_delivered = true;
-		snprintf(s->err.msg + len, sizeof s->err.msg - len,
-			 " after the whole message was sent: it may have been delivered");
+		err_append(&s->err, " after the whole message was sent: it may have been delivered");
 	} else {
-		snprintf(s->err.msg + len, sizeof s->err.msg - len,
-			 " while sending the message: it was not delivered");
+		err_append(&s->err, " while sending the message: it was not delivered");
 	}
 }

@@ -267,14 +267,14 @@ static int handshake_error(struct conn *c, int rc, struct err *e, const char *st
 	switch (rc) {
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
-		return err_set(e, ERR_IO, stage, "connection reset during the TLS handshake");
+		return err_set(e, ERR_TLS_CLOSED, stage, "connection reset during the TLS handshake");
 	case GNUTLS_E_PREMATURE_TERMINATION:
-		return err_set(e, ERR_IO, stage, "connection closed during the TLS handshake");
+		return err_set(e, ERR_TLS_CLOSED, stage, "connection closed during the TLS handshake");
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
-		return err_set(e, ERR_UNAVAILABLE, stage, "the server refused the TLS handshake: alert %s",
+		return err_set(e, ERR_TLS, stage, "the server refused the TLS handshake: alert %s",
 			       gnutls_alert_get_name(gnutls_alert_get(c->tls)));
 	default:
-		return err_set(e, ERR_UNAVAILABLE, stage, "TLS handshake failed: %s", gnutls_strerror(rc));
+		return err_set(e, ERR_TLS, stage, "TLS handshake failed: %s", gnutls_strerror(rc));
 	}
 }
 
@@ -373,7 +373,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 		 * end must not outlive the step. */
 		if (!gnutls_error_is_fatal(rc)) {
 			if (conn_now_ms() >= c->deadline) {
-				err_set(e, ERR_TEMP, stage, "TLS handshake timed out");
+				err_set(e, ERR_TIMEOUT, stage, "TLS handshake timed out");
 				goto fail;
 			}
 			continue;

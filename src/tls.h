@@ -73,9 +73,9 @@ struct tls_info {
 /* Handshake on c (already connected, nothing unread in its buffer) under
  * c's current step deadline.  The certificate is verified and described in
  * *info but a failed verification is not an error here: the caller decides
- * (SPEC: --insecure, opportunistic TLS).  Errors: ERR_UNAVAILABLE when the
- * server refuses the handshake, ERR_PROTOCOL when the peer does not speak
- * TLS, ERR_IO on a reset, ERR_TEMP on a stall. */
+ * (SPEC: --insecure, opportunistic TLS).  Errors: ERR_TLS when the server
+ * refuses the handshake, ERR_PROTOCOL when the peer does not speak TLS,
+ * ERR_TLS_CLOSED on a reset, ERR_TIMEOUT on a stall. */
 int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *info,
 	      struct err *e, const char *stage);
 

@@ -18,16 +18,6 @@ static const char *dane_state_word(enum tlscheck_dane_state s)
 	}
 }
 
-static void json_error_value(struct json *j, const struct err *e)
-{
-	json_object(j);
-	json_kstr(j, "stage", e->stage);
-	json_kstr(j, "class", err_class_name(e->class));
-	json_kstr(j, "message", e->msg);
-	json_kstr(j, "reply", e->reply[0] ? e->reply : NULL);
-	json_object_end(j);
-}
-
 static void json_offer(struct json *j, const char *key, enum tlscheck_offer o)
 {
 	json_key(j, key);
@@ -198,8 +188,8 @@ void tlscheck_report_json(struct tlscheck *tc)
 	}
 	/* The main connection's own failure when the check ran anyway. */
 	json_key(&j, "main_error");
-	if (tc->best && err_is_set(&m->err))
-		json_error_value(&j, &m->err);
+	if (tc->best)
+		out_json_error_value(&j, &m->err);
 	else
 		json_null(&j);
 	json_key(&j, "elapsed_ms");

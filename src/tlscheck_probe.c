@@ -96,8 +96,7 @@ static enum tlscheck_offer classify(const struct smtp_session *s, char *why, siz
 		else
 			snprintf(why, size, "STARTTLS not offered");
 	}
-	if (err_is_set(e) && e->stage && strcmp(e->stage, "tls") == 0
-	    && (e->class == ERR_UNAVAILABLE || e->class == ERR_IO))
+	if (e->cause == ERR_TLS || e->cause == ERR_TLS_CLOSED)
 		return TLSCHECK_NOT_OFFERED;
 	return TLSCHECK_UNKNOWN;
 }

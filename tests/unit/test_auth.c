@@ -118,16 +118,16 @@ static void test_plain(void)
 	CHECK(auth_begin(&a, AUTH_PLAIN, "tim", "tanstaaf", NULL, 0, &init, &e) == 0);
 	CHECK(init && strcmp(init, "AHRpbQB0YW5zdGFhZg==") == 0);   /* "\0tim\0tanstaaf" */
 	CHECK(decodes_to(init, "\0tim\0tanstaaf", 13));
-	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.class == ERR_AUTH && resp == NULL);
+	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_AUTH && resp == NULL);
 	auth_wipe_free(init);
 	auth_free(&a);
 
 	err_clear(&e);
-	CHECK(auth_begin(&a, AUTH_PLAIN, "", "x", NULL, 0, &init, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_begin(&a, AUTH_PLAIN, "", "x", NULL, 0, &init, &e) == -1 && e.cause == ERR_AUTH);
 	CHECK(init == NULL);
 	auth_free(&a);
 	err_clear(&e);
-	CHECK(auth_begin(&a, AUTH_PLAIN, "tim", NULL, NULL, 0, &init, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_begin(&a, AUTH_PLAIN, "tim", NULL, NULL, 0, &init, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 }
 
@@ -145,7 +145,7 @@ static void test_login(void)
 	CHECK(auth_step(&a, "not base64!", &resp, &e) == 0);
 	CHECK(decodes_to_str(resp, "tanstaaf"));
 	auth_wipe_free(resp);
-	CHECK(auth_step(&a, "VXNlcm5hbWU6", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_step(&a, "VXNlcm5hbWU6", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 }
 
@@ -160,16 +160,16 @@ static void test_cram_md5(void)
 	CHECK(step(&a, "<1896.697170952@postoffice.reston.mci.net>", &resp, &e) == 0);
 	CHECK(decodes_to_str(resp, "tim b913a602c7eda7a495b4e6e7334d3890"));
 	auth_wipe_free(resp);
-	CHECK(step(&a, "<again@example>", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(step(&a, "<again@example>", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 
 	err_clear(&e);
 	CHECK(auth_begin(&a, AUTH_CRAM_MD5, "tim", "x", NULL, 0, &init, &e) == 0);
-	CHECK(auth_step(&a, "PDE4OTYu*", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_step(&a, "PDE4OTYu*", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 	err_clear(&e);
 	CHECK(auth_begin(&a, AUTH_CRAM_MD5, "tim", "x", NULL, 0, &init, &e) == 0);
-	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 }
 
@@ -189,7 +189,7 @@ static void test_oauth(void)
 	CHECK(step(&a, "{\"status\":\"401\",\"schemes\":\"Bearer\"}", &resp, &e) == 0);
 	CHECK(resp && strcmp(resp, "") == 0);
 	auth_wipe_free(resp);
-	CHECK(step(&a, "{}", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(step(&a, "{}", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 
 	/* RFC 7628 4.1 example */
@@ -218,7 +218,7 @@ static void test_oauth(void)
 	/* ^A inside a field would forge the next one. */
 	err_clear(&e);
 	CHECK(auth_begin(&a, AUTH_XOAUTH2, "u", "tok\x01" "auth=x", NULL, 0, &init, &e) == -1);
-	CHECK(e.class == ERR_AUTH && init == NULL);
+	CHECK(e.cause == ERR_AUTH && init == NULL);
 	auth_free(&a);
 }
 
@@ -255,7 +255,7 @@ static void test_scram_sha1(void)
 	CHECK(auth_server_verified(&a));
 	auth_wipe_free(resp);
 	/* Nothing more may come. */
-	CHECK(step(&a, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(step(&a, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 	CHECK(a.client_nonce == NULL && a.auth_message == NULL && !a.server_verified);
 
@@ -276,7 +276,7 @@ static void test_scram_sha1(void)
 		auth_wipe_free(resp);
 		resp = (char *)"unset";
 		CHECK(step(&a, forged[i], &resp, &e) == -1);
-		CHECK(e.class == ERR_AUTH && resp == NULL);
+		CHECK(e.cause == ERR_AUTH && resp == NULL);
 		CHECK(!auth_server_verified(&a));
 		auth_free(&a);
 	}
@@ -289,7 +289,7 @@ static void test_scram_sha1(void)
 		   &resp, &e) == 0);
 	auth_wipe_free(resp);
 	CHECK(step(&a, "e=invalid-proof\x1b[2J", &resp, &e) == -1);
-	CHECK(e.class == ERR_AUTH && strstr(e.msg, "\"invalid-proof\\x1b[2J\"") != NULL);
+	CHECK(e.cause == ERR_AUTH && strstr(e.msg, "\"invalid-proof\\x1b[2J\"") != NULL);
 	CHECK(!auth_server_verified(&a));
 	auth_free(&a);
 
@@ -324,7 +324,7 @@ static void test_scram_sha256(void)
 	CHECK(step(&a, "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
 		   "i=4096", &resp, &e) == 0);
 	auth_wipe_free(resp);
-	CHECK(step(&a, "v=6rriTRBi23WpRR/wtup+mMhUZUk=", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(step(&a, "v=6rriTRBi23WpRR/wtup+mMhUZUk=", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	CHECK(!auth_server_verified(&a));
 	auth_free(&a);
 
@@ -352,7 +352,7 @@ static void scram_refused(const char *server_first, const char *msg_part)
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL",
 			  "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL", &e));
 	int r = step(&a, server_first, &resp, &e);
-	CHECK(r == -1 && e.class == ERR_AUTH && resp == NULL);
+	CHECK(r == -1 && e.cause == ERR_AUTH && resp == NULL);
 	if (!strstr(e.msg, msg_part))
 		fprintf(stderr, "  %s -> \"%s\"\n", server_first, e.msg);
 	CHECK(strstr(e.msg, msg_part) != NULL);
@@ -367,7 +367,7 @@ static void scram_accepted(const char *server_first)
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL",
 			  "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL", &e));
 	CHECK(step(&a, server_first, &resp, &e) == 0);
-	if (e.class)
+	if (e.cause)
 		fprintf(stderr, "  %s -> \"%s\"\n", server_first, e.msg);
 	auth_wipe_free(resp);
 	auth_free(&a);
@@ -406,13 +406,13 @@ static void test_scram_server_first(void)
 	struct err e = {0};
 	char *resp = NULL;
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "abc", "n,,n=user,r=abc", &e));
-	CHECK(auth_step(&a, "cj1hYmNkLHM9YWE9PSxpPTE=*", &resp, &e) == -1 && e.class == ERR_AUTH);
+	CHECK(auth_step(&a, "cj1hYmNkLHM9YWE9PSxpPTE=*", &resp, &e) == -1 && e.cause == ERR_AUTH);
 	auth_free(&a);
 	err_clear(&e);
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "abc", "n,,n=user,r=abc", &e));
 	char nul[] = "r=abcd,s=YQ==,i=1\0";
 	char *c = auth_b64_encode((const unsigned char *)nul, sizeof nul - 1);
-	CHECK(auth_step(&a, c, &resp, &e) == -1 && e.class == ERR_AUTH && strstr(e.msg, "NUL"));
+	CHECK(auth_step(&a, c, &resp, &e) == -1 && e.cause == ERR_AUTH && strstr(e.msg, "NUL"));
 	free(c);
 	auth_free(&a);
 

@@ -312,13 +312,13 @@ static void test_rcodes(void)
 	start(&m, 3, 0, 1, 0, "nx.example", DNS_T_MX);
 	soa(&m);
 	CHECK(parse(&m, DNS_T_MX, &a) == -1 && a.status == DNS_NXDOMAIN && a.rcode == 3);
-	CHECK(dns_err_class(a.status) == ERR_NOHOST);
+	CHECK(dns_err_cause(a.status) == ERR_NOHOST);
 	dns_answer_free(&a);
 
 	start(&m, 0, 0, 1, 0, "example.com", DNS_T_MX);
 	soa(&m);
 	CHECK(parse(&m, DNS_T_MX, &a) == -1 && a.status == DNS_NODATA && a.rcode == 0);
-	CHECK(dns_err_class(a.status) == ERR_TEMP);
+	CHECK(dns_err_cause(a.status) == ERR_DNS);
 	dns_answer_free(&a);
 
 	start(&m, 2, 0, 0, 0, "example.com", DNS_T_MX);
@@ -332,7 +332,7 @@ static void test_rcodes(void)
 	for (int i = 0; i < 4; i++)
 		put16(&m, 0);
 	CHECK(parse(&m, DNS_T_MX, &a) == -1 && a.status == DNS_REFUSED && a.rcode == 5);
-	CHECK(dns_err_class(a.status) == ERR_TEMP);
+	CHECK(dns_err_cause(a.status) == ERR_DNS);
 	dns_answer_free(&a);
 
 	start(&m, 4, 0, 0, 0, "example.com", DNS_T_MX);
@@ -567,7 +567,7 @@ static void test_resolver_spec(void)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memset(&e, 0, sizeof e);
-		if (dns_resolver_init(&r, bad[i], &e) != -1 || e.class != ERR_USAGE) {
+		if (dns_resolver_init(&r, bad[i], &e) != -1 || e.cause != ERR_USAGE) {
 			fprintf(stderr, "accepted --resolver '%s'\n", bad[i]);
 			check_failures++;
 		}

@@ -418,14 +418,14 @@ static void test_addresses(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err_clear(&e);
 		a = msg_addr_spec(bad[i], false, ERR_USAGE, &e);
-		CHECK(!a && e.class == ERR_USAGE);
+		CHECK(!a && e.cause == ERR_USAGE);
 		if (a)
 			fprintf(stderr, "accepted: %s\n", bad[i]);
 		free(a);
 	}
 	/* The class is the caller's: 65 for addresses from the message. */
 	err_clear(&e);
-	CHECK(!msg_addr_spec("a b@c", false, ERR_INPUT, &e) && e.class == ERR_INPUT);
+	CHECK(!msg_addr_spec("a b@c", false, ERR_INPUT, &e) && e.cause == ERR_INPUT);
 
 	/* RFC 5321 4.5.3.1 limits. */
 	char addr[600];
