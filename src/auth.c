@@ -4,6 +4,7 @@
 #endif
 
 #include "auth.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -46,24 +47,11 @@ const enum auth_mech auth_preference[AUTH_MECH_COUNT] = {
 	AUTH_OAUTHBEARER,
 };
 
-static char auth_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Mechanism names are ASCII (RFC 4422 3.1); no locale may change that. */
-static bool auth_name_equal(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (auth_lower(*a) != auth_lower(*b))
-			return false;
-	return *a == *b;
-}
-
 enum auth_mech auth_mech_from_name(const char *name)
 {
 	for (int m = 0; m < AUTH_MECH_COUNT; m++)
-		if (name && auth_name_equal(name, auth_names[m]))
+		/* Mechanism names are ASCII (RFC 4422 3.1). */
+		if (name && text_casecmp(name, auth_names[m]) == 0)
 			return (enum auth_mech)m;
 	return AUTH_MECH_COUNT;
 }

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include "dns.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -198,18 +199,7 @@ static bool name_eq(const char *a, const char *b)
 	if (ns_name_pton(a, wa, sizeof wa) < 0 || ns_name_pton(b, wb, sizeof wb) < 0)
 		return false;
 	size_t la = wire_len(wa);
-	if (la != wire_len(wb))
-		return false;
-	for (size_t i = 0; i < la; i++) {
-		unsigned char x = wa[i], y = wb[i];
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y - 'A' + 'a');
-		if (x != y)
-			return false;
-	}
-	return true;
+	return la == wire_len(wb) && text_ncasecmp((const char *)wa, (const char *)wb, la) == 0;
 }
 
 static int answer_fail(struct dns_answer *a, enum dns_status st, const char *why)

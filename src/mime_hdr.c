@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MIME_STAGE "message"
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 octets. */
@@ -311,7 +310,7 @@ int mime_user_headers(const struct msg_opts *o, unsigned *replaced, struct err *
 				return err_set(e, ERR_USAGE, NULL, "--header \"%s\": invalid field name", shown);
 		size_t n = (size_t)(colon - h);
 		for (size_t k = 0; k < sizeof gen / sizeof gen[0]; k++) {
-			if (strlen(gen[k].name) != n || strncasecmp(h, gen[k].name, n) != 0)
+			if (strlen(gen[k].name) != n || text_ncasecmp(h, gen[k].name, n) != 0)
 				continue;
 			if (!gen[k].bit)
 				return err_set(e, ERR_USAGE, NULL, "--header %s: set from --body, --html "
@@ -357,7 +356,7 @@ static char *mime_type_lookup(const char *name)
 		if (!type || type[0] == '#')
 			continue;
 		for (char *x; (x = strtok_r(NULL, " \t\r\n", &save));)
-			if (strcasecmp(x, ext) == 0) {
+			if (text_casecmp(x, ext) == 0) {
 				found = strdup(type);
 				break;
 			}

@@ -1,4 +1,5 @@
-/* text.c - escaping untrusted text for display; control-character checks. */
+/* text.c - escaping untrusted text for display; control-character checks;
+ * ASCII case-insensitive comparison. */
 #include "text.h"
 
 #include <stdio.h>
@@ -72,4 +73,30 @@ bool text_has_control(const char *s)
 		if (*p < 0x20 || *p == 0x7f)
 			return true;
 	return false;
+}
+
+static int text_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+int text_casecmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (;; p++, q++) {
+		int d = text_lower(*p) - text_lower(*q);
+		if (d != 0 || *p == '\0')
+			return d;
+	}
+}
+
+int text_ncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (size_t i = 0; i < n; i++) {
+		int d = text_lower(p[i]) - text_lower(q[i]);
+		if (d != 0)
+			return d;
+	}
+	return 0;
 }

@@ -21,4 +21,14 @@ bool text_has_control(const char *s);
  * change what a reader sees. */
 size_t text_utf8_len(const unsigned char *s, size_t avail);
 
+/* ASCII case-insensitive comparison, with strcmp's sign on the lower-case
+ * spellings.  Protocol keywords, mechanism names, header field names and
+ * DNS names (RFC 4343) are ASCII: no locale may fold them (a Turkish one
+ * folds 'I' elsewhere), and octets above 0x7f compare as they are. */
+int text_casecmp(const char *a, const char *b);
+/* The same over exactly n octets, NUL as any other (DNS wire-form names
+ * carry it); stops at the first difference, so a is safe to be a shorter
+ * string when b has no NUL among its first n. */
+int text_ncasecmp(const char *a, const char *b, size_t n);
+
 #endif
