@@ -116,21 +116,6 @@ static bool auth_ct_equal(const unsigned char *a, const unsigned char *b, size_t
 	return diff == 0;
 }
 
-/* Server text in an error message: printable ASCII kept, the rest as \xNN,
- * at most ~200 octets so the message stays whole. */
-static void auth_quote(const char *s, size_t len, char *out, size_t size)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 5 < size && i < 200; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-	}
-	out[o] = '\0';
-}
-
 /* ---- base64, RFC 4648 4 ---- */
 
 static const char auth_b64_alphabet[] =
@@ -474,7 +459,7 @@ static int auth_scram_server_error(struct auth *a, const char *msg, size_t len, 
 	if (!auth_scram_attr(&p, msg + len, 'e', &v, &vlen))
 		return 0;
 	char quoted[256];
-	auth_quote(v, vlen, quoted, sizeof quoted);
+	text_escape(v, vlen < 200 ? vlen : 200, quoted, sizeof quoted);
 	return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server error \"%s\"", auth_mech_name(a->mech), quoted);
 }
 
@@ -524,7 +509,7 @@ static int auth_scram_parse_first(struct auth *a, const char *msg, size_t len,
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: invalid iteration count", mech);
 	if (n < 1 || n > AUTH_SCRAM_MAX_ITER) {
 		char quoted[64];
-		auth_quote(v, vlen < 20 ? vlen : 20, quoted, sizeof quoted);
+		text_escape(v, vlen < 20 ? vlen : 20, quoted, sizeof quoted);
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: unreasonable iteration count %s%s",
 			       mech, quoted, vlen > 20 ? "..." : "");
 	}
