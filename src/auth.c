@@ -345,8 +345,7 @@ static int auth_cram_md5(struct auth *a, const char *challenge, char **response,
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "CRAM-MD5: HMAC-MD5: %s", gnutls_strerror(r));
 	/* RFC 2195 2: user name, one space, the digest in lowercase hex. */
 	char hex[33];
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	text_hex(digest, sizeof digest, hex, sizeof hex);
 	explicit_bzero(digest, sizeof digest);
 	char *msg = auth_join(a->user, " ", hex, (char *)NULL);
 	explicit_bzero(hex, sizeof hex);

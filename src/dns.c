@@ -134,7 +134,6 @@ enum err_class dns_err_class(enum dns_status s)
 
 int dns_reverse_name(const char *addr, char *out, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char b[sizeof(struct in6_addr)];
 	int n;
 
@@ -149,9 +148,11 @@ int dns_reverse_name(const char *addr, char *out, size_t size)
 		return -1;
 	char *p = out;
 	for (int i = 15; i >= 0; i--) {
-		*p++ = hex[b[i] & 0xf];
+		char x[3];
+		text_hex(&b[i], 1, x, sizeof x);
+		*p++ = x[1];
 		*p++ = '.';
-		*p++ = hex[b[i] >> 4];
+		*p++ = x[0];
 		*p++ = '.';
 	}
 	memcpy(p, "ip6.arpa", sizeof "ip6.arpa");

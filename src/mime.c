@@ -1,5 +1,6 @@
 /* mime.c - the body of a composed message: text parts, quoted-printable, base64, multipart. */
 #include "msg_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -158,7 +159,6 @@ struct mime_qp {
 
 static int mime_qp_put(struct mime_qp *q, unsigned char c, bool literal, struct err *e)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = literal ? 1 : 3;
 
 	/* RFC 2045 6.7 (5): a soft line break "=" keeps lines within 76. */
@@ -167,12 +167,9 @@ static int mime_qp_put(struct mime_qp *q, unsigned char c, bool literal, struct 
 			return -1;
 		q->col = 0;
 	}
-	char enc[3] = {(char)c, 0, 0};
-	if (!literal) {
-		enc[0] = '=';
-		enc[1] = hex[c >> 4];
-		enc[2] = hex[c & 15];
-	}
+	char enc[4] = {(char)c, 0, 0, 0};
+	if (!literal)
+		snprintf(enc, sizeof enc, "=%02X", c);   /* RFC 2045 6.7 (1): upper case */
 	q->col += n;
 	return mime_put(q->w, enc, n, e);
 }
@@ -308,8 +305,7 @@ static int mime_boundary(char *buf, size_t size, struct err *e)
 	if (msg_random(r, sizeof r, e) < 0)
 		return -1;
 	int o = snprintf(buf, size, "=_smtpkit_");
-	for (size_t i = 0; i < sizeof r; i++)
-		o += snprintf(buf + o, size - (size_t)o, "%02x", r[i]);
+	text_hex(r, sizeof r, buf + o, size - (size_t)o);
 	return 0;
 }
 

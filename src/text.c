@@ -1,8 +1,10 @@
 /* text.c - escaping untrusted text for display; control-character checks;
- * ASCII case-insensitive comparison. */
+ * ASCII case-insensitive comparison; hex. */
 #include "text.h"
 
 #include <stdio.h>
+
+#include <gnutls/gnutls.h>
 
 size_t text_utf8_len(const unsigned char *s, size_t avail)
 {
@@ -99,4 +101,34 @@ int text_ncasecmp(const char *a, const char *b, size_t n)
 			return d;
 	}
 	return 0;
+}
+
+size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (n > (size - 1) / 2)
+		n = (size - 1) / 2;
+	gnutls_datum_t d = {(unsigned char *)b, (unsigned)n};
+	size_t room = size;
+	if (gnutls_hex_encode(&d, out, &room) < 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	return 2 * n;
+}
+
+void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 3 < size; i++) {
+		char x[3];
+		text_hex(b + i, 1, x, sizeof x);
+		if (i > 0)
+			out[o++] = ':';
+		for (int k = 0; k < 2; k++)
+			out[o++] = x[k] >= 'a' ? (char)(x[k] - 'a' + 'A') : x[k];
+	}
+	if (size > 0)
+		out[o] = '\0';
 }

@@ -31,4 +31,13 @@ int text_casecmp(const char *a, const char *b);
  * string when b has no NUL among its first n. */
 int text_ncasecmp(const char *a, const char *b, size_t n);
 
+/* Lower-case hex of n octets into out, NUL-terminated; octets that do not
+ * fit in size are left off.  Returns the length written.  The one hex
+ * encoder (GnuTLS's); a single octet inside an escape (=XX, %XX, +XX,
+ * \xNN) is printf's %02X, formatting rather than encoding. */
+size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
+/* Upper case with ':' between octets, as certificate fingerprints are
+ * shown; stops before an octet that does not fit. */
+void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size);
+
 #endif

@@ -72,7 +72,7 @@ def dns_tool(tmp_path_factory):
            "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-I", str(REPO / "src"), str(REPO / "src" / "dns.c"), str(REPO / "src" / "err.c"),
            str(REPO / "src" / "text.c"),
-           str(HERE / "dns_query_tool.c"), "-lresolv", "-pthread", "-o", str(out)]
+           str(HERE / "dns_query_tool.c"), "-lresolv", "-lgnutls", "-pthread", "-o", str(out)]
     subprocess.run(cmd, check=True)
     return out
 

@@ -1,5 +1,5 @@
 /* test_text.c - escaping of untrusted text, control-character checks,
- * ASCII case-insensitive comparison. */
+ * ASCII case-insensitive comparison, hex. */
 #include "check.h"
 #include "text.h"
 
@@ -35,9 +35,28 @@ static void test_casecmp(void)
 	CHECK(text_ncasecmp("abc", "xyz", 0) == 0);
 }
 
+static void test_hex(void)
+{
+	static const unsigned char b[] = {0x00, 0x9f, 0xab, 0xff};
+	char out[16];
+	CHECK(text_hex(b, sizeof b, out, sizeof out) == 8 && strcmp(out, "009fabff") == 0);
+	CHECK(text_hex(b, 0, out, sizeof out) == 0 && strcmp(out, "") == 0);
+	/* What does not fit is left off, whole octets only. */
+	CHECK(text_hex(b, sizeof b, out, 6) == 4 && strcmp(out, "009f") == 0);
+	CHECK(text_hex(b, sizeof b, out, 1) == 0 && strcmp(out, "") == 0);
+
+	text_hex_colon(b, sizeof b, out, sizeof out);
+	CHECK(strcmp(out, "00:9F:AB:FF") == 0);
+	text_hex_colon(b, sizeof b, out, 8);
+	CHECK(strcmp(out, "00:9F") == 0);
+	text_hex_colon(b, 0, out, sizeof out);
+	CHECK(strcmp(out, "") == 0);
+}
+
 int main(void)
 {
 	test_casecmp();
+	test_hex();
 	CHECK(strcmp(esc("plain text", 10), "plain text") == 0);
 	CHECK(strcmp(esc("\x1b[31mred", 8), "\\x1b[31mred") == 0);
 	CHECK(strcmp(esc("a\rb\nc\td", 7), "a\\x0db\\x0ac\\x09d") == 0);
