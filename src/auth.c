@@ -7,7 +7,6 @@
 #include "text.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,119 +115,19 @@ static bool auth_ct_equal(const unsigned char *a, const unsigned char *b, size_t
 	return diff == 0;
 }
 
-/* ---- base64, RFC 4648 4 ---- */
-
-static const char auth_b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *auth_b64_encode(const unsigned char *data, size_t len)
-{
-	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-		return NULL;
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	if (!out)
-		return NULL;
-	char *p = out;
-	size_t i = 0;
-	for (; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = auth_b64_alphabet[v >> 6 & 63];
-		*p++ = auth_b64_alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)data[i] << 16;
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = '=';
-		*p++ = '=';
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = auth_b64_alphabet[v >> 6 & 63];
-		*p++ = '=';
-	}
-	*p = '\0';
-	return out;
-}
-
-static int auth_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict, as RFC 4648 3.3 and 3.5 allow: whole quanta, '=' only as final
- * padding, and the bits padding discards must be zero, so each byte string
- * has exactly one accepted encoding. */
-static unsigned char *auth_b64_decode_n(const char *text, size_t tlen, size_t *len)
-{
-	if (tlen % 4 != 0)
-		return NULL;
-	unsigned char *out = malloc(tlen / 4 * 3 + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < tlen; i += 4) {
-		bool last = i + 4 == tlen;
-		int v[4];
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char c = text[i + k];
-			if (c == '=' && last && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			v[k] = auth_b64_value(c);
-			if (v[k] < 0 || pad)
-				goto bad;
-		}
-		uint32_t q = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
-			     (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		if ((pad == 1 && (q & 0xff)) || (pad == 2 && (q & 0xffff)))
-			goto bad;
-		out[o++] = (unsigned char)(q >> 16);
-		if (pad < 2)
-			out[o++] = (unsigned char)(q >> 8);
-		if (pad < 1)
-			out[o++] = (unsigned char)q;
-	}
-	out[o] = '\0';
-	*len = o;
-	return out;
-bad:
-	auth_wipe_free_n(out, tlen / 4 * 3 + 1);
-	return NULL;
-}
-
-unsigned char *auth_b64_decode(const char *text, size_t *len)
-{
-	return auth_b64_decode_n(text, strlen(text), len);
-}
+/* ---- responses in base64 (RFC 4954 4) ---- */
 
 /* Encode a buffer that holds credentials, then wipe and free it. */
 static int auth_b64_secret(unsigned char *buf, size_t len, char **out, struct err *e)
 {
-	*out = auth_b64_encode(buf, len);
+	*out = text_b64_encode(buf, len);
 	auth_wipe_free_n(buf, len);
 	return *out ? 0 : auth_nomem(e);
 }
 
 static int auth_b64_string(const char *s, char **out, struct err *e)
 {
-	*out = auth_b64_encode((const unsigned char *)s, strlen(s));
+	*out = text_b64_encode((const unsigned char *)s, strlen(s));
 	return *out ? 0 : auth_nomem(e);
 }
 
@@ -329,7 +228,7 @@ static int auth_oauthbearer_initial(struct auth *a, char **initial, struct err *
 static int auth_cram_md5(struct auth *a, const char *challenge, char **response, struct err *e)
 {
 	size_t clen;
-	unsigned char *c = auth_b64_decode(challenge, &clen);
+	unsigned char *c = text_b64_decode(challenge, strlen(challenge), &clen);
 	if (!c)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "CRAM-MD5: challenge is not valid base64");
 	/* RFC 2195 2 makes it a msg-id "<...>"; any non-empty text is hashed the
@@ -410,7 +309,7 @@ static int auth_scram_begin(struct auth *a, char **initial, struct err *e)
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: random nonce: %s",
 			       auth_mech_name(a->mech), gnutls_strerror(r));
 	/* 24 octets make 32 base64 characters and no '=' or ','. */
-	char *nonce = auth_b64_encode(raw, sizeof raw);
+	char *nonce = text_b64_encode(raw, sizeof raw);
 	if (!nonce)
 		return auth_nomem(e);
 	r = auth_scram_first(a, nonce, initial, e);
@@ -492,7 +391,7 @@ static int auth_scram_parse_first(struct auth *a, const char *msg, size_t len,
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server nonce has invalid characters", mech);
 	if (!auth_scram_attr(&p, end, 's', &v, &vlen))
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no salt (s=)", mech);
-	sf->salt = vlen ? auth_b64_decode_n(v, vlen, &sf->salt_len) : NULL;
+	sf->salt = vlen ? text_b64_decode(v, vlen, &sf->salt_len) : NULL;
 	if (!sf->salt)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: salt is not valid base64", mech);
 	if (!auth_scram_attr(&p, end, 'i', &v, &vlen))
@@ -595,7 +494,7 @@ static int auth_scram_final(struct auth *a, const char *msg, size_t len, char **
 		free(without_proof);
 		return -1;
 	}
-	char *proof64 = auth_b64_encode(proof, a->hash_len);
+	char *proof64 = text_b64_encode(proof, a->hash_len);
 	explicit_bzero(proof, sizeof proof);
 	char *final = proof64 ? auth_join(without_proof, ",p=", proof64, (char *)NULL) : NULL;
 	free(without_proof);
@@ -614,7 +513,7 @@ static int auth_scram_verify(struct auth *a, const char *msg, size_t len, struct
 	size_t vlen, slen;
 	if (!auth_scram_attr(&p, msg + len, 'v', &v, &vlen))
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-final message has no signature (v=)", mech);
-	unsigned char *sig = auth_b64_decode_n(v, vlen, &slen);
+	unsigned char *sig = text_b64_decode(v, vlen, &slen);
 	if (!sig)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server signature is not valid base64", mech);
 	unsigned char expect[AUTH_HASH_MAX];
@@ -640,7 +539,7 @@ static int auth_scram_step(struct auth *a, const char *challenge, char **respons
 	if (a->step > 2)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: unexpected challenge after the server-final message", mech);
 	size_t len;
-	char *msg = (char *)auth_b64_decode(challenge, &len);
+	char *msg = (char *)text_b64_decode(challenge, strlen(challenge), &len);
 	if (!msg)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: challenge is not valid base64", mech);
 	int r;

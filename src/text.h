@@ -40,4 +40,14 @@ size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
  * shown; stops before an octet that does not fit. */
 void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size);
 
+/* Base64 (RFC 4648 4) of len octets, NUL-terminated and allocated; NULL
+ * when out of memory.  The one encoder (GnuTLS's): SASL, RFC 2047 words
+ * and MIME bodies all come here.  The octets may be credentials, so the
+ * copy GnuTLS makes is wiped; wiping the caller's own is the caller's job. */
+char *text_b64_encode(const unsigned char *data, size_t len);
+/* Decode tlen characters of base64, strictly: padding required, no white
+ * space, no stray bits; NULL if not valid or out of memory.  The result is
+ * allocated and NUL-terminated beyond *len; "" decodes to an empty buffer. */
+unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len);
+
 #endif
