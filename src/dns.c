@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include "dns.h"
+#include "deadline.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DNS_ANSWER_MAX 65536
@@ -487,29 +487,6 @@ int dns_parse(const unsigned char *msg, size_t len, int type, struct dns_answer 
 /* ------------------------------------------------------------------ */
 /* Queries                                                             */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for fd until the deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, long long deadline)
-{
-	for (;;) {
-		long long left = deadline - now_ms();
-		if (left <= 0)
-			return 0;
-		struct pollfd p = {.fd = fd, .events = events};
-		int n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 1;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
 enum { TCP_ERROR = -1, TCP_TIMEOUT = -2 };
 
 /* One query over TCP (RFC 7766), the whole exchange bounded by timeout_ms.
@@ -518,7 +495,7 @@ enum { TCP_ERROR = -1, TCP_TIMEOUT = -2 };
 static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *q, int qlen,
 			unsigned char *ans, size_t anssize, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	int64_t deadline = deadline_now_ms() + timeout_ms;
 	socklen_t salen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int rc = TCP_ERROR, w;
@@ -530,7 +507,7 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 		socklen_t sl = sizeof soerr;
 		if (errno != EINPROGRESS)
 			goto out;
-		if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
+		if ((w = deadline_poll(fd, POLLOUT, deadline)) <= 0) {
 			rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
 			goto out;
 		}
@@ -546,7 +523,7 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 	while (done < outlen) {
 		ssize_t n = send(fd, out + done, outlen - done, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
+			if ((w = deadline_poll(fd, POLLOUT, deadline)) <= 0) {
 				rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
 				goto out;
 			}
@@ -564,7 +541,7 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 		while (got < want) {
 			ssize_t n = recv(fd, dst + got, want - got, 0);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if ((w = wait_fd(fd, POLLIN, deadline)) <= 0) {
+				if ((w = deadline_poll(fd, POLLIN, deadline)) <= 0) {
 					rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
 					goto out;
 				}

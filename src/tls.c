@@ -365,7 +365,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 		/* Warning alerts are not fatal, but a peer sending them without
 		 * end must not outlive the step. */
 		if (!gnutls_error_is_fatal(rc)) {
-			if (conn_now_ms() >= c->deadline) {
+			if (deadline_now_ms() >= c->deadline) {
 				err_set(e, ERR_TEMP, stage, "TLS handshake timed out");
 				goto fail;
 			}

@@ -71,7 +71,7 @@ def dns_tool(tmp_path_factory):
            "-Wmissing-prototypes", "-D_POSIX_C_SOURCE=200809L", "-g", "-O1",
            "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-I", str(REPO / "src"), str(REPO / "src" / "dns.c"), str(REPO / "src" / "err.c"),
-           str(REPO / "src" / "text.c"),
+           str(REPO / "src" / "text.c"), str(REPO / "src" / "deadline.c"),
            str(HERE / "dns_query_tool.c"), "-lresolv", "-lgnutls", "-pthread", "-o", str(out)]
     subprocess.run(cmd, check=True)
     return out
