@@ -485,6 +485,63 @@ int dns_parse(const unsigned char *msg, size_t len, int type, struct dns_answer 
 }
 
 /* ------------------------------------------------------------------ */
+/* glibc's private resolver state                                      */
+
+/* The one function that touches glibc's private res_state->_u._ext.
+ * glibc 2.36 has no public way to give res_nsend an IPv6 server on a port
+ * of our choosing (nsaddr_list[] holds only sockaddr_in), nor to read back
+ * the IPv6 servers of resolv.conf.  glibc keeps IPv6 servers as malloc'd
+ * sockaddr_in6 in _u._ext.nsaddrs[] (freed by res_nclose) and marks their
+ * nsaddr_list[] slot with sin_family 0; this does the same.  If a glibc
+ * release changes that layout, test_dns.c's IPv6 --resolver tests (real
+ * queries, UDP and TCP, to a responder on [::1]) fail.
+ *
+ * With a --resolver, replace the servers from resolv.conf with r's.  Then
+ * list st's servers in the form connect() takes, for the TCP retry.
+ * Returns how many, or -1 when r's address cannot be used. */
+static int use_servers(res_state st, const struct dns_resolver *r, struct sockaddr_storage *out)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (r->custom) {
+		for (int i = 0; i < MAXNS; i++) {
+			free(st->_u._ext.nsaddrs[i]);
+			st->_u._ext.nsaddrs[i] = NULL;
+		}
+		st->_u._ext.nscount = 0;
+		memset(st->nsaddr_list, 0, sizeof st->nsaddr_list);
+		if (inet_pton(AF_INET, r->addr, &a4) == 1) {
+			st->nsaddr_list[0].sin_family = AF_INET;
+			st->nsaddr_list[0].sin_port = htons((uint16_t)r->port);
+			st->nsaddr_list[0].sin_addr = a4;
+		} else if (inet_pton(AF_INET6, r->addr, &a6) == 1) {
+			struct sockaddr_in6 *s6 = calloc(1, sizeof *s6);
+			if (s6 == NULL)
+				return -1;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)r->port);
+			s6->sin6_addr = a6;
+			st->nsaddr_list[0].sin_family = 0;
+			st->_u._ext.nsaddrs[0] = s6;
+		} else {
+			return -1;
+		}
+		st->nscount = 1;
+	}
+
+	int n = 0;
+	for (int i = 0; i < st->nscount && i < MAXNS; i++) {
+		memset(&out[n], 0, sizeof out[n]);
+		if (st->nsaddr_list[i].sin_family == AF_INET)
+			memcpy(&out[n++], &st->nsaddr_list[i], sizeof st->nsaddr_list[i]);
+		else if (st->_u._ext.nsaddrs[i] != NULL)
+			memcpy(&out[n++], st->_u._ext.nsaddrs[i], sizeof *st->_u._ext.nsaddrs[i]);
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
 /* Queries                                                             */
 
 enum { TCP_ERROR = -1, TCP_TIMEOUT = -2 };
@@ -563,54 +620,6 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 out:
 	close(fd);
 	return rc;
-}
-
-/* The servers res_ninit chose (or ours), in the form connect() takes. */
-static int server_list(const res_state st, struct sockaddr_storage *out)
-{
-	int n = 0;
-	for (int i = 0; i < st->nscount && i < MAXNS; i++) {
-		memset(&out[n], 0, sizeof out[n]);
-		if (st->nsaddr_list[i].sin_family == AF_INET)
-			memcpy(&out[n++], &st->nsaddr_list[i], sizeof st->nsaddr_list[i]);
-		else if (st->_u._ext.nsaddrs[i] != NULL)
-			memcpy(&out[n++], st->_u._ext.nsaddrs[i], sizeof *st->_u._ext.nsaddrs[i]);
-	}
-	return n;
-}
-
-/* Replace the servers from resolv.conf with r's.  glibc keeps IPv6
- * servers as malloc'd sockaddr_in6 in _u._ext.nsaddrs[] (freed by
- * res_nclose) and marks their nsaddr_list[] slot with sin_family 0. */
-static int use_server(res_state st, const struct dns_resolver *r)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	for (int i = 0; i < MAXNS; i++) {
-		free(st->_u._ext.nsaddrs[i]);
-		st->_u._ext.nsaddrs[i] = NULL;
-	}
-	st->_u._ext.nscount = 0;
-	memset(st->nsaddr_list, 0, sizeof st->nsaddr_list);
-	if (inet_pton(AF_INET, r->addr, &a4) == 1) {
-		st->nsaddr_list[0].sin_family = AF_INET;
-		st->nsaddr_list[0].sin_port = htons((uint16_t)r->port);
-		st->nsaddr_list[0].sin_addr = a4;
-	} else if (inet_pton(AF_INET6, r->addr, &a6) == 1) {
-		struct sockaddr_in6 *s6 = calloc(1, sizeof *s6);
-		if (s6 == NULL)
-			return -1;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)r->port);
-		s6->sin6_addr = a6;
-		st->nsaddr_list[0].sin_family = 0;
-		st->_u._ext.nsaddrs[0] = s6;
-	} else {
-		return -1;
-	}
-	st->nscount = 1;
-	return 0;
 }
 
 /* RFC 6891 6.1.2: an OPT pseudo-record in the additional section. */
@@ -698,7 +707,9 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 	/* glibc counts retrans in whole seconds. */
 	st.retrans = (timeout_ms + 999) / 1000;
 	st.retry = tries;
-	if (r->custom && use_server(&st, r) < 0) {
+	struct sockaddr_storage servers[MAXNS];
+	int nservers = use_servers(&st, r, servers);
+	if (nservers < 0) {
 		answer_fail(out, DNS_ERROR, "cannot use the --resolver address");
 		goto done;
 	}
@@ -712,9 +723,6 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 	/* RFC 6840 5.7: AD in the query asks for the AD bit in the answer. */
 	query[3] |= 0x20;
 	int qlen = add_edns0(query, plain, sizeof query);
-
-	struct sockaddr_storage servers[MAXNS];
-	int nservers = server_list(&st, servers);
 
 	ans = malloc(DNS_ANSWER_MAX);
 	if (ans == NULL) {
