@@ -1,4 +1,5 @@
-/* text.h - byte strings from the network or the command line, made safe to show or send. */
+/* text.h - byte strings from the network or the command line: made safe to
+ * show or send, compared without a locale, encoded as hex or base64. */
 #ifndef SMTPKIT_TEXT_H
 #define SMTPKIT_TEXT_H
 
@@ -34,7 +35,7 @@ int text_ncasecmp(const char *a, const char *b, size_t n);
 /* Lower-case hex of n octets into out, NUL-terminated; octets that do not
  * fit in size are left off.  Returns the length written.  The one hex
  * encoder (GnuTLS's); a single octet inside an escape (=XX, %XX, +XX,
- * \xNN) is printf's %02X, formatting rather than encoding. */
+ * \xNN) is printf's %02X or %02x, formatting rather than encoding. */
 size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
 /* Upper case with ':' between octets, as certificate fingerprints are
  * shown; stops before an octet that does not fit. */
