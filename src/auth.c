@@ -1,26 +1,19 @@
-/* auth.c - SASL client mechanisms (RFC 4954): PLAIN, LOGIN, CRAM-MD5, SCRAM, OAuth. */
+/* auth.c - SASL client mechanisms (RFC 4954): PLAIN, LOGIN, CRAM-MD5, OAuth;
+ * the choice of mechanism and the steps of each.  SCRAM is auth_scram.c. */
 #ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE         /* explicit_bzero, strdup */
+#define _DEFAULT_SOURCE         /* explicit_bzero */
 #endif
 
-#include "auth.h"
+#include "auth_int.h"
+#include "text.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
-
-#define AUTH_STAGE "auth"
-#define AUTH_HASH_MAX 64        /* sizeof struct auth.server_key */
-#define AUTH_NONCE_BYTES 24
-/* RFC 5802 5.1 asks for at least 4096 but servers configured lower exist and
- * are the user's business; above this a server could make us spin for
- * minutes in PBKDF2. */
-#define AUTH_SCRAM_MAX_ITER 10000000UL
 
 static const char *const auth_names[AUTH_MECH_COUNT] = {
 	[AUTH_SCRAM_SHA_256] = "SCRAM-SHA-256",
@@ -46,24 +39,11 @@ const enum auth_mech auth_preference[AUTH_MECH_COUNT] = {
 	AUTH_OAUTHBEARER,
 };
 
-static char auth_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Mechanism names are ASCII (RFC 4422 3.1); no locale may change that. */
-static bool auth_name_equal(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (auth_lower(*a) != auth_lower(*b))
-			return false;
-	return *a == *b;
-}
-
 enum auth_mech auth_mech_from_name(const char *name)
 {
 	for (int m = 0; m < AUTH_MECH_COUNT; m++)
-		if (name && auth_name_equal(name, auth_names[m]))
+		/* Mechanism names are ASCII (RFC 4422 3.1). */
+		if (name && text_casecmp(name, auth_names[m]) == 0)
 			return (enum auth_mech)m;
 	return AUTH_MECH_COUNT;
 }
@@ -89,13 +69,12 @@ void auth_wipe_free(char *s)
 		auth_wipe_free_n(s, strlen(s));
 }
 
-static int auth_nomem(struct err *e)
+int auth_nomem(struct err *e)
 {
 	return err_set(e, ERR_INTERNAL, AUTH_STAGE, "out of memory");
 }
 
-/* Concatenate NUL-terminated pieces up to a NULL. */
-static char *auth_join(const char *first, ...)
+char *auth_join(const char *first, ...)
 {
 	va_list ap;
 	size_t len = 0;
@@ -118,144 +97,18 @@ static char *auth_join(const char *first, ...)
 	return out;
 }
 
-/* Compare without an early exit, so timing tells nothing about where a
- * forged server signature first differs. */
-static bool auth_ct_equal(const unsigned char *a, const unsigned char *b, size_t n)
+/* ---- responses in base64 (RFC 4954 4) ---- */
+
+int auth_b64_secret(unsigned char *buf, size_t len, char **out, struct err *e)
 {
-	volatile unsigned char diff = 0;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
-/* Server text in an error message: printable ASCII kept, the rest as \xNN,
- * at most ~200 octets so the message stays whole. */
-static void auth_quote(const char *s, size_t len, char *out, size_t size)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 5 < size && i < 200; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-	}
-	out[o] = '\0';
-}
-
-/* ---- base64, RFC 4648 4 ---- */
-
-static const char auth_b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *auth_b64_encode(const unsigned char *data, size_t len)
-{
-	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-		return NULL;
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	if (!out)
-		return NULL;
-	char *p = out;
-	size_t i = 0;
-	for (; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = auth_b64_alphabet[v >> 6 & 63];
-		*p++ = auth_b64_alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)data[i] << 16;
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = '=';
-		*p++ = '=';
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8;
-		*p++ = auth_b64_alphabet[v >> 18 & 63];
-		*p++ = auth_b64_alphabet[v >> 12 & 63];
-		*p++ = auth_b64_alphabet[v >> 6 & 63];
-		*p++ = '=';
-	}
-	*p = '\0';
-	return out;
-}
-
-static int auth_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict, as RFC 4648 3.3 and 3.5 allow: whole quanta, '=' only as final
- * padding, and the bits padding discards must be zero, so each byte string
- * has exactly one accepted encoding. */
-static unsigned char *auth_b64_decode_n(const char *text, size_t tlen, size_t *len)
-{
-	if (tlen % 4 != 0)
-		return NULL;
-	unsigned char *out = malloc(tlen / 4 * 3 + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < tlen; i += 4) {
-		bool last = i + 4 == tlen;
-		int v[4];
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			char c = text[i + k];
-			if (c == '=' && last && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			v[k] = auth_b64_value(c);
-			if (v[k] < 0 || pad)
-				goto bad;
-		}
-		uint32_t q = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
-			     (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		if ((pad == 1 && (q & 0xff)) || (pad == 2 && (q & 0xffff)))
-			goto bad;
-		out[o++] = (unsigned char)(q >> 16);
-		if (pad < 2)
-			out[o++] = (unsigned char)(q >> 8);
-		if (pad < 1)
-			out[o++] = (unsigned char)q;
-	}
-	out[o] = '\0';
-	*len = o;
-	return out;
-bad:
-	auth_wipe_free_n(out, tlen / 4 * 3 + 1);
-	return NULL;
-}
-
-unsigned char *auth_b64_decode(const char *text, size_t *len)
-{
-	return auth_b64_decode_n(text, strlen(text), len);
-}
-
-/* Encode a buffer that holds credentials, then wipe and free it. */
-static int auth_b64_secret(unsigned char *buf, size_t len, char **out, struct err *e)
-{
-	*out = auth_b64_encode(buf, len);
+	*out = text_b64_encode(buf, len);
 	auth_wipe_free_n(buf, len);
 	return *out ? 0 : auth_nomem(e);
 }
 
-static int auth_b64_string(const char *s, char **out, struct err *e)
+int auth_b64_string(const char *s, char **out, struct err *e)
 {
-	*out = auth_b64_encode((const unsigned char *)s, strlen(s));
+	*out = text_b64_encode((const unsigned char *)s, strlen(s));
 	return *out ? 0 : auth_nomem(e);
 }
 
@@ -300,10 +153,7 @@ static int auth_xoauth2_initial(struct auth *a, char **initial, struct err *e)
 	return auth_b64_secret((unsigned char *)msg, strlen(msg), initial, e);
 }
 
-/* RFC 5802 5.1 saslname, also RFC 7628's gs2 authzid: ',' and '=' would end
- * or confuse the attribute, so they travel as =2C and =3D.  No SASLprep
- * (RFC 4013) normalisation: user names are taken as the user typed them. */
-static char *auth_saslname(const char *user)
+char *auth_saslname(const char *user)
 {
 	size_t n = 0;
 	for (const char *s = user; *s; s++)
@@ -356,7 +206,7 @@ static int auth_oauthbearer_initial(struct auth *a, char **initial, struct err *
 static int auth_cram_md5(struct auth *a, const char *challenge, char **response, struct err *e)
 {
 	size_t clen;
-	unsigned char *c = auth_b64_decode(challenge, &clen);
+	unsigned char *c = text_b64_decode(challenge, strlen(challenge), &clen);
 	if (!c)
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "CRAM-MD5: challenge is not valid base64");
 	/* RFC 2195 2 makes it a msg-id "<...>"; any non-empty text is hashed the
@@ -372,316 +222,13 @@ static int auth_cram_md5(struct auth *a, const char *challenge, char **response,
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "CRAM-MD5: HMAC-MD5: %s", gnutls_strerror(r));
 	/* RFC 2195 2: user name, one space, the digest in lowercase hex. */
 	char hex[33];
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	text_hex(digest, sizeof digest, hex, sizeof hex);
 	explicit_bzero(digest, sizeof digest);
 	char *msg = auth_join(a->user, " ", hex, (char *)NULL);
 	explicit_bzero(hex, sizeof hex);
 	if (!msg)
 		return auth_nomem(e);
 	return auth_b64_secret((unsigned char *)msg, strlen(msg), response, e);
-}
-
-/* ---- SCRAM, RFC 5802 (SHA-1) and RFC 7677 (SHA-256), no channel binding ---- */
-
-static bool auth_is_scram(enum auth_mech m)
-{
-	return m == AUTH_SCRAM_SHA_1 || m == AUTH_SCRAM_SHA_256;
-}
-
-static gnutls_mac_algorithm_t auth_scram_mac(const struct auth *a)
-{
-	return a->mech == AUTH_SCRAM_SHA_1 ? GNUTLS_MAC_SHA1 : GNUTLS_MAC_SHA256;
-}
-
-static gnutls_digest_algorithm_t auth_scram_digest(const struct auth *a)
-{
-	return a->mech == AUTH_SCRAM_SHA_1 ? GNUTLS_DIG_SHA1 : GNUTLS_DIG_SHA256;
-}
-
-/* RFC 5802 7: printable = %x21-2B / %x2D-7E, the characters of a nonce. */
-static bool auth_scram_printable(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == ',')
-			return false;
-	return true;
-}
-
-/* RFC 5802 5.1 and 7: client-first-message = gs2-header client-first-bare;
- * gs2-header "n,," says we support no channel binding and send no authzid. */
-static int auth_scram_first(struct auth *a, const char *nonce, char **initial, struct err *e)
-{
-	char *name = auth_saslname(a->user);
-	if (!name)
-		return auth_nomem(e);
-	a->client_nonce = strdup(nonce);
-	a->client_first_bare = auth_join("n=", name, ",r=", nonce, (char *)NULL);
-	free(name);
-	if (!a->client_nonce || !a->client_first_bare)
-		return auth_nomem(e);
-	char *msg = auth_join("n,,", a->client_first_bare, (char *)NULL);
-	if (!msg)
-		return auth_nomem(e);
-	int r = auth_b64_string(msg, initial, e);
-	free(msg);
-	return r;
-}
-
-static int auth_scram_begin(struct auth *a, char **initial, struct err *e)
-{
-	a->hash_len = a->mech == AUTH_SCRAM_SHA_1 ? 20 : 32;
-	/* RFC 5802 5.1: the nonce must not be guessable by the server. */
-	unsigned char raw[AUTH_NONCE_BYTES];
-	int r = gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof raw);
-	if (r < 0)
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: random nonce: %s",
-			       auth_mech_name(a->mech), gnutls_strerror(r));
-	/* 24 octets make 32 base64 characters and no '=' or ','. */
-	char *nonce = auth_b64_encode(raw, sizeof raw);
-	if (!nonce)
-		return auth_nomem(e);
-	r = auth_scram_first(a, nonce, initial, e);
-	free(nonce);
-	return r;
-}
-
-int auth_scram_set_nonce(struct auth *a, const char *nonce, char **initial, struct err *e)
-{
-	if (!auth_is_scram(a->mech) || a->step != 1)
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "nonce can only be set right after a SCRAM begin");
-	if (!*nonce || !auth_scram_printable(nonce, strlen(nonce)))
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "invalid SCRAM nonce");
-	auth_wipe_free(a->client_nonce);
-	auth_wipe_free(a->client_first_bare);
-	a->client_nonce = a->client_first_bare = NULL;
-	return auth_scram_first(a, nonce, initial, e);
-}
-
-/* One attribute "x=value" of a SCRAM message: the value runs to the next
- * ',' or the end.  Returns false when the attribute is not x. */
-static bool auth_scram_attr(const char **p, const char *end, char name,
-			    const char **value, size_t *vlen)
-{
-	const char *s = *p;
-	if (end - s < 2 || s[0] != name || s[1] != '=')
-		return false;
-	s += 2;
-	const char *v = s;
-	while (s < end && *s != ',')
-		s++;
-	*value = v;
-	*vlen = (size_t)(s - v);
-	*p = s < end ? s + 1 : s;
-	return true;
-}
-
-/* RFC 5802 7: server-error = "e=" server-error-value.  Servers send it in
- * place of server-final (or, against the grammar, of server-first). */
-static int auth_scram_server_error(struct auth *a, const char *msg, size_t len, struct err *e)
-{
-	const char *v;
-	size_t vlen;
-	const char *p = msg;
-	if (!auth_scram_attr(&p, msg + len, 'e', &v, &vlen))
-		return 0;
-	char quoted[256];
-	auth_quote(v, vlen, quoted, sizeof quoted);
-	return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server error \"%s\"", auth_mech_name(a->mech), quoted);
-}
-
-/* Parsed server-first-message (RFC 5802 7): pointers into the message. */
-struct auth_scram_first_msg {
-	const char *nonce;
-	size_t nonce_len;
-	unsigned char *salt;            /* decoded, allocated */
-	size_t salt_len;
-	unsigned iterations;
-};
-
-static int auth_scram_parse_first(struct auth *a, const char *msg, size_t len,
-				  struct auth_scram_first_msg *sf, struct err *e)
-{
-	const char *mech = auth_mech_name(a->mech);
-	const char *p = msg, *end = msg + len, *v;
-	size_t vlen;
-	/* RFC 5802 5.1: m= is a mandatory extension we cannot know; the
-	 * client must fail rather than skip it. */
-	if (auth_scram_attr(&p, end, 'm', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server requires an unsupported extension (m=)", mech);
-	if (!auth_scram_attr(&p, end, 'r', &sf->nonce, &sf->nonce_len))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no nonce (r=)", mech);
-	/* RFC 5802 5.1: the server appends its part to our nonce; one that does
-	 * not start with ours answers somebody else's exchange. */
-	size_t cn = strlen(a->client_nonce);
-	if (sf->nonce_len <= cn || memcmp(sf->nonce, a->client_nonce, cn) != 0)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server nonce does not extend the client nonce", mech);
-	if (!auth_scram_printable(sf->nonce, sf->nonce_len))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server nonce has invalid characters", mech);
-	if (!auth_scram_attr(&p, end, 's', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no salt (s=)", mech);
-	sf->salt = vlen ? auth_b64_decode_n(v, vlen, &sf->salt_len) : NULL;
-	if (!sf->salt)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: salt is not valid base64", mech);
-	if (!auth_scram_attr(&p, end, 'i', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no iteration count (i=)", mech);
-	unsigned long n = 0;
-	for (size_t i = 0; i < vlen; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: invalid iteration count", mech);
-		if (n <= AUTH_SCRAM_MAX_ITER)
-			n = n * 10 + (unsigned long)(v[i] - '0');
-	}
-	if (vlen == 0)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: invalid iteration count", mech);
-	if (n < 1 || n > AUTH_SCRAM_MAX_ITER) {
-		char quoted[64];
-		auth_quote(v, vlen < 20 ? vlen : 20, quoted, sizeof quoted);
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: unreasonable iteration count %s%s",
-			       mech, quoted, vlen > 20 ? "..." : "");
-	}
-	sf->iterations = (unsigned)n;
-	/* RFC 5802 7: anything after is ["," extensions], which we may ignore;
-	 * but it must at least look like attr=value. */
-	while (p < end) {
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) ||
-		    !auth_scram_attr(&p, end, *p, &v, &vlen))
-			return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: malformed server-first message", mech);
-	}
-	if (end[-1] == ',')
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: malformed server-first message", mech);
-	return 0;
-}
-
-/* RFC 5802 3: SaltedPassword, ClientKey, StoredKey, ClientSignature,
- * ClientProof and ServerKey.  Fills proof and a->server_key. */
-static int auth_scram_keys(struct auth *a, const struct auth_scram_first_msg *sf,
-			   unsigned char *proof, struct err *e)
-{
-	gnutls_mac_algorithm_t mac = auth_scram_mac(a);
-	size_t h = a->hash_len;
-	unsigned char salted[AUTH_HASH_MAX], client_key[AUTH_HASH_MAX];
-	unsigned char stored_key[AUTH_HASH_MAX], client_sig[AUTH_HASH_MAX];
-	/* No SASLprep (RFC 4013) of the password either: it is hashed as
-	 * given, which is what a preparing server computes for plain ASCII. */
-	gnutls_datum_t key = {(unsigned char *)a->secret, (unsigned)strlen(a->secret)};
-	gnutls_datum_t salt = {sf->salt, (unsigned)sf->salt_len};
-	const char *what = "PBKDF2";
-	int r = gnutls_pbkdf2(mac, &key, &salt, sf->iterations, salted, h);
-	if (r >= 0) {
-		what = "HMAC";
-		r = gnutls_hmac_fast(mac, salted, h, "Client Key", 10, client_key);
-	}
-	if (r >= 0)
-		r = gnutls_hash_fast(auth_scram_digest(a), client_key, h, stored_key);
-	if (r >= 0)
-		r = gnutls_hmac_fast(mac, stored_key, h, a->auth_message, strlen(a->auth_message), client_sig);
-	if (r >= 0)
-		r = gnutls_hmac_fast(mac, salted, h, "Server Key", 10, a->server_key);
-	if (r >= 0)
-		for (size_t i = 0; i < h; i++)
-			proof[i] = client_key[i] ^ client_sig[i];
-	explicit_bzero(salted, sizeof salted);
-	explicit_bzero(client_key, sizeof client_key);
-	explicit_bzero(stored_key, sizeof stored_key);
-	explicit_bzero(client_sig, sizeof client_sig);
-	if (r < 0)
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: %s: %s", auth_mech_name(a->mech), what,
-			       gnutls_strerror(r));
-	return 0;
-}
-
-/* Answer server-first with client-final (RFC 5802 3 and 7):
- * "c=biws,r=" nonce ",p=" base64(ClientProof); "biws" is base64("n,,"). */
-static int auth_scram_final(struct auth *a, const char *msg, size_t len, char **response, struct err *e)
-{
-	struct auth_scram_first_msg sf = {0};
-	if (auth_scram_parse_first(a, msg, len, &sf, e) < 0) {
-		free(sf.salt);
-		return -1;
-	}
-	char *without_proof = malloc(9 + sf.nonce_len + 1);
-	if (!without_proof) {
-		free(sf.salt);
-		return auth_nomem(e);
-	}
-	memcpy(without_proof, "c=biws,r=", 9);
-	memcpy(without_proof + 9, sf.nonce, sf.nonce_len);
-	without_proof[9 + sf.nonce_len] = '\0';
-	/* RFC 5802 3: AuthMessage = client-first-bare "," server-first ","
-	 * client-final-without-proof; msg has no NUL (checked by the caller). */
-	a->auth_message = auth_join(a->client_first_bare, ",", msg, ",", without_proof, (char *)NULL);
-	if (!a->auth_message) {
-		free(sf.salt);
-		free(without_proof);
-		return auth_nomem(e);
-	}
-	unsigned char proof[AUTH_HASH_MAX];
-	int r = auth_scram_keys(a, &sf, proof, e);
-	free(sf.salt);
-	if (r < 0) {
-		free(without_proof);
-		return -1;
-	}
-	char *proof64 = auth_b64_encode(proof, a->hash_len);
-	explicit_bzero(proof, sizeof proof);
-	char *final = proof64 ? auth_join(without_proof, ",p=", proof64, (char *)NULL) : NULL;
-	free(without_proof);
-	auth_wipe_free(proof64);
-	if (!final)
-		return auth_nomem(e);
-	return auth_b64_secret((unsigned char *)final, strlen(final), response, e);
-}
-
-/* RFC 5802 3: the server proves it knows the password (or its ServerKey)
- * by sending v=base64(HMAC(ServerKey, AuthMessage)). */
-static int auth_scram_verify(struct auth *a, const char *msg, size_t len, struct err *e)
-{
-	const char *mech = auth_mech_name(a->mech);
-	const char *p = msg, *v;
-	size_t vlen, slen;
-	if (!auth_scram_attr(&p, msg + len, 'v', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-final message has no signature (v=)", mech);
-	unsigned char *sig = auth_b64_decode_n(v, vlen, &slen);
-	if (!sig)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server signature is not valid base64", mech);
-	unsigned char expect[AUTH_HASH_MAX];
-	int r = gnutls_hmac_fast(auth_scram_mac(a), a->server_key, a->hash_len,
-				 a->auth_message, strlen(a->auth_message), expect);
-	bool ok = r >= 0 && slen == a->hash_len && auth_ct_equal(sig, expect, a->hash_len);
-	explicit_bzero(expect, sizeof expect);
-	free(sig);
-	if (r < 0)
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: HMAC: %s", mech, gnutls_strerror(r));
-	if (!ok)
-		return err_set(e, ERR_AUTH, AUTH_STAGE,
-			       "%s: server signature does not verify: the server does not know the password", mech);
-	a->server_verified = true;
-	return 0;
-}
-
-static int auth_scram_step(struct auth *a, const char *challenge, char **response, struct err *e)
-{
-	const char *mech = auth_mech_name(a->mech);
-	if (a->step < 1 || !a->client_first_bare)
-		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: no exchange in progress", mech);
-	if (a->step > 2)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: unexpected challenge after the server-final message", mech);
-	size_t len;
-	char *msg = (char *)auth_b64_decode(challenge, &len);
-	if (!msg)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: challenge is not valid base64", mech);
-	int r;
-	if (strlen(msg) != len)
-		r = err_set(e, ERR_AUTH, AUTH_STAGE, "%s: challenge contains a NUL octet", mech);
-	else if (auth_scram_server_error(a, msg, len, e) < 0)
-		r = -1;
-	else if (a->step == 1)
-		r = auth_scram_final(a, msg, len, response, e);
-	else if ((r = auth_scram_verify(a, msg, len, e)) == 0)
-		r = auth_b64_string("", response, e);   /* RFC 4954 4: empty answer */
-	free(msg);
-	return r;
 }
 
 /* ---- the interface ---- */

@@ -69,11 +69,4 @@ void auth_wipe_free(char *s);
  * returned stays the caller's to free. */
 int auth_scram_set_nonce(struct auth *a, const char *nonce, char **initial, struct err *e);
 
-/* Base64 (RFC 4648) helpers, also used for MIME. */
-char *auth_b64_encode(const unsigned char *data, size_t len);
-/* NULL if not valid base64 (strict: padding required, no whitespace, no
- * stray bits).  The result is NUL-terminated beyond *len for convenience;
- * "" decodes to an empty buffer. */
-unsigned char *auth_b64_decode(const char *text, size_t *len);
-
 #endif

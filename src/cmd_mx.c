@@ -173,9 +173,8 @@ static void json_host(struct json *j, const struct mx_host *h, bool check)
 		json_array(j);
 		for (size_t k = 0; h->tlsa.status == DNS_OK && k < h->tlsa.n; k++) {
 			const struct dns_tlsa *t = &h->tlsa.tlsa[k];
-			char hex[140] = "";
-			for (size_t b = 0; b < t->len && b < 64; b++)
-				snprintf(hex + 2 * b, 3, "%02x", t->data[b]);
+			char hex[140];
+			text_hex(t->data, t->len < 64 ? t->len : 64, hex, sizeof hex);
 			json_object(j);
 			json_kint(j, "usage", t->usage);
 			json_kint(j, "selector", t->selector);

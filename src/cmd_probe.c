@@ -216,7 +216,7 @@ static void auth_list(const struct ehlo_caps *caps, bool have, char *buf, size_t
 	size_t n = 0;
 	for (size_t i = 0; i < caps->n; i++) {
 		const struct ehlo_cap *c = &caps->caps[i];
-		if (ascii_casecmp(c->keyword, "AUTH") != 0 || c->legacy)
+		if (text_casecmp(c->keyword, "AUTH") != 0 || c->legacy)
 			continue;
 		for (size_t k = 0; k < c->nparams && n + 1 < size; k++)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", c->params[k]);
@@ -284,7 +284,7 @@ static void port_findings(struct port_probe *pp, struct out *all, const char *ho
 		char word[256];
 		snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), g);
 		/* Host names compare without regard to case (RFC 4343). */
-		if (n >= sizeof word || ascii_casecmp(word, host) != 0) {
+		if (n >= sizeof word || text_casecmp(word, host) != 0) {
 			char esc[300];
 			text_escape(g, n < 200 ? n : 200, esc, sizeof esc);
 			out_finding(&tmp, FINDING_WARN, "greeting-name-mismatch",

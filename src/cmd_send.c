@@ -171,10 +171,10 @@ static int check_dsn(struct err *e)
 		char *copy = strdup(a.dsn_notify), *save = NULL;
 		bool never = false, other = false, bad = !copy;
 		for (char *w = copy ? strtok_r(copy, ",", &save) : NULL; w; w = strtok_r(NULL, ",", &save)) {
-			if (ascii_casecmp(w, "NEVER") == 0)
+			if (text_casecmp(w, "NEVER") == 0)
 				never = true;
-			else if (ascii_casecmp(w, "SUCCESS") == 0 || ascii_casecmp(w, "FAILURE") == 0
-				 || ascii_casecmp(w, "DELAY") == 0)
+			else if (text_casecmp(w, "SUCCESS") == 0 || text_casecmp(w, "FAILURE") == 0
+				 || text_casecmp(w, "DELAY") == 0)
 				other = true;
 			else
 				bad = true;
@@ -185,7 +185,7 @@ static int check_dsn(struct err *e)
 				       "invalid --dsn-notify \"%s\": NEVER, or a list of SUCCESS, FAILURE, DELAY",
 				       a.dsn_notify);
 	}
-	if (a.dsn_ret && ascii_casecmp(a.dsn_ret, "FULL") != 0 && ascii_casecmp(a.dsn_ret, "HDRS") != 0)
+	if (a.dsn_ret && text_casecmp(a.dsn_ret, "FULL") != 0 && text_casecmp(a.dsn_ret, "HDRS") != 0)
 		return err_set(e, ERR_USAGE, NULL, "invalid --dsn-ret \"%s\": FULL or HDRS", a.dsn_ret);
 	/* RFC 3461 4.4: ENVID is at most 100 characters of printable ASCII. */
 	if (a.envid && (strlen(a.envid) > 100 || msg_addr_needs_utf8(a.envid)))
@@ -411,7 +411,7 @@ static int make_deliveries(const struct envelope *env, const struct smtp_txn *ba
 		const char *dom = addr_domain(env->rcpts[i].address);
 		struct send_delivery *d = NULL;
 		for (size_t k = 0; k < nv && !d; k++)
-			if (relay || ascii_casecmp(v[k].domain, dom) == 0)
+			if (relay || text_casecmp(v[k].domain, dom) == 0)
 				d = &v[k];
 		if (!d) {
 			d = &v[nv++];

@@ -1,30 +1,10 @@
 /* codes.c - meaning tables: SMTP reply codes, enhanced status codes, EHLO keywords, SASL. */
 #include "codes.h"
+#include "text.h"
 
 #include <stddef.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Locale-independent on purpose: keywords and mechanism names are ASCII
- * protocol tokens, and toupper() would fold differently under e.g. a
- * Turkish locale. */
-static int ascii_upper(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c;
-}
-
-static int ascii_casecmp(const char *a, const char *b)
-{
-	const unsigned char *p = (const unsigned char *)a;
-	const unsigned char *q = (const unsigned char *)b;
-	int d;
-
-	for (;; p++, q++) {
-		d = ascii_upper(*p) - ascii_upper(*q);
-		if (d != 0 || *p == '\0')
-			return d;
-	}
-}
 
 /* Basic reply codes.  Sorted by code for binary search. */
 struct reply_entry {
@@ -351,9 +331,9 @@ const char *codes_enhanced_source(int subject, int detail)
 	return e != NULL ? e->source : NULL;
 }
 
-/* EHLO keywords.  Sorted by strcmp on the upper-case spelling, which is
- * also ascii_casecmp order because that folds to upper case (folding to
- * lower would misplace '_', which sorts between the two cases). */
+/* EHLO keywords.  Sorted in text_casecmp order, strcmp on the lower-case
+ * spelling: mind '_' and the other octets between 'Z' and 'a', which sort
+ * before the letters here. */
 static const struct codes_ext ext_table[] = {
 	{ "8BITMIME", "8-bit MIME transport", "RFC 6152" },
 	{ "ATRN", "authenticated TURN (on-demand mail relay)", "RFC 2645" },
@@ -425,7 +405,7 @@ const struct codes_ext *codes_ext_lookup(const char *keyword)
 		return NULL;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		d = ascii_casecmp(keyword, ext_table[mid].keyword);
+		d = text_casecmp(keyword, ext_table[mid].keyword);
 		if (d == 0)
 			return &ext_table[mid];
 		if (d > 0)
@@ -496,7 +476,7 @@ const char *codes_sasl_meaning(const char *mechanism)
 		return NULL;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		d = ascii_casecmp(mechanism, sasl_table[mid].name);
+		d = text_casecmp(mechanism, sasl_table[mid].name);
 		if (d == 0)
 			return sasl_table[mid].meaning;
 		if (d > 0)

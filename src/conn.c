@@ -17,13 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t conn_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double now_ms_precise(void)
 {
 	struct timespec ts;
@@ -46,7 +39,7 @@ double conn_elapsed(const struct conn *c)
 void conn_step(struct conn *c, int timeout_ms)
 {
 	c->step_ms = timeout_ms;
-	c->deadline = conn_now_ms() + timeout_ms;
+	c->deadline = deadline_now_ms() + timeout_ms;
 }
 
 static void note(struct conn *c, const char *fmt, const char *a, const char *b)
@@ -74,21 +67,11 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, int tim
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
-	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	int64_t end = conn_now_ms() + timeout_ms;
-	for (;;) {
-		int64_t left = end - conn_now_ms();
-		if (left <= 0)
-			return ETIMEDOUT;
-		int n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return ETIMEDOUT;
-		break;
-	}
+	int w = deadline_poll(fd, POLLOUT, deadline_now_ms() + timeout_ms);
+	if (w == 0)
+		return ETIMEDOUT;
+	if (w < 0)
+		return errno;
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -154,9 +137,9 @@ static int system_lookup(const char *host, int port, const struct conn_opts *o, 
 		free(l);
 		return g;
 	}
-	int64_t end = conn_now_ms() + o->connect_timeout_ms;
+	int64_t end = deadline_now_ms() + o->connect_timeout_ms;
 	for (;;) {
-		int64_t left = end - conn_now_ms();
+		int64_t left = end - deadline_now_ms();
 		if (left <= 0)
 			break;
 		struct timespec ts = {left / 1000, (left % 1000) * 1000000};
@@ -232,7 +215,7 @@ int conn_connect(struct conn *c, const char *host, int port,
 {
 	struct target t[CONN_MAX_ADDRS];
 	size_t n;
-	c->t0 = conn_now_ms();
+	c->t0 = deadline_now_ms();
 	if (resolve(host, port, o, t, &n, e, stage) < 0)
 		return -1;
 
@@ -306,20 +289,12 @@ static int timed_out(struct conn *c, struct err *e, const char *stage)
 
 int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
 {
-	struct pollfd p = {.fd = c->fd, .events = for_write ? POLLOUT : POLLIN};
-	for (;;) {
-		int64_t left = c->deadline - conn_now_ms();
-		if (left <= 0)
-			return timed_out(c, e, stage);
-		int n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_set(e, ERR_LOCAL_IO, stage, "poll: %s", strerror(errno));
-		if (n == 0)
-			return timed_out(c, e, stage);
-		return 0;
-	}
+	int w = deadline_poll(c->fd, for_write ? POLLOUT : POLLIN, c->deadline);
+	if (w < 0)
+		return err_set(e, ERR_LOCAL_IO, stage, "poll: %s", strerror(errno));
+	if (w == 0)
+		return timed_out(c, e, stage);
+	return 0;
 }
 
 int conn_queue(struct conn *c, const void *data, size_t len)
@@ -401,7 +376,7 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 	}
 	size_t room = sizeof c->rbuf - c->rend;
 	for (;;) {
-		if (c->deadline - conn_now_ms() <= 0)
+		if (c->deadline - deadline_now_ms() <= 0)
 			return timed_out(c, e, stage);
 		if (c->tls) {
 			ssize_t n = gnutls_record_recv(c->tls, c->rbuf + c->rend, room);

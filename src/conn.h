@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "deadline.h"
 #include "err.h"
 
 struct dns_resolver;
@@ -38,7 +39,7 @@ struct conn {
 	char *wbuf;                 /* commands queued for the next flush */
 	size_t wlen, wcap;
 	int64_t t0;                 /* monotonic ms at connect start */
-	int64_t deadline;           /* monotonic ms the current step must end by */
+	int64_t deadline;           /* deadline_now_ms() the current step must end by */
 	int step_ms;                /* length of the current step, for messages */
 	char peer_addr[64];         /* numeric address connected to */
 	int peer_port;
@@ -47,8 +48,6 @@ struct conn {
 	conn_note_fn *note;
 	void *note_ctx;
 };
-
-int64_t conn_now_ms(void);
 
 void conn_init(struct conn *c);
 /* Resolve host and try each address in order until one connects. */

@@ -1,5 +1,6 @@
 /* mime.c - the body of a composed message: text parts, quoted-printable, base64, multipart. */
 #include "msg_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 /* RFC 2045 6.7 (5): encoded lines at most 76 octets, "=" included. */
 #define MIME_QP_LINE 76
 /* RFC 2045 6.8: base64 lines of 76 characters hold 57 octets. */
+#define MIME_B64_LINE 76
 #define MIME_B64_IN 57
 
 /* ---- text parts ---- */
@@ -158,7 +160,6 @@ struct mime_qp {
 
 static int mime_qp_put(struct mime_qp *q, unsigned char c, bool literal, struct err *e)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = literal ? 1 : 3;
 
 	/* RFC 2045 6.7 (5): a soft line break "=" keeps lines within 76. */
@@ -167,12 +168,9 @@ static int mime_qp_put(struct mime_qp *q, unsigned char c, bool literal, struct 
 			return -1;
 		q->col = 0;
 	}
-	char enc[3] = {(char)c, 0, 0};
-	if (!literal) {
-		enc[0] = '=';
-		enc[1] = hex[c >> 4];
-		enc[2] = hex[c & 15];
-	}
+	char enc[4] = {(char)c, 0, 0, 0};
+	if (!literal)
+		snprintf(enc, sizeof enc, "=%02X", c);   /* RFC 2045 6.7 (1): upper case */
 	q->col += n;
 	return mime_put(q->w, enc, n, e);
 }
@@ -260,7 +258,7 @@ static int mime_attach_body(struct msg *m, const char *path, struct err *e)
 {
 	enum { LINES = 1024 };
 	unsigned char *in = malloc(MIME_B64_IN * LINES);
-	char *out = malloc((MIME_B64_IN / 3 * 4 + 2) * LINES);
+	char *out = malloc((MIME_B64_LINE + 2) * LINES);
 	FILE *f = NULL;
 	int rc = -1;
 	size_t n;
@@ -273,15 +271,24 @@ static int mime_attach_body(struct msg *m, const char *path, struct err *e)
 		err_set(e, ERR_NOINPUT, MIME_STAGE, "cannot open attachment %s: %s", path, strerror(errno));
 		goto out;
 	}
-	/* fread fills the buffer but at the end, so only the last line is short. */
+	/* fread fills the buffer but at the end, so only the last line is
+	 * short; and 57 octets are whole quanta, so the chunk encoded at once
+	 * is its lines encoded one by one, laid end to end. */
 	while ((n = fread(in, 1, MIME_B64_IN * LINES, f)) > 0) {
-		size_t o = 0;
-		for (size_t i = 0; i < n; i += MIME_B64_IN) {
-			size_t k = n - i < MIME_B64_IN ? n - i : MIME_B64_IN;
-			o += mime_b64(in + i, k, out + o);
+		char *b64 = text_b64_encode(in, n);
+		if (!b64) {
+			err_set(e, ERR_INTERNAL, MIME_STAGE, "out of memory");
+			goto out;
+		}
+		size_t blen = strlen(b64), o = 0;
+		for (size_t i = 0; i < blen; i += MIME_B64_LINE) {
+			size_t k = blen - i < MIME_B64_LINE ? blen - i : MIME_B64_LINE;
+			memcpy(out + o, b64 + i, k);
+			o += k;
 			out[o++] = '\r';
 			out[o++] = '\n';
 		}
+		free(b64);
 		if (msg_spool_write(m, out, o, e) < 0)
 			goto out;
 	}
@@ -308,8 +315,7 @@ static int mime_boundary(char *buf, size_t size, struct err *e)
 	if (msg_random(r, sizeof r, e) < 0)
 		return -1;
 	int o = snprintf(buf, size, "=_smtpkit_");
-	for (size_t i = 0; i < sizeof r; i++)
-		o += snprintf(buf + o, size - (size_t)o, "%02x", r[i]);
+	text_hex(r, sizeof r, buf + o, size - (size_t)o);
 	return 0;
 }
 

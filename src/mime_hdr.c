@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MIME_STAGE "message"
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 octets. */
@@ -15,9 +14,6 @@
 #define MIME_WORD_IN 39
 /* Longest RFC 2231 parameter section, so each fits a 78-octet line. */
 #define MIME_PARAM_SEG 50
-
-static const char mime_b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* ---- growable strings for header fields ---- */
 
@@ -55,26 +51,6 @@ static void mime_adds(struct mime_buf *b, const char *s)
 
 /* ---- encoders ---- */
 
-size_t mime_b64(const unsigned char *in, size_t n, char *out)
-{
-	size_t o = 0, i = 0;
-	for (; i + 3 <= n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		out[o++] = mime_b64_alphabet[v >> 18];
-		out[o++] = mime_b64_alphabet[(v >> 12) & 63];
-		out[o++] = mime_b64_alphabet[(v >> 6) & 63];
-		out[o++] = mime_b64_alphabet[v & 63];
-	}
-	if (i < n) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
-		out[o++] = mime_b64_alphabet[v >> 18];
-		out[o++] = mime_b64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? mime_b64_alphabet[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	return o;
-}
-
 /* Octets of the UTF-8 character at s, judged by its lead byte, so an
  * encoded-word never splits a character (RFC 2047 5 (3)). */
 static size_t mime_utf8_seq(const unsigned char *s, size_t avail)
@@ -99,7 +75,6 @@ static size_t mime_utf8_seq(const unsigned char *s, size_t avail)
 static void mime_words(struct mime_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	char enc[MIME_WORD_IN * 2];
 	size_t i = 0;
 
 	while (i < n) {
@@ -113,7 +88,12 @@ static void mime_words(struct mime_buf *b, const char *s, size_t n)
 		if (i > 0)
 			mime_adds(b, " ");
 		mime_adds(b, "=?UTF-8?B?");
-		mime_add(b, enc, mime_b64(u + i, k - i, enc));
+		char *enc = text_b64_encode(u + i, k - i);
+		if (enc)
+			mime_adds(b, enc);
+		else
+			b->oom = true;
+		free(enc);
 		mime_adds(b, "?=");
 		i = k;
 	}
@@ -311,7 +291,7 @@ int mime_user_headers(const struct msg_opts *o, unsigned *replaced, struct err *
 				return err_set(e, ERR_USAGE, NULL, "--header \"%s\": invalid field name", shown);
 		size_t n = (size_t)(colon - h);
 		for (size_t k = 0; k < sizeof gen / sizeof gen[0]; k++) {
-			if (strlen(gen[k].name) != n || strncasecmp(h, gen[k].name, n) != 0)
+			if (strlen(gen[k].name) != n || text_ncasecmp(h, gen[k].name, n) != 0)
 				continue;
 			if (!gen[k].bit)
 				return err_set(e, ERR_USAGE, NULL, "--header %s: set from --body, --html "
@@ -357,7 +337,7 @@ static char *mime_type_lookup(const char *name)
 		if (!type || type[0] == '#')
 			continue;
 		for (char *x; (x = strtok_r(NULL, " \t\r\n", &save));)
-			if (strcasecmp(x, ext) == 0) {
+			if (text_casecmp(x, ext) == 0) {
 				found = strdup(type);
 				break;
 			}

@@ -197,10 +197,9 @@ int msg_message_id(char *buf, size_t size, const char *domain, struct err *e)
 				domain = host;
 		}
 	}
-	int o = snprintf(buf, size, "<");
-	for (size_t i = 0; i < sizeof r; i++)
-		o += snprintf(buf + o, size - (size_t)o, "%02x", r[i]);
-	snprintf(buf + o, size - (size_t)o, "@%s>", domain);
+	size_t o = (size_t)snprintf(buf, size, "<");
+	o += text_hex(r, sizeof r, buf + o, size - o);
+	snprintf(buf + o, size - o, "@%s>", domain);
 	return 0;
 }
 

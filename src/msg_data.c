@@ -1,10 +1,10 @@
 /* msg_data.c - reading --data: line checks, Date and Message-ID, -t recipients, Bcc removal. */
 #include "msg_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MSG_STAGE "message"
 /* Longest address item in a header kept while parsing; anything longer
@@ -174,7 +174,7 @@ static enum msg_field msg_field_kind(const char *line, size_t len, size_t *colon
 		if (line[i] <= 32 || line[i] >= 127)
 			return MSG_F_NONE;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i].name) == n && strncasecmp(line, names[i].name, n) == 0)
+		if (strlen(names[i].name) == n && text_ncasecmp(line, names[i].name, n) == 0)
 			return names[i].kind;
 	return MSG_F_OTHER;
 }

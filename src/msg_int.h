@@ -38,8 +38,6 @@ enum {
 	MIME_H_FROM = 1, MIME_H_TO = 2, MIME_H_CC = 4, MIME_H_SUBJECT = 8, MIME_H_DATE = 16,
 	MIME_H_MSGID = 32,
 };
-/* Base64 (RFC 4648 4) of n octets into out (4 * ceil(n / 3) octets). */
-size_t mime_b64(const unsigned char *in, size_t n, char *out);
 /* Check every --header (64 unless a clean "Name: value"); *replaced gets
  * the MIME_H_ fields they replace. */
 int mime_user_headers(const struct msg_opts *o, unsigned *replaced, struct err *e);

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "mtasts.h"
 #include "conn.h"
-#include "reply.h"
 #include "text.h"
 #include "tls.h"
 
@@ -83,9 +82,9 @@ bool mtasts_match(const struct mtasts *m, const char *host)
 		if (strncmp(p, "*.", 2) == 0) {
 			/* RFC 8461 4.1: the wildcard stands for exactly one label. */
 			const char *dot = strchr(h, '.');
-			if (dot && dot != h && ascii_casecmp(dot + 1, p + 2) == 0)
+			if (dot && dot != h && text_casecmp(dot + 1, p + 2) == 0)
 				return true;
-		} else if (ascii_casecmp(h, p) == 0) {
+		} else if (text_casecmp(h, p) == 0) {
 			return true;
 		}
 	}

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "mxcheck.h"
 #include "parallel.h"
-#include "reply.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -61,7 +60,7 @@ static int by_preference(const void *a, const void *b)
 	const struct mx_host *x = a, *y = b;
 	if (x->preference != y->preference)
 		return (int)x->preference - (int)y->preference;
-	return ascii_casecmp(x->name, y->name);
+	return text_casecmp(x->name, y->name);
 }
 
 /* ---- jobs run in parallel ------------------------------------------- */
@@ -104,7 +103,7 @@ static void txt_records(const struct dns_resolver *res, const char *name, const 
 	for (size_t i = 0; a.status == DNS_OK && i < a.n; i++) {
 		const char *t = a.txt[i];
 		/* RFC 7208 4.5: "v=spf1" then a space or the end, case-insensitive. */
-		if (strncasecmp(t, prefix, plen) != 0 || (t[plen] != '\0' && t[plen] != ' ' && t[plen] != ';'))
+		if (text_ncasecmp(t, prefix, plen) != 0 || (t[plen] != '\0' && t[plen] != ' ' && t[plen] != ';'))
 			continue;
 		char **v = realloc(*out, (*n + 1) * sizeof *v);
 		if (!v)
@@ -289,7 +288,7 @@ static void resolve_hosts(struct mx_domain *d, const struct mx_opts *o)
 		else
 			h->a_status = a->status;
 		/* RFC 2181 10.3: an MX target must not be an alias. */
-		if (a->canonical[0] && ascii_casecmp(a->canonical, h->name) != 0)
+		if (a->canonical[0] && text_casecmp(a->canonical, h->name) != 0)
 			h->cname = true;
 		h->ad = a->ad;
 		add_addresses(h, a, v6);
@@ -357,7 +356,7 @@ static void findings(struct mx_domain *d)
 			if (k != i && d->hosts[k].preference == h->preference)
 				h->tie = true;
 		for (size_t k = 0; k < i; k++)
-			if (ascii_casecmp(d->hosts[k].name, h->name) == 0) {
+			if (text_casecmp(d->hosts[k].name, h->name) == 0) {
 				h->duplicate = true;
 				out_finding(out, FINDING_WARN, "mx-duplicate", "%s is listed more than once", h->name);
 			}

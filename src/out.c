@@ -223,7 +223,7 @@ static void describe_cap(const struct ehlo_cap *c, char *buf, size_t size)
 {
 	const struct codes_ext *ext = codes_ext_lookup(c->keyword);
 	int n;
-	if (ascii_casecmp(c->keyword, "SIZE") == 0 && c->nparams == 1) {
+	if (text_casecmp(c->keyword, "SIZE") == 0 && c->nparams == 1) {
 		char *end;
 		unsigned long long v = strtoull(c->params[0], &end, 10);
 		char human[32];
@@ -234,7 +234,7 @@ static void describe_cap(const struct ehlo_cap *c, char *buf, size_t size)
 			n = snprintf(buf, size, "message size declared, no fixed limit");
 		else
 			n = snprintf(buf, size, "message size (invalid parameter)");
-	} else if (ascii_casecmp(c->keyword, "AUTH") == 0) {
+	} else if (text_casecmp(c->keyword, "AUTH") == 0) {
 		n = snprintf(buf, size, "%s:", c->legacy ? "authentication, pre-standard AUTH= form"
 			     : "authentication");
 		for (size_t i = 0; i < c->nparams && n > 0 && (size_t)n < size; i++) {
@@ -283,7 +283,7 @@ static bool caps_contain(const struct ehlo_caps *caps, const struct ehlo_cap *c)
 	cap_words(c, a, sizeof a);
 	for (size_t i = 0; i < caps->n; i++) {
 		cap_words(&caps->caps[i], b, sizeof b);
-		if (ascii_casecmp(a, b) == 0)
+		if (text_casecmp(a, b) == 0)
 			return true;
 	}
 	return false;

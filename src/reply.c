@@ -16,20 +16,6 @@ static bool is_alnum(char c)
 	return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-int ascii_casecmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		char x = ascii_lower(*a), y = ascii_lower(*b);
-		if (x != y || x == '\0')
-			return (unsigned char)x - (unsigned char)y;
-	}
-}
-
 /* RFC 3463 2: class "." subject "." detail, subject and detail 1-3 digits;
  * RFC 2034 puts it first on the line, followed by a space.  Only taken when
  * the class matches the basic code's. */
@@ -202,8 +188,7 @@ static int parse_cap_line(const char *line, struct ehlo_cap *cap)
 	const char *eq = memchr(p, '=', (size_t)(end - p));
 	/* Pre-standard "AUTH=LOGIN PLAIN" (draft-myers-smtp-auth, still sent
 	 * for Outlook Express) names mechanisms after '='. */
-	if (eq && (size_t)(eq - p) == 4 && ascii_lower(p[0]) == 'a' && ascii_lower(p[1]) == 'u'
-	    && ascii_lower(p[2]) == 't' && ascii_lower(p[3]) == 'h') {
+	if (eq && (size_t)(eq - p) == 4 && text_ncasecmp(p, "auth", 4) == 0) {
 		cap->keyword = dup_range(p, 4);
 		cap->legacy = true;
 		p = eq + 1;
@@ -283,7 +268,7 @@ void ehlo_free(struct ehlo_caps *caps)
 const struct ehlo_cap *ehlo_find(const struct ehlo_caps *caps, const char *keyword)
 {
 	for (size_t i = 0; i < caps->n; i++)
-		if (!caps->caps[i].legacy && ascii_casecmp(caps->caps[i].keyword, keyword) == 0)
+		if (!caps->caps[i].legacy && text_casecmp(caps->caps[i].keyword, keyword) == 0)
 			return &caps->caps[i];
 	return NULL;
 }
@@ -322,7 +307,7 @@ int ehlo_size(const struct ehlo_caps *caps, uint64_t *size)
 bool ehlo_offers_auth(const struct ehlo_caps *caps)
 {
 	for (size_t i = 0; i < caps->n; i++)
-		if (ascii_casecmp(caps->caps[i].keyword, "AUTH") == 0)
+		if (text_casecmp(caps->caps[i].keyword, "AUTH") == 0)
 			return true;
 	return false;
 }
@@ -331,10 +316,10 @@ bool ehlo_has_auth(const struct ehlo_caps *caps, const char *mechanism)
 {
 	for (size_t i = 0; i < caps->n; i++) {
 		const struct ehlo_cap *c = &caps->caps[i];
-		if (ascii_casecmp(c->keyword, "AUTH") != 0)
+		if (text_casecmp(c->keyword, "AUTH") != 0)
 			continue;
 		for (size_t k = 0; k < c->nparams; k++)
-			if (ascii_casecmp(c->params[k], mechanism) == 0)
+			if (text_casecmp(c->params[k], mechanism) == 0)
 				return true;
 	}
 	return false;

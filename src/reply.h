@@ -72,8 +72,4 @@ bool ehlo_offers_auth(const struct ehlo_caps *caps);
 /* Mechanism offered by AUTH or the legacy AUTH= form. */
 bool ehlo_has_auth(const struct ehlo_caps *caps, const char *mechanism);
 
-/* ASCII-only case-insensitive comparison: locale must not change protocol
- * keyword matching. */
-int ascii_casecmp(const char *a, const char *b);
-
 #endif

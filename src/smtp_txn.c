@@ -34,7 +34,7 @@ static size_t rcptmax(const struct smtp_session *s)
 		/* RFC 9422 2: "RCPTMAX=" digits; keywords are case-insensitive. */
 		char key[9];
 		snprintf(key, sizeof key, "%.8s", c->params[i]);
-		if (ascii_casecmp(key, "RCPTMAX=") == 0) {
+		if (text_casecmp(key, "RCPTMAX=") == 0) {
 			const char *v = c->params[i] + 8;
 			size_t max = 0;
 			for (; *v >= '0' && *v <= '9' && max < 1000000; v++)

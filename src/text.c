@@ -1,7 +1,13 @@
-/* text.c - escaping untrusted text for display; control-character checks. */
+/* text.c - escaping untrusted text for display; control-character checks;
+ * ASCII case-insensitive comparison; hex and base64. */
 #include "text.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
 
 size_t text_utf8_len(const unsigned char *s, size_t avail)
 {
@@ -72,4 +78,132 @@ bool text_has_control(const char *s)
 		if (*p < 0x20 || *p == 0x7f)
 			return true;
 	return false;
+}
+
+static int text_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+int text_casecmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (;; p++, q++) {
+		int d = text_lower(*p) - text_lower(*q);
+		if (d != 0 || *p == '\0')
+			return d;
+	}
+}
+
+int text_ncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (size_t i = 0; i < n; i++) {
+		int d = text_lower(p[i]) - text_lower(q[i]);
+		if (d != 0)
+			return d;
+	}
+	return 0;
+}
+
+size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (n > (size - 1) / 2)
+		n = (size - 1) / 2;
+	gnutls_datum_t d = {(unsigned char *)b, (unsigned)n};
+	size_t room = size;
+	if (gnutls_hex_encode(&d, out, &room) < 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	return 2 * n;
+}
+
+void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 3 < size; i++) {
+		char x[3];
+		text_hex(b + i, 1, x, sizeof x);
+		if (i > 0)
+			out[o++] = ':';
+		for (int k = 0; k < 2; k++)
+			out[o++] = x[k] >= 'a' ? (char)(x[k] - 'a' + 'A') : x[k];
+	}
+	if (size > 0)
+		out[o] = '\0';
+}
+
+/* A copy GnuTLS allocated, moved into one of ours (the callers free with
+ * free()) and wiped; NUL-terminated. */
+static void *text_take_datum(gnutls_datum_t *d)
+{
+	char *out = malloc((size_t)d->size + 1);
+	if (out) {
+		if (d->size > 0)
+			memcpy(out, d->data, d->size);
+		out[d->size] = '\0';
+	}
+	if (d->data) {
+		gnutls_memset(d->data, 0, d->size);
+		gnutls_free(d->data);
+	}
+	return out;
+}
+
+char *text_b64_encode(const unsigned char *data, size_t len)
+{
+	if (len > UINT_MAX / 4 * 3 - 3)
+		return NULL;
+	gnutls_datum_t in = {(unsigned char *)data, (unsigned)len}, out = {NULL, 0};
+	if (len > 0 && gnutls_base64_encode2(&in, &out) < 0)
+		return NULL;
+	return text_take_datum(&out);
+}
+
+static int text_b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Strict, as RFC 4648 3.3 and 3.5 allow: whole quanta, '=' only as final
+ * padding, and the bits padding discards must be zero, so each octet
+ * string has exactly one accepted encoding.  GnuTLS's decoder skips white
+ * space and stray characters, so SASL challenges pass this check first. */
+static bool text_b64_strict(const char *t, size_t n)
+{
+	if (n % 4 != 0)
+		return false;
+	size_t pad = 0;
+	while (pad < 2 && pad < n && t[n - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < n - pad; i++)
+		if (text_b64_value(t[i]) < 0)
+			return false;
+	/* The last character before "==" carries 4 discarded bits, before
+	 * "=" 2. */
+	return pad == 0 || (text_b64_value(t[n - pad - 1]) & (pad == 2 ? 0x0f : 0x03)) == 0;
+}
+
+unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len)
+{
+	if (!text_b64_strict(text, tlen) || tlen > UINT_MAX)
+		return NULL;
+	gnutls_datum_t in = {(unsigned char *)text, (unsigned)tlen}, out = {NULL, 0};
+	if (tlen > 0 && gnutls_base64_decode2(&in, &out) < 0)
+		return NULL;
+	*len = out.size;
+	return text_take_datum(&out);
 }

@@ -1,4 +1,5 @@
-/* text.h - byte strings from the network or the command line, made safe to show or send. */
+/* text.h - byte strings from the network or the command line: made safe to
+ * show or send, compared without a locale, encoded as hex or base64. */
 #ifndef SMTPKIT_TEXT_H
 #define SMTPKIT_TEXT_H
 
@@ -20,5 +21,34 @@ bool text_has_control(const char *s);
  * it is not one.  C1 controls and bidi overrides count as invalid: they
  * change what a reader sees. */
 size_t text_utf8_len(const unsigned char *s, size_t avail);
+
+/* ASCII case-insensitive comparison, with strcmp's sign on the lower-case
+ * spellings.  Protocol keywords, mechanism names, header field names and
+ * DNS names (RFC 4343) are ASCII: no locale may fold them (a Turkish one
+ * folds 'I' elsewhere), and octets above 0x7f compare as they are. */
+int text_casecmp(const char *a, const char *b);
+/* The same over exactly n octets, NUL as any other (DNS wire-form names
+ * carry it); stops at the first difference, so a is safe to be a shorter
+ * string when b has no NUL among its first n. */
+int text_ncasecmp(const char *a, const char *b, size_t n);
+
+/* Lower-case hex of n octets into out, NUL-terminated; octets that do not
+ * fit in size are left off.  Returns the length written.  The one hex
+ * encoder (GnuTLS's); a single octet inside an escape (=XX, %XX, +XX,
+ * \xNN) is printf's %02X or %02x, formatting rather than encoding. */
+size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
+/* Upper case with ':' between octets, as certificate fingerprints are
+ * shown; stops before an octet that does not fit. */
+void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size);
+
+/* Base64 (RFC 4648 4) of len octets, NUL-terminated and allocated; NULL
+ * when out of memory.  The one encoder (GnuTLS's): SASL, RFC 2047 words
+ * and MIME bodies all come here.  The octets may be credentials, so the
+ * copy GnuTLS makes is wiped; wiping the caller's own is the caller's job. */
+char *text_b64_encode(const unsigned char *data, size_t len);
+/* Decode tlen characters of base64, strictly: padding required, no white
+ * space, no stray bits; NULL if not valid or out of memory.  The result is
+ * allocated and NUL-terminated beyond *len; "" decodes to an empty buffer. */
+unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len);
 
 #endif

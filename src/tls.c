@@ -2,6 +2,7 @@
  * reports rather than aborts, and a description of session and chain. */
 #define _GNU_SOURCE
 #include "tls.h"
+#include "text.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -39,14 +40,6 @@ static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
 	if (n < 0)
 		gnutls_transport_set_errno(c->tls, errno);
 	return n;
-}
-
-static void hex_colon(const unsigned char *b, size_t n, char *out, size_t size)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < n && o + 3 < size; i++)
-		o += (size_t)snprintf(out + o, size - o, i ? ":%02X" : "%02X", b[i]);
 }
 
 static void describe_cert(const gnutls_datum_t *der, struct tls_cert_info *ci, time_t now)
@@ -103,13 +96,13 @@ static void describe_cert(const gnutls_datum_t *der, struct tls_cert_info *ci, t
 	unsigned char md[32];
 	size_t mdlen = sizeof md;
 	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, md, &mdlen) == 0)
-		hex_colon(md, mdlen, ci->sha256, sizeof ci->sha256);
+		text_hex_colon(md, mdlen, ci->sha256, sizeof ci->sha256);
 	gnutls_pubkey_t pub;
 	if (gnutls_pubkey_init(&pub) == 0) {
 		if (gnutls_pubkey_import_x509(pub, crt, 0) == 0
 		    && gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &d) == 0) {
 			if (gnutls_hash_fast(GNUTLS_DIG_SHA256, d.data, d.size, md) == 0)
-				hex_colon(md, 32, ci->spki_sha256, sizeof ci->spki_sha256);
+				text_hex_colon(md, 32, ci->spki_sha256, sizeof ci->spki_sha256);
 			gnutls_free(d.data);
 		}
 		gnutls_pubkey_deinit(pub);
@@ -372,7 +365,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 		/* Warning alerts are not fatal, but a peer sending them without
 		 * end must not outlive the step. */
 		if (!gnutls_error_is_fatal(rc)) {
-			if (conn_now_ms() >= c->deadline) {
+			if (deadline_now_ms() >= c->deadline) {
 				err_set(e, ERR_TIMEOUT, stage, "TLS handshake timed out");
 				goto fail;
 			}

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "tlscheck.h"
 #include "dns.h"
+#include "text.h"
 
 #include <gnutls/dane.h>
 #include <gnutls/gnutls.h>
@@ -17,17 +18,9 @@
 
 static void hex(const unsigned char *b, size_t n, char *out, size_t size)
 {
-	size_t o = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (o + 3 >= size) {
-			/* Long (full certificate) data: keep the start. */
-			if (size > 4)
-				snprintf(out + size - 4, 4, "...");
-			return;
-		}
-		o += (size_t)snprintf(out + o, size - o, "%02x", b[i]);
-	}
+	/* Long (full certificate) data: keep the start. */
+	if (text_hex(b, n, out, size) < 2 * n && size > 4)
+		snprintf(out + size - 4, 4, "...");
 }
 
 void tlscheck_dane_lookup(struct tlscheck *tc)

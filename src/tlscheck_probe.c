@@ -305,7 +305,7 @@ bool tlscheck_tls_offered(const struct tlscheck *tc)
 
 void tlscheck_run(struct tlscheck *tc)
 {
-	int64_t t0 = conn_now_ms();
+	int64_t t0 = deadline_now_ms();
 	bool dane = tc->dane.qname[0] != '\0';
 	parallel_run(1 + TLSCHECK_NVERSIONS + (dane ? 1 : 0), TLSCHECK_THREADS, phase1_job, tc);
 	pick_best(tc);
@@ -320,7 +320,7 @@ void tlscheck_run(struct tlscheck *tc)
 	}
 	if (dane)
 		tlscheck_dane_match(tc);
-	tc->elapsed_ms = (double)(conn_now_ms() - t0);
+	tc->elapsed_ms = (double)(deadline_now_ms() - t0);
 }
 
 void tlscheck_free(struct tlscheck *tc)

@@ -1,10 +1,18 @@
 /* test_dns.c - DNS answer parsing from canned bytes, reverse names,
- * --resolver parsing.  Answers are built byte by byte with a tiny
- * builder so each test shows the wire format it exercises. */
+ * --resolver parsing, and an IPv6 --resolver end to end.  Answers are
+ * built byte by byte with a tiny builder so each test shows the wire
+ * format it exercises. */
 #include "check.h"
 #include "dns.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* ---- builder ------------------------------------------------------ */
 
@@ -574,6 +582,140 @@ static void test_resolver_spec(void)
 	}
 }
 
+/* ---- an IPv6 --resolver, end to end -------------------------------- */
+
+/* glibc takes an IPv6 server on a port of our choosing only through its
+ * private res_state->_u._ext (src/dns.c, use_servers).  These queries go
+ * to a responder on [::1], over UDP and, after a truncated answer, over
+ * TCP; if a glibc release changes that layout they never arrive. */
+
+struct responder {
+	int udp, tcp;           /* [::1], one port for both */
+	bool truncate;          /* UDP answer with TC, the record over TCP */
+	int udp_queries, tcp_queries;
+};
+
+/* The answer to a query for v6.example A: 192.0.2.6, or TC and nothing. */
+static void v6_answer(const unsigned char *q, size_t qlen, bool truncated, struct msg *m)
+{
+	start(m, truncated ? 0x0200 : 0, truncated ? 0 : 1, 0, 0, "v6.example", 1);
+	if (qlen >= 2) {
+		m->b[0] = q[0];
+		m->b[1] = q[1];
+	}
+	if (!truncated) {
+		size_t at = rr(m, "", QNAME, 1);
+		putbytes(m, "\xc0\x00\x02\x06", 4);
+		rdend(m, at);
+	}
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, 5000) == 1;
+}
+
+static void *v6_respond(void *arg)
+{
+	struct responder *rs = arg;
+	unsigned char q[1024];
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof from;
+	struct msg m;
+
+	if (!readable(rs->udp))
+		return NULL;
+	ssize_t n = recvfrom(rs->udp, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
+	if (n <= 0)
+		return NULL;
+	rs->udp_queries++;
+	v6_answer(q, (size_t)n, rs->truncate, &m);
+	sendto(rs->udp, m.b, m.len, 0, (struct sockaddr *)&from, fl);
+	if (!rs->truncate || !readable(rs->tcp))
+		return NULL;
+	int c = accept(rs->tcp, NULL, NULL);
+	if (c < 0)
+		return NULL;
+	unsigned char len[2];
+	if (readable(c) && recv(c, len, 2, MSG_WAITALL) == 2) {
+		size_t ql = (size_t)len[0] << 8 | len[1];
+		if (ql <= sizeof q && recv(c, q, ql, MSG_WAITALL) == (ssize_t)ql) {
+			rs->tcp_queries++;
+			v6_answer(q, ql, false, &m);
+			unsigned char out[2 + sizeof m.b];
+			out[0] = (unsigned char)(m.len >> 8);
+			out[1] = (unsigned char)m.len;
+			memcpy(out + 2, m.b, m.len);
+			send(c, out, 2 + m.len, MSG_NOSIGNAL);
+		}
+	}
+	close(c);
+	return NULL;
+}
+
+/* UDP and TCP sockets on [::1], the same ephemeral port; the port, or 0
+ * when this machine has no IPv6 loopback. */
+static int v6_listen(struct responder *rs)
+{
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+		socklen_t sl = sizeof sa;
+		rs->udp = socket(AF_INET6, SOCK_DGRAM, 0);
+		rs->tcp = socket(AF_INET6, SOCK_STREAM, 0);
+		if (rs->udp < 0 || rs->tcp < 0 || bind(rs->udp, (struct sockaddr *)&sa, sizeof sa) < 0
+		    || getsockname(rs->udp, (struct sockaddr *)&sa, &sl) < 0) {
+			close(rs->udp);
+			close(rs->tcp);
+			return 0;
+		}
+		if (bind(rs->tcp, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(rs->tcp, 1) == 0)
+			return ntohs(sa.sin6_port);
+		close(rs->udp);
+		close(rs->tcp);
+	}
+	return 0;
+}
+
+static void v6_query(bool truncate)
+{
+	struct responder rs = {.truncate = truncate};
+	int port = v6_listen(&rs);
+	if (port == 0) {
+		fprintf(stderr, "no IPv6 loopback here: the IPv6 --resolver test did not run\n");
+		return;
+	}
+	char spec[32];
+	snprintf(spec, sizeof spec, "[::1]:%d", port);
+	struct dns_resolver r;
+	struct err e = {0};
+	CHECK(dns_resolver_init(&r, spec, &e) == 0);
+	r.tries = 1;
+
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, v6_respond, &rs) == 0);
+	struct dns_answer a;
+	dns_query(&r, "v6.example", DNS_T_A, &a);
+	pthread_join(t, NULL);
+	close(rs.udp);
+	close(rs.tcp);
+
+	if (rs.udp_queries != 1 || (truncate && rs.tcp_queries != 1))
+		fprintf(stderr, "the query (%s) did not reach the --resolver %s: has glibc's private "
+			"res_state->_u._ext changed? (src/dns.c, use_servers)\n", truncate ? "TCP" : "UDP", spec);
+	CHECK(rs.udp_queries == 1);
+	CHECK(rs.tcp_queries == (truncate ? 1 : 0));
+	CHECK(a.status == DNS_OK && a.n == 1 && strcmp(a.addrs[0], "192.0.2.6") == 0);
+	CHECK(a.truncated_tcp == truncate);
+	dns_answer_free(&a);
+}
+
+static void test_ipv6_resolver(void)
+{
+	v6_query(false);
+	v6_query(true);
+}
+
 int main(void)
 {
 	test_mx();
@@ -588,5 +730,6 @@ int main(void)
 	test_malformed();
 	test_reverse();
 	test_resolver_spec();
+	test_ipv6_resolver();
 	return CHECK_DONE();
 }

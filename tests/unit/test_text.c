@@ -1,4 +1,5 @@
-/* test_text.c - escaping of untrusted text and control-character checks. */
+/* test_text.c - escaping of untrusted text, control-character checks,
+ * ASCII case-insensitive comparison, hex. */
 #include "check.h"
 #include "text.h"
 
@@ -11,8 +12,51 @@ static const char *esc(const char *in, size_t len)
 	return buf;
 }
 
+static void test_casecmp(void)
+{
+	CHECK(text_casecmp("STARTTLS", "starttls") == 0);
+	CHECK(text_casecmp("", "") == 0);
+	CHECK(text_casecmp("AUTH", "AUTH=") < 0);
+	CHECK(text_casecmp("auth=", "AUTH") > 0);
+	CHECK(text_casecmp("a", "B") < 0 && text_casecmp("B", "a") > 0);
+	/* Lower-case order: '_' (0x5f) sorts before the letters. */
+	CHECK(text_casecmp("KERBEROS_V4", "KERBEROSV4") < 0);
+	/* No locale folding: dotless i and capital I with dot stay apart. */
+	CHECK(text_casecmp("pla\xc4\xb1n", "PLAIN") != 0);
+	CHECK(text_casecmp("P\xc4\xb0PEL\xc4\xb0N\xc4\xb0NG", "pipelining") != 0);
+	CHECK(text_casecmp("\xc3\xa9", "\xc3\x89") != 0);
+
+	CHECK(text_ncasecmp("Subject: x", "SUBJECT", 7) == 0);
+	CHECK(text_ncasecmp("v=SPF1", "v=spf1", 6) == 0);
+	CHECK(text_ncasecmp("v=sp", "v=spf1", 6) < 0);   /* shorter string: stops at its NUL */
+	/* NUL is an ordinary octet (DNS wire names). */
+	CHECK(text_ncasecmp("a\0B", "A\0b", 3) == 0);
+	CHECK(text_ncasecmp("a\0b", "a\0c", 3) != 0);
+	CHECK(text_ncasecmp("abc", "xyz", 0) == 0);
+}
+
+static void test_hex(void)
+{
+	static const unsigned char b[] = {0x00, 0x9f, 0xab, 0xff};
+	char out[16];
+	CHECK(text_hex(b, sizeof b, out, sizeof out) == 8 && strcmp(out, "009fabff") == 0);
+	CHECK(text_hex(b, 0, out, sizeof out) == 0 && strcmp(out, "") == 0);
+	/* What does not fit is left off, whole octets only. */
+	CHECK(text_hex(b, sizeof b, out, 6) == 4 && strcmp(out, "009f") == 0);
+	CHECK(text_hex(b, sizeof b, out, 1) == 0 && strcmp(out, "") == 0);
+
+	text_hex_colon(b, sizeof b, out, sizeof out);
+	CHECK(strcmp(out, "00:9F:AB:FF") == 0);
+	text_hex_colon(b, sizeof b, out, 8);
+	CHECK(strcmp(out, "00:9F") == 0);
+	text_hex_colon(b, 0, out, sizeof out);
+	CHECK(strcmp(out, "") == 0);
+}
+
 int main(void)
 {
+	test_casecmp();
+	test_hex();
 	CHECK(strcmp(esc("plain text", 10), "plain text") == 0);
 	CHECK(strcmp(esc("\x1b[31mred", 8), "\\x1b[31mred") == 0);
 	CHECK(strcmp(esc("a\rb\nc\td", 7), "a\\x0db\\x0ac\\x09d") == 0);

@@ -1,0 +1,31 @@
+/* deadline.c - the monotonic clock and the one poll() loop with a deadline. */
+#include "deadline.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+int64_t deadline_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int deadline_poll(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	for (;;) {
+		int64_t left = deadline - deadline_now_ms();
+		if (left <= 0)
+			return 0;
+		/* Timeouts are at most a day (options.c), so left fits an int. */
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
