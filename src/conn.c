@@ -131,7 +131,11 @@ static int system_lookup(const char *host, int port, const struct conn_opts *o, 
 	l->hints = (struct addrinfo){.ai_family = o->family, .ai_socktype = SOCK_STREAM};
 	l->cb = (struct gaicb){.ar_name = l->host, .ar_service = l->port, .ar_request = &l->hints};
 	struct gaicb *list[1] = {&l->cb};
-	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+	/* An address literal needs no lookup, so no lookup thread: the plain
+	 * call answers at once (and ThreadSanitizer builds can follow it). */
+	if (numeric(host))
+		l->hints.ai_flags = AI_NUMERICHOST;
+	if (numeric(host) || getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
 		/* No lookup thread to be had: the plain, blocking call. */
 		int g = getaddrinfo(l->host, l->port, &l->hints, res);
 		free(l);
