@@ -11,8 +11,8 @@ import re
 import pytest
 
 from harness.netns import open_namespace
-from harness.probe_ports import FixedPortServer, MultiServer, ProbeFixture, send, serve, starttls
-from harness.scripted import reset, starttls_session
+from harness.probe_ports import MultiServer, ProbeFixture, send, serve, starttls
+from harness.scripted import ScriptedServer, reset, starttls_session
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
 TIMEOUT = 2
@@ -430,7 +430,7 @@ PLAIN = [send(b"220 localhost ESMTP plain\r\n"),
 def test_no_starttls_level_by_port(ns, smtpkit, pki, port, level, rc):
     # SPEC 9: no STARTTLS is a fail on submission ports, a warning elsewhere.
     try:
-        srv = ns.call(FixedPortServer, PLAIN, pki, "127.0.0.1", port)
+        srv = ns.call(ScriptedServer, PLAIN, pki, "127.0.0.1", port)
     except OSError as e:
         pytest.fail(str(e), pytrace=False)
     try:

@@ -10,8 +10,9 @@ import select
 import socket
 import ssl
 import struct
-import threading
 import time
+
+from .accept_loop import AcceptLoop
 
 __all__ = ["send", "send_parts", "expect", "sleep", "drip", "close", "reset",
            "starttls", "serve", "wait_eof", "flood", "read_data", "read_bdat", "mark",
@@ -140,36 +141,33 @@ class _Gone(Exception):
     """The connection is over (EOF, reset, or we closed it)."""
 
 
-class ScriptedServer:
-    def __init__(self, script, pki=None, host="127.0.0.1"):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.script, self.pki, self.host = script, pki, host
-        self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind((host, 0))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
+class ScriptedServer(AcceptLoop):
+    """Runs SCRIPT against the first connection to HOST:PORT (port 0: an
+    ephemeral one); a second connection is refused."""
+    MAX_CONNECTIONS = 1
+    BACKLOG = 4
+
+    def __init__(self, script, pki=None, host="127.0.0.1", port=0):
+        self.script, self.pki = script, pki
         self.received = []        # [(tls, bytes)] in arrival order
         self.lines = []           # [(tls, line)] lines read by expect/serve
         self.errors = []          # where the client deviated from the script
         self.events = []          # [(seconds since accept, what)]
         self.messages = []        # message bytes read by read_data/read_bdat
         self.marks = {}           # name -> unread bytes at that point (mark step)
-        self.connections = 0
         self.sock = None
         self.tls = False
         self.buf = b""
         self.eof = False
-        self._stop = threading.Event()
         self._t0 = None
-        self._thread = threading.Thread(target=self._main, daemon=True)
-        self._thread.start()
+        super().__init__(host, port)
 
     # -- what the tests look at
 
     @property
-    def hostport(self):
-        return "[%s]:%d" % (self.host, self.port) if ":" in self.host else "%s:%d" % (self.host, self.port)
+    def connections(self):
+        """How many clients connected: 0 or 1 (see AcceptLoop.accepted)."""
+        return self.accepted
 
     @property
     def plain(self):
@@ -192,16 +190,7 @@ class ScriptedServer:
 
     def finish(self, timeout=5):
         """Let the script end on its own (the client is gone by now), then force it."""
-        self._thread.join(timeout)
-        self._stop.set()
-        self._thread.join(5)
-        for s in (self.sock, self.listener):
-            try:
-                if s:
-                    s.close()
-            except OSError:
-                pass
-        return self
+        return self.stop(timeout)
 
     def report(self):
         return ("server events: %r\nserver errors: %r\nreceived: %r"
@@ -212,20 +201,8 @@ class ScriptedServer:
     def _event(self, what):
         self.events.append((round(time.monotonic() - (self._t0 or time.monotonic()), 3), what))
 
-    def _main(self):
-        self.listener.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                self.sock, _ = self.listener.accept()
-                break
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-        else:
-            return
-        self.listener.close()     # a second connection is refused, not hung
-        self.connections = 1
+    def handle(self, sock, peer):
+        self.sock = sock
         self._t0 = time.monotonic()
         self._event("accept")
         try:
@@ -234,8 +211,6 @@ class ScriptedServer:
             self._pump(STEP_TIMEOUT)    # record whatever else comes, until EOF
         except _Gone:
             pass
-        except Exception as e:          # a harness bug: make it visible
-            self.errors.append("server exception: %r" % (e,))
         finally:
             try:
                 self.sock.close()
@@ -370,7 +345,7 @@ class ScriptedServer:
         raw = self.sock
         raw.settimeout(STEP_TIMEOUT)
         try:
-            self.sock = ctx.wrap_socket(raw, server_side=True)
+            self.sock = self.track(ctx.wrap_socket(raw, server_side=True))
         except (OSError, ssl.SSLError) as e:
             self._event("tls handshake failed: %s" % e)
             raise _Gone()
