@@ -27,7 +27,17 @@ import socket
 import threading
 import time
 
-__all__ = ["AcceptLoop"]
+__all__ = ["AcceptLoop", "ipv6_loopback"]
+
+
+def ipv6_loopback():
+    """Whether a server can listen on ::1 here."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 class AcceptLoop:

@@ -4,7 +4,9 @@ faults that no real server produces on demand.
 A script is a list of steps (made by the functions below) run against the
 first connection.  Every byte the server receives is recorded, in order, as
 (tls, bytes) chunks -- decrypted bytes when inside TLS -- so a test can assert
-what the client sent, not only what it printed.
+what the client sent, not only what it printed.  Where the client strays
+from the script (a line no expect() or serve() rule takes, bytes ahead of a
+TLS handshake), .errors says so.
 """
 import select
 import socket
@@ -78,7 +80,7 @@ def serve(rules):
     """Answer lines until the client leaves: RULES is a list of (prefix,
     response); response is bytes, a list of steps, or a function of the server
     returning either.  QUIT gets 221 and a close unless a rule says otherwise;
-    anything unmatched gets 500."""
+    anything unmatched gets 500 and is noted in .errors: the client strayed."""
     return ("serve", rules)
 
 
@@ -393,6 +395,7 @@ class ScriptedServer(AcceptLoop):
                 if line.upper().startswith(prefix.upper()):
                     break
             else:
+                self.errors.append("unexpected: %r" % line)
                 resp = b"500 5.5.2 unrecognized command\r\n"
             if callable(resp):
                 resp = resp(self)
