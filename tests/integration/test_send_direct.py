@@ -180,7 +180,7 @@ def test_no_fallback_once_message_may_have_been_delivered(smtpkit, dns, pki, mxc
     second = servers(mxcert, "127.0.0.1", first.port)
     r = send_direct(smtpkit, dns, pki, first.port, "user@a.test", json_out=True)
     first.finish()
-    assert r.rc in (74, 75), r
+    assert r.rc == 74, r            # EOF where the reply belongs: an I/O error
     assert len(first.messages) == 1 and MARKER.encode() in first.messages[0]
     assert second.messages == []
     (dl,) = r.json()["deliveries"]

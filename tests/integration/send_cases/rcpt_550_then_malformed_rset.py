@@ -27,6 +27,6 @@ def CHECK(r, srv):
 
 def JSON_CHECK(doc, srv):
     err = doc["error"]
-    assert err["stage"] == "rcpt" and err["class"], err
+    assert (err["stage"], err["class"]) == ("rcpt", "refused"), err
     assert "not a reply" not in (err.get("reply") or ""), err
     assert [(x["code"], x["accepted"]) for x in doc["recipients"]] == [(550, False)], doc["recipients"]
