@@ -485,7 +485,7 @@ def test_tls_first_on_other_port_with_tls_implicit(smtpkit, scripted, pki):
 
 
 def test_tls_first_detected_on_other_port(smtpkit, pki):
-    # Issue 6: implicit TLS also "where the server speaks TLS first", on any
+    # Implicit TLS is found also "where the server speaks TLS first", on any
     # port, within one --timeout.
     srv = MultiServer("tls-first", pki)
     try:

@@ -5,7 +5,6 @@ from the DNS fixture.  Each finding is checked in JSON and in the human
 report, with its exit status, and what the server received is asserted."""
 import hashlib
 import subprocess
-import time
 
 import pytest
 
@@ -203,6 +202,31 @@ def test_usage_errors(smtpkit):
     assert smtpkit("tls-check", "127.0.0.1", "--tls", "none").rc == 64
     assert smtpkit("tls-check", "127.0.0.1", "--warn-days", "-1").rc == 64
     assert smtpkit("tls-check", "127.0.0.1", "--name", "a\rb").rc == 64
+
+
+# With --json a usage error is still one JSON document on stdout
+# ({"command":"tls-check","ok":false,"exit_code":64,...}), as for the other
+# commands, wherever --json stands: before or after the option refused.
+@pytest.mark.parametrize("argv", [
+    ["--json", "127.0.0.1", "--warn-days", "x"],
+    ["127.0.0.1", "--json", "--warn-days", "x"],
+    ["127.0.0.1", "--warn-days", "-1", "--json"],
+    ["127.0.0.1", "--json", "--warn-days", "-1"],
+    ["127.0.0.1", "--tls", "none", "--json"],
+    ["127.0.0.1", "--timeout", "x", "--json"],
+    ["127.0.0.1", "--name", "a\rb", "--json"],
+    ["--json"],                             # no HOST
+    ["a.test", "b.test", "--json"],         # two HOSTs
+    ["127.0.0.1", "--bogus", "--json"],     # an option popt does not know
+    ["127.0.0.1", "--json", "--warn-days"],  # an option without its value
+])
+def test_usage_error_is_one_json_document(smtpkit, argv):
+    r = smtpkit("tls-check", *argv)
+    assert r.rc == 64, r
+    doc = r.json()                          # the whole of stdout, one document
+    assert doc["command"] == "tls-check" and doc["ok"] is False and doc["exit_code"] == 64, doc
+    assert doc["error"]["class"] == "usage" and doc["error"]["message"], doc
+    assert r.err.startswith("smtpkit: "), r
 
 
 # --- STARTTLS injection -----------------------------------------------------------

@@ -150,6 +150,22 @@ def check_json(case, r, srv):
         case.JSON_CHECK(doc, srv)
 
 
+def case_tests(directory):
+    """The two tests of the case files in DIRECTORY, for a test module to
+    take as its own: every case with the human report, and with --json."""
+    cases = load_cases(directory)
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def human(name, smtpkit, scripted, pki, tmp_path):
+        run_case(cases[name], smtpkit, scripted, pki, tmp_path)
+
+    @pytest.mark.parametrize("name", sorted(cases))
+    def json_document(name, smtpkit, scripted, pki, tmp_path):
+        run_case(cases[name], smtpkit, scripted, pki, tmp_path, json_out=True)
+
+    return human, json_document
+
+
 def run_case(case, smtpkit, scripted, pki, tmp_path, json_out=False):
     """Play CASE (human report, or with --json) and make every check."""
     r, srv = play(case, smtpkit, scripted, pki, tmp_path, extra=["--json"] if json_out else [])
