@@ -13,7 +13,7 @@ file defines are listed in harness/cases.py):
   - a failure says "smtpkit: what failed: why" on stderr;
   - the human report: no raw control character, and its last line
     "result: ok" or "result: failed at STAGE: ..." -- or, for a run refused
-    before any connection, nothing on stdout at all;
+    over its command line or message (64, 65, 66), nothing on stdout at all;
   - the --json document, always, early exits (64, 65, 66, 78) included:
     one well-formed document whose command, ok, exit_code and error
     (stage, class of the exit status, message) agree with the exit status.
@@ -76,8 +76,9 @@ def check_json_result(doc, command, rc, stages=None):
 
 
 def refused_early(case):
-    """The case fails before any connection (a usage or input error)."""
-    return getattr(case, "NO_CONNECTION", False) and case.EXIT != 0
+    """The case is refused while smtpkit reads its command line and message
+    (a usage or input error), before any session: no report on stdout."""
+    return getattr(case, "NO_CONNECTION", False) and case.EXIT in (64, 65, 66)
 
 
 def play(case, smtpkit, scripted, pki, tmp_path, extra=()):
