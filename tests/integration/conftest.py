@@ -4,8 +4,6 @@ The binary comes from $SMTPKIT (default build/src/smtpkit).  A missing binary
 or a real server that will not start makes the tests FAIL, never skip: a
 green run must mean the client was exercised.
 """
-import socket
-
 import pytest
 
 from harness import run as runmod
@@ -71,12 +69,3 @@ def postfix(pki):
         pytest.fail("Postfix fixture: %s" % e, pytrace=False)
     yield s
     s.stop()
-
-
-def ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False

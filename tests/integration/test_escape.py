@@ -4,9 +4,9 @@ it (\\x1b for ESC, \\x07 for BEL...).  Covered here beyond the scripted cases
 
   - certificate subject, issuer and DNS SAN with terminal sequences: in the
     ehlo transcript ("=== certificate 0: ...", --insecure) and in tls-check's
-    report and -v transcript (the old code printed them raw in both);
+    report and -v transcript;
   - mx --check: SPF, DMARC, MTA-STS and TLS-RPT TXT text, and the MTA-STS
-    policy error that quotes the server's mode (printed raw before).
+    policy error that quotes the server's mode.
 
 Each run: no byte below 0x20 but \\n and \\t, no 0x7f, on stdout or stderr,
 and the escaped form is there (the text is shown, not dropped).

@@ -12,13 +12,15 @@ import time
 
 import pytest
 
-from harness.dns_server import DNSFixture
+from dnslib import QTYPE
+
+from harness.dns_server import DNSFixture, address_fault, malformed_answer
 from harness.mx_fixture import AioAt, PolicyServer, common_port, names_leaf
 
 DIGEST = "ab" * 32
 
 ZONE = """
-; example.test: everything in order (the command of the issue's done-when)
+; example.test: everything in order (checked in full by test_example_full_*)
 example.test.                 MX    10 mx1.example.test.
 example.test.                 MX    10 mx2.example.test.
 example.test.                 MX    20 mx3.example.test.
@@ -130,27 +132,23 @@ CERT_NAMES = ["mx1.example.test", "mx2.example.test", "mx3.example.test",
               "mta-sts.sts404.test", "mx.smtpplain.test"]
 
 
-def _malformed(query: bytes) -> bytes:
-    # Same id and question, one answer whose owner is a compression pointer
-    # to itself (as in test_dns_fixture.py).
-    qend = 12
-    while query[qend]:
-        qend += query[qend] + 1
-    question = query[12:qend + 5]
-    here = 12 + len(question)
-    return (query[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question
-            + bytes([0xC0 | (here >> 8), here & 0xFF])
-            + b"\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00\x02\x01")
-
-
+# Implicit MX (no MX record) whose address lookups go wrong: (A, AAAA).
+ADDRESS_FAULTS = {
+    "sf.test": ("servfail", "servfail"),
+    "to.test": ("timeout", "timeout"),
+    "mixed.test": ("nodata", "servfail"),
+    "mixed2.test": ("servfail", "nodata"),
+    "none.test": ("nodata", "nodata"),
+}
 FAULTS = {
+    **{d: address_fault(a, aaaa) for d, (a, aaaa) in ADDRESS_FAULTS.items()},
     "signed.test": {"ad": True},
     "servfail.test": {"rcode": "SERVFAIL"},
     "refused.test": {"rcode": "REFUSED"},
     "silent.test": {"drop": True},
-    "malformed.test": {"raw": _malformed},
+    "malformed.test": {"raw": malformed_answer},
     "truncated.test": {"truncate": True},
-    "_25._tcp.mx.broken.test": {"raw": _malformed},
+    "_25._tcp.mx.broken.test": {"raw": malformed_answer},
 }
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
@@ -210,7 +208,7 @@ def human_findings(out):
             if line.startswith("  finding: ")]
 
 
-# ---- the command of the done-when: example.test --check --smtp ------------
+# ---- everything at once: example.test --check --smtp ----------------------
 
 @pytest.fixture
 def mx_servers(mxcert):
@@ -273,7 +271,9 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
         assert s["error"] is None
     s3 = mx3["smtp"]
     assert (s3["address"], s3["connected"]) == ("127.0.0.3", False)
-    assert s3["error"] and "127.0.0.3" in json.dumps(s3["error"]) or s3["error"]["class"] == "connect"
+    assert s3["error"] == {"class": "temporary", "stage": "connect", "reply": None,
+                           "message": "cannot connect to 127.0.0.3 port %d: Connection refused"
+                           % port}, s3["error"]
     # Findings: warn only.  Loopback addresses, two failed FCrDNS (mx2's PTR
     # points elsewhere; no PTR for ::1 and 127.0.0.3), no AD.
     check_levels(d)
@@ -310,7 +310,7 @@ def test_example_full_human(smtpkit, dns, sts, mx_servers, pki):
     assert len(smtp) == 3, out
     assert smtp[0].startswith("smtp: greets; TLS1.") and "certificate verified" in smtp[0].lower(), smtp
     assert smtp[1].startswith("smtp: greets; TLS1.") and "certificate verified" in smtp[1].lower(), smtp
-    assert "127.0.0.3" in smtp[2] or "refused" in smtp[2], smtp
+    assert smtp[2] == "smtp: cannot connect to 127.0.0.3 port %d: Connection refused" % port, smtp
     hf = human_findings(out)
     assert sorted(hf) == sorted([("warn", "mx-private-address")] * 4 + [("warn", "no-fcrdns")] * 3
                                 + [("warn", "dnssec-unsigned")]), hf
@@ -447,13 +447,42 @@ def test_no_host_and_dns_failures(smtpkit, dns, domain, code, status, kind, word
     if kind:
         assert d["kind"] == kind
     assert d["error"] and words.lower() in d["error"]["message"].lower(), d["error"]
-    assert d["error"]["class"] and d["error"]["stage"] == "dns", d["error"]
+    assert d["error"]["stage"] == "dns", d["error"]
+    assert d["error"]["class"] == {68: "nohost", 75: "temporary"}[code], d["error"]
     if domain == "nullmx.test":
         assert d["null_mx"] is True and d["mx"] == [] and d["findings"] == []
     h = mx(smtpkit, dns, domain)
     assert h.rc == code, h
     assert h.out.splitlines()[-1].startswith("result: failed at dns: "), h
     assert words.lower() in h.out.splitlines()[-1].lower(), h
+
+
+@pytest.mark.parametrize("domain", sorted(ADDRESS_FAULTS))
+def test_implicit_mx_address_lookup_failure(smtpkit, dns, domain):
+    """RFC 5321 5.1: without MX records the domain itself is the mail host.
+    "No mail host" (68) is permanent and right only when the DNS said so (A
+    and AAAA both NODATA); a SERVFAIL or a timeout on A or AAAA is a
+    temporary failure (75)."""
+    code = 68 if ADDRESS_FAULTS[domain] == ("nodata", "nodata") else 75
+    before = len(dns.queries)
+    r, d = mx_json(smtpkit, dns, domain)
+    assert r.secs < 20, r
+    asked = {QTYPE[q.q.qtype] for _, q in dns.queries[before:] if str(q.q.qname).rstrip(".") == domain}
+    assert {"MX", "A", "AAAA"} <= asked, dns.queries[before:]
+    assert r.rc == code, r
+    assert (d["ok"], d["exit_code"]) == (False, code), d
+    assert d["error"]["stage"] == "dns", d["error"]
+    if code == 68:
+        assert d["kind"] == "none" and "no mail host" in d["error"]["message"], d
+        assert d["error"]["class"] == "nohost", d["error"]
+    else:
+        assert d["error"]["class"] == "temporary", d["error"]
+        assert "no mail host" not in d["error"]["message"], d["error"]
+        assert "lookup failed" in d["error"]["message"], d["error"]
+    h = mx(smtpkit, dns, domain)
+    assert h.rc == code, h
+    assert h.out.splitlines()[-1].startswith("result: failed at dns: "), h
+    assert ("no mail host" in h.out.splitlines()[-1]) is (code == 68), h
 
 
 def test_dns_timeout_is_75_within_bound(smtpkit, dns):

@@ -2,8 +2,7 @@
 -p), the names come through --resolver, each host's certificate is verified
 against that host's name; and probe's port options: -p PORT is exactly that
 port, -p with --ports is a usage error, open ports that all stay silent are
-75.  (The old code refused --mx: "needs DNS support" (64); refused -p (64);
-and said 0 when no open port ever greeted.)
+75 (not 0: no port spoke SMTP).
 
 MX hosts share the -p port, so they differ by address (127.0.0.x), as in
 test_mx.py; aiosmtpd with STARTTLS stands in for them."""

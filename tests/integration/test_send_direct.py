@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from harness.dns_server import DNSFixture
+from harness.dns_server import DNSFixture, address_fault
 from harness.mx_fixture import AioAt, common_port, names_leaf
 from harness.scripted import (GREETING, close, read_data, send, serve, starttls_session,
                               wait_eof)
@@ -36,7 +36,15 @@ down.test.           MX  20 mx2.down.test.
 mx1.down.test.       A   127.0.0.2
 mx2.down.test.       A   127.0.0.3
 """
-FAULTS = {"servfail.test": {"rcode": "SERVFAIL"}}
+# Implicit MX (no MX record) whose address lookups go wrong: (A, AAAA).
+ADDRESS_FAULTS = {
+    "sf.test": ("servfail", "servfail"),
+    "to.test": ("timeout", "timeout"),
+    "mixed.test": ("nodata", "servfail"),
+    "none.test": ("nodata", "nodata"),
+}
+FAULTS = {"servfail.test": {"rcode": "SERVFAIL"},
+          **{d: address_fault(a, aaaa) for d, (a, aaaa) in ADDRESS_FAULTS.items()}}
 NAMES = ["mx1.a.test", "mx2.a.test", "one.equal.test", "two.equal.test", "mx.one.test",
          "mx.two.test", "mx.ghost.test", "implicit.test"]
 SENDER = "sender@example.org"
@@ -180,7 +188,7 @@ def test_no_fallback_once_message_may_have_been_delivered(smtpkit, dns, pki, mxc
     second = servers(mxcert, "127.0.0.1", first.port)
     r = send_direct(smtpkit, dns, pki, first.port, "user@a.test", json_out=True)
     first.finish()
-    assert r.rc in (74, 75), r
+    assert r.rc == 74, r            # EOF where the reply belongs: an I/O error
     assert len(first.messages) == 1 and MARKER.encode() in first.messages[0]
     assert second.messages == []
     (dl,) = r.json()["deliveries"]
@@ -206,6 +214,26 @@ def test_no_mail_host(smtpkit, dns, pki, rcpt, code, words):
     (dl,) = d["deliveries"]
     assert dl["server"] is None and dl["delivered"] is False
     assert words.lower() in dl["error"]["message"].lower(), dl["error"]
+
+
+@pytest.mark.parametrize("domain", sorted(ADDRESS_FAULTS))
+def test_implicit_mx_address_lookup_failure(smtpkit, dns, pki, domain):
+    """No MX record, and the domain's own address lookups fail: 68 ("no mail
+    host") only when A and AAAA are both NODATA, else a temporary 75."""
+    code = 68 if ADDRESS_FAULTS[domain] == ("nodata", "nodata") else 75
+    args = ["send", "--resolver", dns.resolver, "--from", SENDER, "--body", "x",
+            "--cafile", pki.ca, *T, "user@" + domain]
+    r = smtpkit(*args)
+    assert r.rc == code, r
+    assert any(l.startswith("smtpkit: ") for l in r.err.splitlines()), r
+    assert ("no mail host" in r.out + r.err) is (code == 68), r
+    j = smtpkit(*args, "--json")
+    assert j.rc == code, j
+    d = j.json()
+    assert (d["ok"], d["exit_code"]) == (False, code), d
+    (dl,) = d["deliveries"]
+    assert dl["delivered"] is False and dl["server"] is None, dl
+    assert dl["error"]["class"] == ("nohost" if code == 68 else "temporary"), dl["error"]
 
 
 def test_mx_without_address_skipped(smtpkit, dns, pki, mxcert, servers):

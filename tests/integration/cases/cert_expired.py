@@ -5,7 +5,7 @@ from harness.cases import *
 SCRIPT = starttls_session("expired")
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 69
-STAGE = ("tls", "starttls")
+STAGE = "tls"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"STARTTLS"]
 MUST_NOT_RECEIVE_TLS = [b"EHLO", b"HELO", b"MAIL"]

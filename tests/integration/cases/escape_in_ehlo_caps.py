@@ -1,9 +1,8 @@
 """Terminal escape sequences in the EHLO reply: in the domain (the first
 word, which the result line repeats) and in the AUTH mechanism names (which
-the capability list explains).  Both are shown escaped; the old code printed
-them raw in "result: ok: te<ESC>]0;X<BEL>st offers ..." and after
-"authentication: PLAIN (...); " (test_cases.py checks stdout for any raw
-control character)."""
+the capability list explains).  Both are shown escaped, in "result: ok: ...
+offers ..." and after "authentication: PLAIN (...); " too (the case runner
+checks stdout for any raw control character)."""
 from harness.cases import *
 
 EHLO = (b"250-te\x1b]0;X\x07st\r\n250-AUTH PLAIN \x1b]0;PWNED\x07\x1b[2J\r\n"

@@ -5,11 +5,13 @@ from harness.cases import *
 
 SCRIPT = [send(GREETING), serve([
     (b"EHLO", EHLO_STARTTLS),
-    (b"STARTTLS", [send_parts([b"220 2.0.0 go ahead\r\n", b"250 injected\r\n"], 0.05)]),
+    # What follows (a ClientHello, or nothing) is recorded, not read as commands.
+    (b"STARTTLS", [send_parts([b"220 2.0.0 go ahead\r\n", b"250 injected\r\n"], 0.05),
+                   wait_eof()]),
 ])]
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 76
-STAGE = ("starttls", "tls")
+STAGE = ("starttls", "tls")   # "tls" unless the client is 50 ms late
 MAX_SECONDS = DEADLINE
 
 

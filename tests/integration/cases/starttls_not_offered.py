@@ -5,7 +5,7 @@ from harness.cases import *
 SCRIPT = plain_session()
 ARGS = ["ehlo", "{server}", "--tls", "starttls", *T]
 EXIT = 69
-STAGE = ("starttls", "ehlo")
+STAGE = "ehlo"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"EHLO"]
 MUST_NOT_RECEIVE = [b"STARTTLS", b"MAIL"]

@@ -9,7 +9,7 @@ SCRIPT = [send(GREETING), serve([
 ])]
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 76
-STAGE = ("tls", "starttls")
+STAGE = "tls"
 MAX_SECONDS = DEADLINE
 
 

@@ -1,8 +1,12 @@
 """What a case file under cases/ imports: the script steps and shared argv bits.
+(harness/send_cases.py adds what send cases share.)
 
-A case file defines:
-  SCRIPT            list of scripted-server steps
-  ARGS              smtpkit argv; "{server}" -> HOST:PORT, "{ca}" -> test CA file
+A case file -- cases/ and send_cases/ alike, all run by harness/case_runner.py,
+which says what is checked -- defines:
+  SCRIPT            list of scripted-server steps; the client must keep to it
+                    (a line no step or serve() rule expects fails the case)
+  ARGS              smtpkit argv; "{server}" -> HOST:PORT, "{ca}" -> test CA file,
+                    "{data}" -> the file holding DATA
   EXIT              expected exit status
   MAX_SECONDS       the run must end within this (deadlines are part of the contract)
 optional:
@@ -10,7 +14,14 @@ optional:
   STAGE             expected STAGE in "result: failed at STAGE" (a str or tuple)
   MUST_RECEIVE / MUST_NOT_RECEIVE          line prefixes the server must / must not
   MUST_RECEIVE_TLS / MUST_NOT_RECEIVE_TLS  receive (the _TLS ones: inside TLS)
-  CHECK(result, server)                    anything else, with plain asserts
+  NO_CONNECTION     True: smtpkit never connects (a usage or input error, a dry run)
+  NO_MESSAGE        True: no message byte on the wire (no BDAT, no 354-then-data;
+                    a pipelined DATA line alone is allowed: say MUST_NOT_RECEIVE)
+  DATA              bytes written to a file; "{data}" in ARGS is its path
+  ENV               extra environment for smtpkit
+  STDERR            substrings stderr must contain
+  CHECK(result, server)                    more asserts on the human run
+  JSON_CHECK(doc, server)                  more asserts on the --json run
 """
 from .scripted import *          # noqa: F401,F403  (re-exported for case files)
 from .scripted import __all__ as _steps

@@ -34,7 +34,7 @@ import threading
 from dnslib import EDNS0, QTYPE, RCODE, RR, DNSHeader, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
-__all__ = ["DNSFixture"]
+__all__ = ["DNSFixture", "address_fault", "malformed_answer"]
 
 
 def _norm(name):
@@ -126,6 +126,40 @@ class _Handler(DNSHandler):
             self.request.sendall(struct.pack("!H", len(out)) + out)
         else:
             sock.sendto(out, self.client_address)
+
+
+def malformed_answer(query: bytes) -> bytes:
+    """A raw fault: the query's id and question, a header promising one
+    answer, and an answer whose owner is a compression pointer to itself."""
+    qend = 12
+    while query[qend]:
+        qend += query[qend] + 1
+    question = query[12:qend + 5]
+    here = 12 + len(question)
+    return (query[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question
+            + bytes([0xC0 | (here >> 8), here & 0xFF])
+            + b"\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00\x02\x01")
+
+
+def address_fault(a, aaaa):
+    """A raw fault for a name whose address lookups go wrong: A and AAAA
+    answered with "nodata", "servfail" or "timeout" (a reply with another
+    id, which the client drops, so the query times out); MX and any other
+    type NODATA."""
+    def answer(query: bytes) -> bytes:
+        q = DNSRecord.parse(query)
+        what = {QTYPE.A: a, QTYPE.AAAA: aaaa}.get(q.q.qtype, "nodata")
+        reply = q.reply()
+        if what == "servfail":
+            reply.header.rcode = RCODE.SERVFAIL
+        else:
+            reply.add_auth(*RR.fromZone("test. 60 IN SOA ns.fixture.test. hostmaster.fixture.test. "
+                                        "1 3600 600 86400 60"))
+        data = reply.pack()
+        if what == "timeout":
+            data = bytes([query[0] ^ 0x5a, query[1] ^ 0xa5]) + data[2:]
+        return data
+    return {"raw": answer}
 
 
 class DNSFixture:

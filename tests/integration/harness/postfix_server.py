@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .accept_loop import ipv6_loopback
 from .aiosmtpd_server import free_port
 
 MAIN_CF = """\
@@ -78,15 +79,6 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-def _ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
 class PostfixServer:
     def __init__(self, pki, cert="good"):
         self.exe = shutil.which("postfix") or "/usr/sbin/postfix"
@@ -110,7 +102,7 @@ class PostfixServer:
         os.chmod(d / "etc" / "key.pem", 0o600)
         (d / "etc" / "main.cf").write_text(MAIN_CF.format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid))
         master = MASTER_CF.format(port=self.port)
-        if not _ipv6_loopback():
+        if not ipv6_loopback():
             master = "\n".join(l for l in master.splitlines() if not l.startswith("[::1]")) + "\n"
             (d / "etc" / "main.cf").write_text(
                 (d / "etc" / "main.cf").read_text().replace("inet_protocols = all", "inet_protocols = ipv4"))

@@ -16,8 +16,8 @@ sees one open relay among them.  Each records every byte it receives
 """
 import socket
 import ssl
-import threading
 
+from .accept_loop import AcceptLoop
 from .scripted import ScriptedServer, send, serve, sleep, starttls
 
 OUTSIDE = b"550 5.7.1 relaying denied\r\n"
@@ -78,35 +78,6 @@ def script_relay():
         (b"RSET", b"250 2.0.0 Ok\r\n"), (b"DATA", b"354 go ahead\r\n")])]
 
 
-class FixedPortServer(ScriptedServer):
-    """ScriptedServer on a given port (0: ephemeral), same recording."""
-
-    def __init__(self, script, pki, host, port):
-        # ScriptedServer.__init__ binds port 0; this is it with PORT.
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.script, self.pki, self.host = script, pki, host
-        self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.listener.bind((host, port))
-        except OSError as e:
-            self.listener.close()
-            raise OSError(e.errno, "cannot listen on %s port %d: %s" % (host, port, e.strerror))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
-        self.received, self.lines, self.errors, self.events = [], [], [], []
-        self.messages, self.marks = [], {}
-        self.connections = 0
-        self.sock = None
-        self.tls = False
-        self.buf = b""
-        self.eof = False
-        self._stop = threading.Event()
-        self._t0 = None
-        self._thread = threading.Thread(target=self._main, daemon=True)
-        self._thread.start()
-
-
 def closed_port(host="127.0.0.1"):
     """A port nobody listens on (free a moment ago)."""
     with socket.socket() as s:
@@ -135,7 +106,7 @@ class ProbeFixture:
                 if script is script_quiet:       # probe may connect twice (TLS first)
                     srv = ns.call(MultiServer, "silent", host="127.0.0.1", port=port)
                 else:
-                    srv = ns.call(FixedPortServer, script(), pki, "127.0.0.1", port)
+                    srv = ns.call(ScriptedServer, script(), pki, "127.0.0.1", port)
                 self.servers[role], self.ports[role] = srv, srv.port
         except Exception:
             self.stop()
@@ -150,61 +121,37 @@ class ProbeFixture:
             srv.finish(timeout=timeout)
 
 
-class MultiServer:
+class MultiServer(AcceptLoop):
     """A port that takes any number of connections (probe may connect twice:
     plain, then TLS first), each handled by ROLE on its own thread:
       "silent"     accept, record, never send;
       "tls-first"  TLS handshake with certificate CERT, then a greeting and
                    EHLO/QUIT (RCPT refused with 550).
     .conns lists, per connection, {"tls": handshake done, "received": bytes}."""
+    BACKLOG = 8
 
     def __init__(self, role, pki=None, cert="good", host="127.0.0.1", port=0):
-        self.role, self.pki, self.cert, self.host = role, pki, cert, host
-        self.listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.listener.bind((host, port))
-        except OSError as e:
-            self.listener.close()
-            raise OSError(e.errno, "cannot listen on %s port %d: %s" % (host, port, e.strerror))
-        self.listener.listen(8)
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.conns, self.errors = [], []
-        self._socks, self._threads = [], []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            rec = {"tls": False, "received": b""}
-            self.conns.append(rec)
-            self._socks.append(sock)
-            t = threading.Thread(target=self._handle, args=(sock, rec), daemon=True)
-            self._threads.append(t)
-            t.start()
+        self.role, self.pki, self.cert = role, pki, cert
+        self.conns = []
+        super().__init__(host, port)
 
     def _read(self, sock, rec):
         data = sock.recv(65536)
         rec["received"] += data
         return data
 
-    def _handle(self, sock, rec):
+    def handle(self, sock, peer):
+        rec = {"tls": False, "received": b""}
+        with self.lock:
+            self.conns.append(rec)
         sock.settimeout(0.2)
         try:
             if self.role == "tls-first":
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(self.pki[self.cert].cert, self.pki[self.cert].key)
                 sock.settimeout(15)
-                sock = ctx.wrap_socket(sock, server_side=True)
-                self._socks.append(sock)
+                sock = self.track(ctx.wrap_socket(sock, server_side=True))
+                sock.settimeout(0.2)
                 rec["tls"] = True
                 sock.sendall(b"220 localhost ESMTP tls-first\r\n")
             buf = b""
@@ -226,7 +173,8 @@ class MultiServer:
                     if verb == b"QUIT":
                         return
         except (OSError, ssl.SSLError) as e:
-            self.errors.append(repr(e))
+            with self.lock:
+                self.errors.append(repr(e))
         finally:
             try:
                 sock.close()
@@ -235,15 +183,4 @@ class MultiServer:
 
     def finish(self, timeout=5):
         """Let the connections end on their own within TIMEOUT, then stop."""
-        for t in list(self._threads):
-            t.join(timeout)
-        self._stop.set()
-        self._thread.join(5)
-        for s in [self.listener] + self._socks:
-            try:
-                s.close()
-            except OSError:
-                pass
-        for t in list(self._threads):
-            t.join(5)
-        return self
+        return self.stop(timeout)

@@ -11,10 +11,10 @@ Each connection: TLS handshake with certificate PAIR, read the request head
 (up to the blank line), look the Host header up in the responses, write the
 bytes in one go and close (Connection: close semantics: the end of the
 response is the end of the connection).  Unknown hosts get a 404.  Listens on
-127.0.0.1 only; stop() ends the accept thread and every connection thread."""
-import socket
+127.0.0.1 only; stop() ends the accept thread and every connection (AcceptLoop)."""
 import ssl
-import threading
+
+from .accept_loop import AcceptLoop
 
 __all__ = ["RawHTTPS", "http_response"]
 
@@ -28,49 +28,19 @@ def http_response(body, status="200 OK", headers=None, length=True):
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class RawHTTPS:
+class RawHTTPS(AcceptLoop):
     def __init__(self, pair, responses):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(pair.cert, pair.key)
         self.responses = {h.lower(): r for h, r in responses.items()}
         self.requests = []
-        self.errors = []
-        self.lock = threading.Lock()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
+        super().__init__("127.0.0.1")
         self.env = {"SMTPKIT_HTTPS_PORT": str(self.port)}
-        self._stop = threading.Event()
-        self._threads = []
-        self._accept = threading.Thread(target=self._accept_loop, daemon=True)
-        self._accept.start()
 
-    def stop(self):
-        self._stop.set()
-        self._accept.join(5)
-        for t in list(self._threads):
-            t.join(5)
-        self.listener.close()
-
-    def _accept_loop(self):
-        while not self._stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            t = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-            self._threads.append(t)
-            t.start()
-
-    def _serve(self, raw):
+    def handle(self, raw, peer):
         raw.settimeout(10)
         try:
-            tls = self.ctx.wrap_socket(raw, server_side=True)
+            tls = self.track(self.ctx.wrap_socket(raw, server_side=True))
         except (OSError, ssl.SSLError) as e:
             with self.lock:
                 self.errors.append("handshake: %s" % e)

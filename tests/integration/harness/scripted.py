@@ -4,14 +4,17 @@ faults that no real server produces on demand.
 A script is a list of steps (made by the functions below) run against the
 first connection.  Every byte the server receives is recorded, in order, as
 (tls, bytes) chunks -- decrypted bytes when inside TLS -- so a test can assert
-what the client sent, not only what it printed.
+what the client sent, not only what it printed.  Where the client strays
+from the script (a line no expect() or serve() rule takes, bytes ahead of a
+TLS handshake), .errors says so.
 """
 import select
 import socket
 import ssl
 import struct
-import threading
 import time
+
+from .accept_loop import AcceptLoop
 
 __all__ = ["send", "send_parts", "expect", "sleep", "drip", "close", "reset",
            "starttls", "serve", "wait_eof", "flood", "read_data", "read_bdat", "mark",
@@ -77,7 +80,7 @@ def serve(rules):
     """Answer lines until the client leaves: RULES is a list of (prefix,
     response); response is bytes, a list of steps, or a function of the server
     returning either.  QUIT gets 221 and a close unless a rule says otherwise;
-    anything unmatched gets 500."""
+    anything unmatched gets 500 and is noted in .errors: the client strayed."""
     return ("serve", rules)
 
 
@@ -140,36 +143,33 @@ class _Gone(Exception):
     """The connection is over (EOF, reset, or we closed it)."""
 
 
-class ScriptedServer:
-    def __init__(self, script, pki=None, host="127.0.0.1"):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.script, self.pki, self.host = script, pki, host
-        self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind((host, 0))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
+class ScriptedServer(AcceptLoop):
+    """Runs SCRIPT against the first connection to HOST:PORT (port 0: an
+    ephemeral one); a second connection is refused."""
+    MAX_CONNECTIONS = 1
+    BACKLOG = 4
+
+    def __init__(self, script, pki=None, host="127.0.0.1", port=0):
+        self.script, self.pki = script, pki
         self.received = []        # [(tls, bytes)] in arrival order
         self.lines = []           # [(tls, line)] lines read by expect/serve
         self.errors = []          # where the client deviated from the script
         self.events = []          # [(seconds since accept, what)]
         self.messages = []        # message bytes read by read_data/read_bdat
         self.marks = {}           # name -> unread bytes at that point (mark step)
-        self.connections = 0
         self.sock = None
         self.tls = False
         self.buf = b""
         self.eof = False
-        self._stop = threading.Event()
         self._t0 = None
-        self._thread = threading.Thread(target=self._main, daemon=True)
-        self._thread.start()
+        super().__init__(host, port)
 
     # -- what the tests look at
 
     @property
-    def hostport(self):
-        return "[%s]:%d" % (self.host, self.port) if ":" in self.host else "%s:%d" % (self.host, self.port)
+    def connections(self):
+        """How many clients connected: 0 or 1 (see AcceptLoop.accepted)."""
+        return self.accepted
 
     @property
     def plain(self):
@@ -192,16 +192,7 @@ class ScriptedServer:
 
     def finish(self, timeout=5):
         """Let the script end on its own (the client is gone by now), then force it."""
-        self._thread.join(timeout)
-        self._stop.set()
-        self._thread.join(5)
-        for s in (self.sock, self.listener):
-            try:
-                if s:
-                    s.close()
-            except OSError:
-                pass
-        return self
+        return self.stop(timeout)
 
     def report(self):
         return ("server events: %r\nserver errors: %r\nreceived: %r"
@@ -212,20 +203,8 @@ class ScriptedServer:
     def _event(self, what):
         self.events.append((round(time.monotonic() - (self._t0 or time.monotonic()), 3), what))
 
-    def _main(self):
-        self.listener.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                self.sock, _ = self.listener.accept()
-                break
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-        else:
-            return
-        self.listener.close()     # a second connection is refused, not hung
-        self.connections = 1
+    def handle(self, sock, peer):
+        self.sock = sock
         self._t0 = time.monotonic()
         self._event("accept")
         try:
@@ -234,8 +213,6 @@ class ScriptedServer:
             self._pump(STEP_TIMEOUT)    # record whatever else comes, until EOF
         except _Gone:
             pass
-        except Exception as e:          # a harness bug: make it visible
-            self.errors.append("server exception: %r" % (e,))
         finally:
             try:
                 self.sock.close()
@@ -370,7 +347,7 @@ class ScriptedServer:
         raw = self.sock
         raw.settimeout(STEP_TIMEOUT)
         try:
-            self.sock = ctx.wrap_socket(raw, server_side=True)
+            self.sock = self.track(ctx.wrap_socket(raw, server_side=True))
         except (OSError, ssl.SSLError) as e:
             self._event("tls handshake failed: %s" % e)
             raise _Gone()
@@ -418,6 +395,7 @@ class ScriptedServer:
                 if line.upper().startswith(prefix.upper()):
                     break
             else:
+                self.errors.append("unexpected: %r" % line)
                 resp = b"500 5.5.2 unrecognized command\r\n"
             if callable(resp):
                 resp = resp(self)

@@ -1,16 +1,6 @@
 """What a case file under send_cases/ imports: everything harness.cases gives
 (steps, T, DEADLINE, CA) plus a scripted mail server and the send argv bits.
-
-A send case file defines what an ehlo case does (SCRIPT, ARGS, EXIT,
-MAX_SECONDS, STAGE, MUST_RECEIVE...), and optionally:
-  DATA              bytes written to a file; "{data}" in ARGS is its path
-  ENV               extra environment for smtpkit
-  NO_MESSAGE        True: no message byte on the wire (no BDAT, no 354-then-data;
-                    a pipelined DATA line alone is allowed: say MUST_NOT_RECEIVE)
-  NO_CONNECTION     True: smtpkit never connected
-  STDERR            substrings stderr must contain
-  CHECK(r, srv)     more asserts on the human run
-  JSON_CHECK(doc, srv)  more asserts on the --json run
+A send case file defines what any case does (see harness/cases.py).
 """
 from .cases import *             # noqa: F401,F403
 from .cases import __all__ as _cases_all

@@ -14,16 +14,16 @@ SMTPTLSServer(pki, cert="good", versions=("TLSv1_2", "TLSv1_3"), ...):
     inject          bytes written right after the 220 to STARTTLS
     greeting_delay  seconds before the greeting (for timing tests)
 .connections lists per connection {"received": [(tls, bytes)], "commands":
-[(tls, line)], "tls_version": str or None}.
+[(tls, line)], "tls_version": str or None}; stop() ends every connection.
 """
 import os
 import select
 import socket
 import ssl
 import subprocess
-import threading
 import time
 
+from .accept_loop import AcceptLoop
 from .aiosmtpd_server import free_port
 
 __all__ = ["SMTPTLSServer", "GnutlsServ", "ocsp_response"]
@@ -31,7 +31,9 @@ __all__ = ["SMTPTLSServer", "GnutlsServ", "ocsp_response"]
 EHLO_LINES = [b"mx.tls.test", b"PIPELINING", b"SIZE 10240000", b"8BITMIME"]
 
 
-class SMTPTLSServer:
+class SMTPTLSServer(AcceptLoop):
+    BACKLOG = 64
+
     def __init__(self, pki, cert="good", versions=("TLSv1_2", "TLSv1_3"), ciphers=None,
                  starttls=True, implicit=False, vulnerable=False, inject=b"",
                  greeting_delay=0.0):
@@ -45,18 +47,7 @@ class SMTPTLSServer:
         self.starttls, self.implicit = starttls, implicit
         self.vulnerable, self.inject, self.greeting_delay = vulnerable, inject, greeting_delay
         self.connections = []
-        self.lock = threading.Lock()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.hostport = "127.0.0.1:%d" % self.port
-        self._stop = threading.Event()
-        self._threads = []
-        self._accept = threading.Thread(target=self._accept_loop, daemon=True)
-        self._accept.start()
+        super().__init__("127.0.0.1")
 
     # -- what tests look at
 
@@ -65,39 +56,20 @@ class SMTPTLSServer:
         return [line for c in self.connections for t, line in c["commands"]
                 if tls is None or t == tls]
 
-    def stop(self):
-        self._stop.set()
-        self._accept.join(5)
-        for t in list(self._threads):
-            t.join(5)
-        self.listener.close()
-
     # -- serving
 
-    def _accept_loop(self):
-        while not self._stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            rec = {"received": [], "commands": [], "tls_version": None}
-            with self.lock:
-                self.connections.append(rec)
-            t = threading.Thread(target=self._serve, args=(sock, rec), daemon=True)
-            self._threads.append(t)
-            t.start()
-
-    def _serve(self, sock, rec):
+    def handle(self, sock, peer):
+        rec = {"received": [], "commands": [], "tls_version": None}
+        with self.lock:
+            self.connections.append(rec)
         sock.settimeout(10)
         try:
             if self.implicit:
-                sock = self.ctx.wrap_socket(sock, server_side=True)
+                sock = self.track(self.ctx.wrap_socket(sock, server_side=True))
                 rec["tls_version"] = sock.version()
             self._dialogue(sock, rec, tls=self.implicit)
         except (OSError, ssl.SSLError, ValueError):
-            pass
+            pass        # a client ending a handshake it only probed
         finally:
             try:
                 sock.close()
@@ -136,7 +108,7 @@ class SMTPTLSServer:
                     data = sock.recv(65536)
                     rec["received"].append((False, data))
                     buf += data
-                sock = self.ctx.wrap_socket(sock, server_side=True)
+                sock = self.track(self.ctx.wrap_socket(sock, server_side=True))
                 rec["tls_version"] = sock.version()
                 tls = True
                 if not self.vulnerable:

@@ -13,4 +13,4 @@ MUST_RECEIVE = [b"DATA"]
 def CHECK(r, srv):
     assert MARKER.encode() not in srv.plain, "message bytes sent after a 250 to DATA"
     after = srv.after_line(b"DATA")
-    assert after in (b"", b"QUIT\r\n"), "after DATA only QUIT may follow: %r" % after
+    assert after == b"QUIT\r\n", "after DATA only QUIT follows: %r" % after

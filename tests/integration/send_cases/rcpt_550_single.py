@@ -5,9 +5,10 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=b"550 5.1.1 no such user\r\n")
 ARGS = ONE
 EXIT = 67
-STAGE = ("rcpt", "data")
+STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"RCPT TO:<" + RCPT1.encode() + b">"]
+STDERR = ["server said: 550 5.1.1 no such user"]     # the refusal, quoted
 
 
 def CHECK(r, srv):
@@ -21,3 +22,4 @@ def JSON_CHECK(doc, srv):
     assert [(x["address"], x["code"], x["accepted"]) for x in rc] == [(RCPT1, 550, False)], rc
     assert rc[0]["enhanced"] == "5.1.1", rc
     assert doc["delivered"] is False
+    assert doc["error"]["reply"] == "550 5.1.1 no such user", doc["error"]

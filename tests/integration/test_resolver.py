@@ -1,8 +1,8 @@
-"""--resolver applies to HOST too (ehlo, tls-check, probe, send --server): a
-name only the DNS fixture knows resolves through it and the session runs;
-NXDOMAIN from the fixture is 68, SERVFAIL 75.  The old code resolved HOST
-with getaddrinfo whatever --resolver said: "cannot resolve" for a name only
-the fixture has, and the fixture never asked."""
+"""--resolver, an option of every subcommand, applies to HOST too (ehlo,
+tls-check, probe, send --server), not only to MX and policy lookups: a name
+only the DNS fixture knows resolves through it and the session runs (the
+fixture is asked, the system's resolver is not needed); NXDOMAIN from the
+fixture is 68, SERVFAIL 75."""
 import pytest
 
 from harness.dns_server import DNSFixture

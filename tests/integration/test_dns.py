@@ -1,8 +1,7 @@
-"""src/dns.c against the dnslib fixture (harness/dns_server.py), end to end.
-
-No subcommand uses DNS yet, so the tests compile dns_query_tool.c (next to
-this file) with src/dns.c and what it links from src/, under ASan/UBSan,
-and drive it.
+"""src/dns.c, the DNS layer under mx, send, probe --mx and --resolver,
+against the dnslib fixture (harness/dns_server.py), end to end and alone:
+the tests compile dns_query_tool.c (next to this file) with src/dns.c and
+what it links from src/, under ASan/UBSan, and drive it query by query.
 """
 import os
 import shutil
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.dns_server import DNSFixture
+from harness.dns_server import DNSFixture, malformed_answer
 from harness.run import SANITIZER_MARKS
 
 HERE = Path(__file__).resolve().parent
@@ -38,18 +37,6 @@ old.test.                    A     192.0.2.99
 """ % DIGEST
 
 
-def _malformed(query: bytes) -> bytes:
-    # Same id and question, a header promising one answer, and an answer
-    # whose owner is a compression pointer to itself.
-    qend = 12
-    while query[qend]:
-        qend += query[qend] + 1
-    question = query[12:qend + 5]
-    here = 12 + len(question)
-    return (query[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question
-            + bytes([0xC0 | (here >> 8), here & 0xFF]) + b"\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00\x02\x01")
-
-
 FAULTS = {
     "servfail.test": {"rcode": "SERVFAIL"},
     "refused.test": {"rcode": "REFUSED"},
@@ -58,7 +45,7 @@ FAULTS = {
     "big.test": {"truncate": True},
     "big-silent-tcp.test": {"truncate": True, "drop": "tcp"},
     "slow.example.test": {"delay_ms": 500},
-    "broken.test": {"raw": _malformed},
+    "broken.test": {"raw": malformed_answer},
     "old.test": {"no_edns": True},
 }
 
