@@ -271,7 +271,7 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
         assert s["error"] is None
     s3 = mx3["smtp"]
     assert (s3["address"], s3["connected"]) == ("127.0.0.3", False)
-    assert s3["error"] == {"class": "temporary", "stage": "connect", "reply": None,
+    assert s3["error"] == {"class": "temporary", "cause": "refused", "stage": "connect", "reply": None,
                            "message": "cannot connect to 127.0.0.3 port %d: Connection refused"
                            % port}, s3["error"]
     # Findings: warn only.  Loopback addresses, two failed FCrDNS (mx2's PTR

@@ -5,6 +5,7 @@ from harness.cases import *
 SCRIPT = starttls_session("notyet")
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 69
+CAUSE = "verify"
 STAGE = "tls"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"STARTTLS"]

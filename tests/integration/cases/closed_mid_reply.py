@@ -4,5 +4,6 @@ from harness.cases import *
 SCRIPT = [send(GREETING), expect(b"EHLO"), send(b"250-first\r\n"), close()]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 74
+CAUSE = "closed"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE

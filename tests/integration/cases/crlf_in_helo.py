@@ -5,6 +5,7 @@ from harness.cases import *
 SCRIPT = plain_session()
 ARGS = ["ehlo", "{server}", "--helo", "a.test\r\nMAIL FROM:<x@y>", *T]
 EXIT = 64
+CAUSE = "usage"
 STAGE = "start"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

@@ -4,6 +4,7 @@ from harness.cases import *
 SCRIPT = [send(GREETING), expect(b"EHLO "), send(b"421 4.7.0 too busy\r\n"), wait_eof()]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"HELO", b"MAIL", b"STARTTLS"]

@@ -5,5 +5,6 @@ from harness.cases import *
 SCRIPT = [send(GREETING), expect(b"EHLO"), flood(b"250-x\r\n", secs=15)]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE

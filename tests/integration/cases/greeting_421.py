@@ -4,6 +4,7 @@ from harness.cases import *
 SCRIPT = [send(b"421 4.3.2 mx.scripted.test busy, try later\r\n"), wait_eof()]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "greeting"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"EHLO", b"HELO", b"MAIL"]

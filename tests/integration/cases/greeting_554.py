@@ -4,6 +4,7 @@ from harness.cases import *
 SCRIPT = [send(b"554 5.7.1 mx.scripted.test no SMTP service here\r\n"), serve([])]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "greeting"
 MAX_SECONDS = DEADLINE
 

@@ -6,6 +6,7 @@ from harness.cases import *
 SCRIPT = [send(GREETING), wait_eof()]
 ARGS = ["ehlo", "{server}", "--tls", "implicit", *CA, *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "tls"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"EHLO", b"HELO", b"MAIL"]

@@ -4,6 +4,7 @@ from harness.cases import *
 SCRIPT = [send(b"2200 x\r\n"), wait_eof()]
 ARGS = ["ehlo", "{server}", *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "greeting"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"EHLO", b"HELO", b"MAIL"]

@@ -8,6 +8,7 @@ SCRIPT = [send(GREETING), serve([
 ])]
 ARGS = ["ehlo", "{server}", "--tls", "starttls", *T]
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "starttls"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"MAIL"]

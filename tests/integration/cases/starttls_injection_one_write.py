@@ -8,6 +8,7 @@ SCRIPT = [send(GREETING), serve([
 ])]
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "starttls"
 MAX_SECONDS = DEADLINE
 

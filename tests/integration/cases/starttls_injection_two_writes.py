@@ -11,6 +11,7 @@ SCRIPT = [send(GREETING), serve([
 ])]
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = ("starttls", "tls")   # "tls" unless the client is 50 ms late
 MAX_SECONDS = DEADLINE
 

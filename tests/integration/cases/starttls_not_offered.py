@@ -5,6 +5,7 @@ from harness.cases import *
 SCRIPT = plain_session()
 ARGS = ["ehlo", "{server}", "--tls", "starttls", *T]
 EXIT = 69
+CAUSE = "unsupported"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"EHLO"]

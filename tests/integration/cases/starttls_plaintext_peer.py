@@ -9,6 +9,7 @@ SCRIPT = [send(GREETING), serve([
 ])]
 ARGS = ["ehlo", "{server}", *CA, *T]
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "tls"
 MAX_SECONDS = DEADLINE
 

@@ -60,6 +60,13 @@ def received_check(which, data, must, must_not):
         assert not any(l.startswith(p.upper()) for l in lines), "server received %s %r" % (which, p)
 
 
+# error.cause, smtpkit(1) JSON.
+CAUSES = {"usage", "config", "input", "noinput", "local-io", "internal", "nohost", "dns",
+          "connect", "refused", "timeout", "closed", "tls", "tls-closed", "verify", "protocol",
+          "unsupported", "reply-temporary", "reply-permanent", "recipients-refused", "auth",
+          "finding"}
+
+
 def check_json_result(doc, command, rc, stages=None):
     """The keys every JSON document has, agreeing with the exit status."""
     assert doc["command"] == command, doc["command"]
@@ -69,10 +76,12 @@ def check_json_result(doc, command, rc, stages=None):
         assert doc["error"] is None, doc["error"]
         return
     err = doc["error"]
-    assert err and err["stage"] and err["message"], "error object incomplete: %r" % err
+    assert err and err["message"] and err["cause"] in CAUSES, "error object incomplete: %r" % err
     assert err["class"] == EXIT_CLASS[rc], "error.class %r for exit %d" % (err["class"], rc)
     if stages:
-        assert err["stage"] in stages, "error.stage %r, expected %s" % (err["stage"], stages)
+        # The result line's "start" (no step of a session yet) is null in JSON.
+        json_stages = [None if s == "start" else s for s in stages]
+        assert err["stage"] in json_stages, "error.stage %r, expected %s" % (err["stage"], stages)
 
 
 def refused_early(case):
@@ -141,6 +150,11 @@ def check_human(case, r, srv):
 def check_json(case, r, srv):
     doc = r.json()
     check_json_result(doc, case.ARGS[0], r.rc, stages_of(case))
+    # Every failing case names its cause: what scripts tell failures of one
+    # exit class apart by (a refused connection from a timeout, ...).
+    if r.rc != 0:
+        assert doc["error"]["cause"] == getattr(case, "CAUSE", None), \
+            "error.cause %r, the case says %r" % (doc["error"]["cause"], getattr(case, "CAUSE", None))
     for t in doc.get("transcript", []):
         assert t["dir"] in ("C", "S", "I") and isinstance(t["tls"], bool), t
         # Notes before the connection exists have no time since connect.

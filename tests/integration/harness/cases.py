@@ -12,6 +12,7 @@ which says what is checked -- defines:
 optional:
   HOST              where the server listens (default 127.0.0.1; "::1" for IPv6)
   STAGE             expected STAGE in "result: failed at STAGE" (a str or tuple)
+  CAUSE             error.cause in JSON (smtpkit(1)); required when EXIT is not 0
   MUST_RECEIVE / MUST_NOT_RECEIVE          line prefixes the server must / must not
   MUST_RECEIVE_TLS / MUST_NOT_RECEIVE_TLS  receive (the _TLS ones: inside TLS)
   NO_CONNECTION     True: smtpkit never connects (a usage or input error, a dry run)

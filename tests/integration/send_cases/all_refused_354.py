@@ -14,6 +14,7 @@ def rules():
 SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_PIPELINING), *rules()])]
 ARGS = [*TWO, "--allow-partial"]
 EXIT = 67
+CAUSE = "recipients-refused"
 MAX_SECONDS = DEADLINE
 
 

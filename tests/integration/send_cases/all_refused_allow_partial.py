@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=[b"550 5.1.1 no\r\n", b"550 5.1.1 no\r\n"])
 ARGS = [*TWO, "--allow-partial"]
 EXIT = 67
+CAUSE = "recipients-refused"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"DATA"]

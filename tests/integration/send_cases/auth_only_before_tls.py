@@ -21,6 +21,7 @@ SCRIPT = [send(GREETING), serve([
 ARGS = [*ONE, "--user", "alice", *CA]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 69
+CAUSE = "unsupported"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"STARTTLS"]

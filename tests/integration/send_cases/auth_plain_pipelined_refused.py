@@ -13,6 +13,7 @@ SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH),
 ARGS = [*ONE, "--tls", "none", "--user", "u", "--auth", "PLAIN"]
 ENV = {"SMTPKIT_PASSWORD": "wrong"}
 EXIT = 77
+CAUSE = "auth"
 MAX_SECONDS = DEADLINE
 NO_MESSAGE = True
 STAGE = ["auth"]

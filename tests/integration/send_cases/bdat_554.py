@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(ehlo=EHLO_CHUNKING, final=b"554 5.7.1 rejected\r\n")
 ARGS = ONE
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "bdat"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"BDAT"]

@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(ehlo=EHLO_PIPELINING[:-len(b"250 8BITMIME\r\n")] + b"250-DSN\r\n250 8BITMIME\r\n")
 ARGS = [*BASE, "--body", MARKER, "--to", "b@example.net\r\nRCPT TO:<evil@example.com>"]
 EXIT = 64
+CAUSE = "usage"
 STAGE = "start"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

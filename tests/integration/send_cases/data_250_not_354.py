@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(data=b"250 2.0.0 whatever\r\n")
 ARGS = ONE
 EXIT = 76
+CAUSE = "protocol"
 STAGE = "data"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"DATA"]

@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(data=b"451 4.3.0 try later\r\n")
 ARGS = ONE
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "data"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"DATA"]

@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(data=b"554 5.3.0 no data today\r\n")
 ARGS = ONE
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "data"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"DATA"]

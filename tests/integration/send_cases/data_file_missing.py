@@ -6,6 +6,7 @@ MISSING = "/nonexistent/smtpkit-test/message.eml"
 SCRIPT = mail_session()
 ARGS = [*BASE, "--data", MISSING, RCPT1]
 EXIT = 66
+CAUSE = "noinput"
 STAGE = "message"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

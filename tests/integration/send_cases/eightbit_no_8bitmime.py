@@ -8,6 +8,7 @@ DATA = ("From: %s\nTo: %s\nSubject: 8bit\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n
 SCRIPT = mail_session(ehlo=b"250-mx.scripted.test\r\n250 PIPELINING\r\n")
 ARGS = [*BASE, "--data", "{data}", RCPT1]
 EXIT = 69
+CAUSE = "unsupported"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"MAIL"]
 NO_MESSAGE = True

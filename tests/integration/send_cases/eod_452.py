@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(final=b"452 4.3.1 insufficient storage\r\n")
 ARGS = ONE
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "end-of-data"
 MAX_SECONDS = DEADLINE
 STDERR = ["452"]

@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(final=b"554 5.7.1 spam\r\n")
 ARGS = ONE
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "end-of-data"
 MAX_SECONDS = DEADLINE
 STDERR = ["554"]

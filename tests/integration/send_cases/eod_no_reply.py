@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(final=[wait_eof()])
 ARGS = ONE
 EXIT = 75
+CAUSE = "timeout"
 STAGE = "end-of-data"
 MAX_SECONDS = 2 + 2.5
 STDERR = ["may have been delivered"]

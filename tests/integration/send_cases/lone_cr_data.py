@@ -5,6 +5,7 @@ DATA = (HEADERS_FIXED % "cr" + "Subject: cr\n\nbefore\rMAIL FROM:<x@y>\nafter\n"
 SCRIPT = mail_session()
 ARGS = [*BASE, "--data", "{data}", RCPT1]
 EXIT = 65
+CAUSE = "input"
 STAGE = "message"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

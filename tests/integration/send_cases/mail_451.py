@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(mail=b"451 4.3.0 try again later\r\n")
 ARGS = ONE
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "mail"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"MAIL FROM:<" + SENDER.encode() + b">"]

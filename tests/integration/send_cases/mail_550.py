@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(mail=b"550 5.7.1 sender rejected\r\n")
 ARGS = ONE
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "mail"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"MAIL FROM:"]

@@ -5,6 +5,7 @@ DATA = (HEADERS_FIXED % "nul" + "Subject: nul\n\nbefore\0after\n").encode()
 SCRIPT = mail_session()
 ARGS = [*BASE, "--data", "{data}", RCPT1]
 EXIT = 65
+CAUSE = "input"
 STAGE = "message"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(ehlo=EHLO_CHUNKING, rcpt=[b"550 5.1.1 no such user\r\n", OK_RCPT])
 ARGS = TWO
 EXIT = 69
+CAUSE = "reply-permanent"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"RSET"]

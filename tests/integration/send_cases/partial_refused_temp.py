@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=[OK_RCPT, b"451 4.3.0 greylisted\r\n"])
 ARGS = TWO
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"RSET"]

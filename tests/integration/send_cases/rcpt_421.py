@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=[send(b"421 4.3.2 shutting down\r\n"), close()])
 ARGS = ONE
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 STDERR = ["421"]

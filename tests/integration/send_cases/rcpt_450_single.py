@@ -4,6 +4,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=b"450 4.2.0 mailbox busy\r\n")
 ARGS = ONE
 EXIT = 75
+CAUSE = "reply-temporary"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"RCPT TO:"]

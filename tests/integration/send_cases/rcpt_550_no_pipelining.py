@@ -7,6 +7,7 @@ REFUSAL = b"550 5.1.1 no such user here\r\n"
 SCRIPT = mail_session(ehlo=EHLO_NO_PIPELINING, rcpt=REFUSAL)
 ARGS = ONE
 EXIT = 67
+CAUSE = "recipients-refused"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 NO_MESSAGE = True

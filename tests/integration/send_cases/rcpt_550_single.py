@@ -5,6 +5,7 @@ from harness.send_cases import *
 SCRIPT = mail_session(rcpt=b"550 5.1.1 no such user\r\n")
 ARGS = ONE
 EXIT = 67
+CAUSE = "recipients-refused"
 STAGE = "rcpt"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"RCPT TO:<" + RCPT1.encode() + b">"]

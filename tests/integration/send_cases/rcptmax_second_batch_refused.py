@@ -8,6 +8,7 @@ EHLO_LIMITS = b"250-mx.scripted.test\r\n250-LIMITS RCPTMAX=1\r\n250 8BITMIME\r\n
 SCRIPT = mail_session(ehlo=EHLO_LIMITS, rcpt=[OK_RCPT, b"550 5.1.1 <%s>: no such user\r\n" % RCPT2.encode()])
 ARGS = TWO
 EXIT = 67
+CAUSE = "recipients-refused"
 MAX_SECONDS = DEADLINE
 STAGE = ["rcpt"]
 STDERR = ["earlier ones were delivered", "550 5.1.1"]

@@ -10,6 +10,7 @@ DATA = HEADERS + b"".join(b"line %07d of a large message, padding padding paddin
 SCRIPT = mail_session(data=[send(GO_AHEAD), pause(0.5), reset(drain=False)])
 ARGS = [*BASE, "--data", "{data}", RCPT1]
 EXIT = 74
+CAUSE = "closed"
 STAGE = "end-of-data"
 MAX_SECONDS = DEADLINE
 

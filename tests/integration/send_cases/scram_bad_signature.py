@@ -6,6 +6,7 @@ SCRIPT = auth_session("SCRAM-SHA-256", scram_auth("alice", "pencil", bad_signatu
 ARGS = [*ONE, "--user", "alice", *CA]
 ENV = {"SMTPKIT_PASSWORD": "pencil"}
 EXIT = 77
+CAUSE = "auth"
 STAGE = "auth"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE_TLS = [b"AUTH SCRAM-SHA-256"]

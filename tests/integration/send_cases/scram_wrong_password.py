@@ -6,6 +6,7 @@ SCRIPT = auth_session("SCRAM-SHA-256", scram_auth("alice", "right-password"))
 ARGS = [*ONE, "--user", "alice", *CA]
 ENV = {"SMTPKIT_PASSWORD": "wrong-password"}
 EXIT = 77
+CAUSE = "auth"
 STAGE = "auth"
 MAX_SECONDS = DEADLINE
 MUST_NOT_RECEIVE = [b"MAIL"]

@@ -6,6 +6,7 @@ from harness.send_cases import *
 SCRIPT = mail_session()
 ARGS = [*ONE, "--source", "192.0.2.1"]
 EXIT = 78
+CAUSE = "config"
 STAGE = "connect"
 MAX_SECONDS = DEADLINE
 NO_CONNECTION = True

@@ -9,6 +9,7 @@ SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_CLEAR), (b"AUTH", b"235 2.7.0 ok
 ARGS = [*ONE, "--user", "alice"]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 69
+CAUSE = "unsupported"
 STAGE = "ehlo"
 MAX_SECONDS = DEADLINE
 MUST_RECEIVE = [b"EHLO"]
