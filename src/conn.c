@@ -11,6 +11,8 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,59 +112,107 @@ static void add_target(struct target *t, size_t *n, const char *addr, int port)
 	}
 }
 
-/* getaddrinfo under a deadline (SPEC 10.7): glibc's asynchronous form,
- * waited for up to the connect timeout.  The request lives on the heap:
- * after a timeout the lookup thread may still use it, so it is left to
- * the process's end rather than freed under it. */
+/* getaddrinfo under a deadline (SPEC 10.7): the lookup runs in a thread of
+ * ours, waited for up to the connect timeout.  The request is shared: after
+ * a timeout the thread still runs, and whichever of the two lets go last
+ * frees it.  (Not glibc's getaddrinfo_a: its helper thread is one that
+ * ThreadSanitizer builds cannot follow.) */
+struct lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cv;
+	bool done, abandoned;
+	int rc;
+	struct addrinfo hints, *res;
+	char port[16];
+	char host[256];
+};
+
+static void lookup_free(struct lookup *l)
+{
+	if (l->res)
+		freeaddrinfo(l->res);
+	pthread_cond_destroy(&l->done_cv);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+static void *lookup_thread(void *arg)
+{
+	struct lookup *l = arg;
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(l->host, l->port, &l->hints, &res);
+	pthread_mutex_lock(&l->lock);
+	l->rc = rc;
+	l->res = res;
+	l->done = true;
+	bool abandoned = l->abandoned;
+	pthread_cond_signal(&l->done_cv);
+	pthread_mutex_unlock(&l->lock);
+	if (abandoned)
+		lookup_free(l);
+	return NULL;
+}
+
 static int system_lookup(const char *host, int port, const struct conn_opts *o, struct addrinfo **res,
 			 bool *timed_out)
 {
+	struct addrinfo hints = {.ai_family = o->family, .ai_socktype = SOCK_STREAM};
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
 	*timed_out = false;
-	struct lookup {
-		struct gaicb cb;
-		struct addrinfo hints;
-		char port[16];
-		char host[256];
-	} *l = calloc(1, sizeof *l);
+	*res = NULL;
+	/* An address literal needs no lookup, so no thread: the plain call
+	 * answers at once. */
+	if (numeric(host)) {
+		hints.ai_flags = AI_NUMERICHOST;
+		return getaddrinfo(host, portstr, &hints, res);
+	}
+	struct lookup *l = calloc(1, sizeof *l);
 	if (!l)
 		return EAI_MEMORY;
-	snprintf(l->port, sizeof l->port, "%d", port);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	l->hints = hints;
+	snprintf(l->port, sizeof l->port, "%s", portstr);
 	snprintf(l->host, sizeof l->host, "%s", host);
-	l->hints = (struct addrinfo){.ai_family = o->family, .ai_socktype = SOCK_STREAM};
-	l->cb = (struct gaicb){.ar_name = l->host, .ar_service = l->port, .ar_request = &l->hints};
-	struct gaicb *list[1] = {&l->cb};
-	/* An address literal needs no lookup, so no lookup thread: the plain
-	 * call answers at once (and ThreadSanitizer builds can follow it). */
-	if (numeric(host))
-		l->hints.ai_flags = AI_NUMERICHOST;
-	if (numeric(host) || getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
-		/* No lookup thread to be had: the plain, blocking call. */
-		int g = getaddrinfo(l->host, l->port, &l->hints, res);
-		free(l);
-		return g;
+
+	pthread_t t;
+	pthread_attr_t ta;
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	int started = pthread_create(&t, &ta, lookup_thread, l);
+	pthread_attr_destroy(&ta);
+	if (started != 0) {
+		/* No thread to be had: the plain, blocking call. */
+		lookup_free(l);
+		return getaddrinfo(host, portstr, &hints, res);
 	}
-	int64_t end = deadline_now_ms() + o->connect_timeout_ms;
-	for (;;) {
-		int64_t left = end - deadline_now_ms();
-		if (left <= 0)
-			break;
-		struct timespec ts = {left / 1000, (left % 1000) * 1000000};
-		int rc = gai_suspend((const struct gaicb *const *)list, 1, &ts);
-		if (rc == 0 || rc == EAI_ALLDONE)
-			break;
-		if (rc != EAI_INTR && rc != EAI_AGAIN)
-			break;
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += o->connect_timeout_ms / 1000;
+	end.tv_nsec += (long)(o->connect_timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
 	}
-	int g = gai_error(&l->cb);
-	if (g == EAI_INPROGRESS) {
-		if (gai_cancel(&l->cb) == EAI_CANCELED)
-			free(l);
-		*res = NULL;
+	pthread_mutex_lock(&l->lock);
+	while (!l->done && pthread_cond_timedwait(&l->done_cv, &l->lock, &end) != ETIMEDOUT)
+		;
+	if (!l->done) {
+		l->abandoned = true;    /* the thread frees it when it is done */
+		pthread_mutex_unlock(&l->lock);
 		*timed_out = true;
 		return EAI_AGAIN;
 	}
-	*res = l->cb.ar_result;
-	free(l);
+	pthread_mutex_unlock(&l->lock);
+	int g = l->rc;
+	*res = l->res;
+	l->res = NULL;
+	lookup_free(l);
 	return g;
 }
 
