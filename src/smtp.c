@@ -107,6 +107,8 @@ const char *smtp_state_step_name(enum smtp_state st)
 static void set_state(struct smtp_session *s, enum smtp_state next)
 {
 	out_info(s->out, 2, "state %s -> %s", state_table[s->state].name, state_table[next].name);
+	if (s->observer)
+		s->observer(s->observer_ctx, s, next);
 	s->state = next;
 }
 
@@ -726,10 +728,8 @@ int smtp_run(struct smtp_session *s)
 		}
 		if (next == SMTP_ADVANCE)
 			next = stop_or_advance(s);
-		if (s->state == SMTP_GREETING && r.complete) {
+		if (s->state == SMTP_GREETING && r.complete)
 			s->greeting = r;
-			s->greeted = true;
-		}
 		else
 			reply_free(&r);
 		set_state(s, next);

@@ -149,7 +149,6 @@ struct smtp_session {
 	struct conn conn;
 	bool in_tls;
 	bool connected;
-	_Atomic bool greeted;           /* a greeting reply arrived (read by probe's other attempt) */
 	struct reply greeting;
 	struct ehlo_caps caps_before;   /* from the EHLO before TLS */
 	struct ehlo_caps caps_after;    /* from the EHLO inside TLS */
@@ -168,6 +167,10 @@ struct smtp_session {
 	bool auth_pipelined;            /* the transaction was written behind AUTH PLAIN */
 	char challenge[REPLY_LINE_MAX + 1];     /* last 334 text, for the next AUTH step */
 	struct err err;
+	/* Told of every state change, in the session's own thread, before it
+	 * takes effect (s->state is still the old one); set after smtp_init(). */
+	void (*observer)(void *ctx, const struct smtp_session *s, enum smtp_state next);
+	void *observer_ctx;
 };
 
 void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out *out,
