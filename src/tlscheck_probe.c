@@ -41,7 +41,7 @@ static const char *base_priority(const struct tlscheck *tc)
 
 /* A probe's policy: the shared options, never aborting on a certificate
  * (tls-check reports it), TLS from the first byte or by STARTTLS. */
-static void conn_setup(const struct tlscheck *tc, struct tlscheck_conn *c, const char *restrict_prio,
+static void attempt_setup(const struct tlscheck *tc, struct tlscheck_conn *c, const char *restrict_prio,
 		       enum smtp_stage stop_after)
 {
 	c->pol = tc->base;
@@ -59,7 +59,7 @@ static void conn_setup(const struct tlscheck *tc, struct tlscheck_conn *c, const
 	c->pol.tls.priority = c->priority;
 }
 
-static void conn_run(const struct tlscheck *tc, struct tlscheck_conn *c)
+static void attempt_run(const struct tlscheck *tc, struct tlscheck_conn *c)
 {
 	out_init(&c->out, &tc->oo, NULL);
 	smtp_init(&c->s, &c->pol, &c->out, tc->host, tc->port);
@@ -68,7 +68,7 @@ static void conn_run(const struct tlscheck *tc, struct tlscheck_conn *c)
 	c->ran = true;
 }
 
-static void conn_free(struct tlscheck_conn *c)
+static void attempt_free(struct tlscheck_conn *c)
 {
 	if (!c->ran)
 		return;
@@ -116,17 +116,17 @@ void tlscheck_init(struct tlscheck *tc)
 static void run_main(struct tlscheck *tc)
 {
 	struct tlscheck_conn *m = &tc->main;
-	conn_setup(tc, m, NULL, SMTP_STAGE_TLS);
+	attempt_setup(tc, m, NULL, SMTP_STAGE_TLS);
 	m->pol.injection_test = tc->injection_test && !tc->implicit;
-	conn_run(tc, m);
+	attempt_run(tc, m);
 	if (!m->s.tls.done || !m->s.tls.session_data)
 		return;
 	struct tlscheck_conn *r = &tc->resume;
-	conn_setup(tc, r, NULL, SMTP_STAGE_HANDSHAKE);
+	attempt_setup(tc, r, NULL, SMTP_STAGE_HANDSHAKE);
 	r->pol.tls.resume = m->s.tls.session_data;
 	r->pol.tls.resume_len = m->s.tls.session_len;
 	tc->resume_tried = true;
-	conn_run(tc, r);
+	attempt_run(tc, r);
 }
 
 static void run_version(struct tlscheck *tc, size_t i)
@@ -134,8 +134,8 @@ static void run_version(struct tlscheck *tc, size_t i)
 	struct tlscheck_version *v = &tc->versions[i];
 	char restrict_prio[64];
 	snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s", v->vers);
-	conn_setup(tc, &v->conn, restrict_prio, SMTP_STAGE_HANDSHAKE);
-	conn_run(tc, &v->conn);
+	attempt_setup(tc, &v->conn, restrict_prio, SMTP_STAGE_HANDSHAKE);
+	attempt_run(tc, &v->conn);
 	v->offer = classify(&v->conn.s, v->why, sizeof v->why);
 }
 
@@ -253,8 +253,8 @@ static void phase2_job(void *ctx, size_t index)
 	char restrict_prio[200];
 	if (index < tc->nsuites) {
 		struct tlscheck_suite *su = &tc->suites[index];
-		conn_setup(tc, &c, su->restrict_prio, SMTP_STAGE_HANDSHAKE);
-		conn_run(tc, &c);
+		attempt_setup(tc, &c, su->restrict_prio, SMTP_STAGE_HANDSHAKE);
+		attempt_run(tc, &c);
 		su->offer = classify(&c.s, NULL, 0);
 		/* The IANA name, as the session reports it everywhere else. */
 		if (su->offer == TLSCHECK_OFFERED)
@@ -269,14 +269,14 @@ static void phase2_job(void *ctx, size_t index)
 		snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s:-GROUP-ALL:+GROUP-%s%s%s",
 			 tc->versions[v].vers, g->name, curve && strcmp(curve, g->name) ? ":+GROUP-" : "",
 			 curve && strcmp(curve, g->name) ? curve : "");
-		conn_setup(tc, &c, restrict_prio, SMTP_STAGE_HANDSHAKE);
-		conn_run(tc, &c);
+		attempt_setup(tc, &c, restrict_prio, SMTP_STAGE_HANDSHAKE);
+		attempt_run(tc, &c);
 		g->offer = classify(&c.s, NULL, 0);
 		/* TLS 1.2 DHE without RFC 7919 uses the server's own group. */
 		if (g->offer == TLSCHECK_OFFERED && strcmp(c.s.tls.group, g->name) != 0)
 			g->offer = TLSCHECK_NOT_OFFERED;
 	}
-	conn_free(&c);
+	attempt_free(&c);
 }
 
 /* The session the report describes: the main connection's, else (when its
@@ -325,10 +325,10 @@ void tlscheck_run(struct tlscheck *tc)
 
 void tlscheck_free(struct tlscheck *tc)
 {
-	conn_free(&tc->main);
-	conn_free(&tc->resume);
+	attempt_free(&tc->main);
+	attempt_free(&tc->resume);
 	for (size_t i = 0; i < TLSCHECK_NVERSIONS; i++)
-		conn_free(&tc->versions[i].conn);
+		attempt_free(&tc->versions[i].conn);
 	free(tc->suites);
 	tc->suites = NULL;
 	out_free(&tc->report);
