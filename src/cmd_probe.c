@@ -59,88 +59,80 @@ static int parse_ports(const char *list, int *ports, size_t *n, struct err *e)
 	return 0;
 }
 
-int cmd_probe(int argc, const char **argv)
+/* What probe looks at: HOST's ports, or the MX hosts of --mx DOMAIN. */
+struct targets {
+	char *host;                         /* HOST, or DOMAIN with --mx */
+	char *hosts[PROBE_MAX_PORTS];       /* --mx: one column per MX host */
+	size_t nhosts;
+	int ports[PROBE_MAX_PORTS];
+	size_t nports;
+};
+
+static int mx_targets(poptContext ctx, struct targets *t, struct smtp_policy *pol, struct out_opts *oo,
+		      struct err *e)
 {
-	struct err e = {0};
-	poptContext ctx = poptGetContext("smtpkit probe", argc, argv, probe_options, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST");
-	char *host = NULL;
-	int target_port = 0, ports[PROBE_MAX_PORTS];
-	size_t nports = 0;
-	char *hosts[PROBE_MAX_PORTS] = {0};     /* --mx: one column per MX host */
-	size_t nhosts = 0;
-	struct smtp_policy pol;
-	struct out_opts oo;
-	int rc;
-
-	if (net_parse(ctx, NULL, NULL, &e) < 0)
-		goto usage;
-	if (a.mx) {
-		if (poptPeekArg(ctx) || a.ports) {
-			err_set(&e, ERR_USAGE, NULL, "--mx DOMAIN takes no HOST and no --ports (MX hosts are probed on 25, or -p)");
-			goto usage;
-		}
-		host = strdup(a.mx);
-		int mx_port = 25;
-		if (!host || net_port(0, 25, &mx_port, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
-			goto usage;
-		struct dns_resolver res;
-		struct mx_domain d;
-		if (dns_resolver_init(&res, net_args.resolver, &e) < 0)
-			goto usage;
-		if (mx_route(&res, a.mx, &d, &e) < 0) {
-			mx_domain_free(&d);
-			goto usage;
-		}
-		for (size_t i = 0; i < d.nhosts && nhosts < PROBE_MAX_PORTS; i++) {
-			if (d.hosts[i].ip_literal)
-				continue;
-			hosts[nhosts] = strdup(d.hosts[i].name);
-			ports[nhosts++] = mx_port;
-		}
+	if (poptPeekArg(ctx) || a.ports)
+		return err_set(e, ERR_USAGE, NULL, "--mx DOMAIN takes no HOST and no --ports (MX hosts are probed on 25, or -p)");
+	t->host = strdup(a.mx);
+	int mx_port = 25;
+	struct dns_resolver res;
+	struct mx_domain d;
+	if (!t->host)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	if (net_port(0, 25, &mx_port, e) < 0 || net_policy(t->host, pol, oo, e) < 0
+	    || dns_resolver_init(&res, net_args.resolver, e) < 0)
+		return -1;
+	if (mx_route(&res, a.mx, &d, e) < 0) {
 		mx_domain_free(&d);
-		nports = nhosts;
-		if (nports == 0) {
-			err_set(&e, ERR_NOHOST, "dns", "%s has no MX host to probe", a.mx);
-			goto usage;
-		}
-	} else {
-		const char *arg = poptGetArg(ctx);
-		if (!arg || poptPeekArg(ctx)) {
-			err_set(&e, ERR_USAGE, NULL, "probe takes exactly one HOST");
-			goto usage;
-		}
-		if (net_parse_target(arg, &host, &target_port, &e) < 0)
-			goto usage;
-		if (net_args.port && !a.ports)
-			a.ports = net_args.port;        /* -p P is --ports P */
-		else if (target_port || net_args.port) {
-			err_set(&e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
-			goto usage;
-		}
-		if (parse_ports(a.ports, ports, &nports, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
-			goto usage;
+		return -1;
 	}
-	char *relay = NULL;
-	if (a.relay_test && !(relay = msg_addr_spec(a.relay_test, false, ERR_USAGE, &e)))
-		goto usage;
-	/* Report certificates, never stop on them; EHLO inside TLS is the end. */
-	pol.tls_verify = false;
-	pol.stop_after = a.relay_test ? SMTP_STAGE_RCPT : SMTP_STAGE_TLS;
+	for (size_t i = 0; i < d.nhosts && t->nhosts < PROBE_MAX_PORTS; i++) {
+		if (d.hosts[i].ip_literal)
+			continue;
+		t->hosts[t->nhosts] = strdup(d.hosts[i].name);
+		t->ports[t->nhosts++] = mx_port;
+	}
+	mx_domain_free(&d);
+	t->nports = t->nhosts;
+	if (t->nports == 0)
+		return err_set(e, ERR_NOHOST, "dns", "%s has no MX host to probe", a.mx);
+	return 0;
+}
 
-	struct probe p = {.n = nports, .mx = nhosts > 0};
-	p.ports = calloc(nports, sizeof *p.ports);
-	if (!p.ports) {
-		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
-		goto usage;
-	}
-	struct out_opts collect = oo;
+static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *pol, struct out_opts *oo,
+			struct err *e)
+{
+	int target_port = 0;
+	const char *arg = poptGetArg(ctx);
+	if (!arg || poptPeekArg(ctx))
+		return err_set(e, ERR_USAGE, NULL, "probe takes exactly one HOST");
+	if (net_parse_target(arg, &t->host, &target_port, e) < 0)
+		return -1;
+	if (net_args.port && !a.ports)
+		a.ports = net_args.port;        /* -p P is --ports P */
+	else if (target_port || net_args.port)
+		return err_set(e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
+	if (parse_ports(a.ports, t->ports, &t->nports, e) < 0 || net_policy(t->host, pol, oo, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* One port_probe per column, each with its own policy. */
+static int prepare(struct probe *p, const struct targets *t, const struct smtp_policy *pol,
+		   const struct out_opts *oo, const char *relay, struct err *e)
+{
+	*p = (struct probe){.mx = t->nhosts > 0};
+	p->ports = calloc(t->nports, sizeof *p->ports);
+	if (!p->ports)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	p->n = t->nports;
+	struct out_opts collect = *oo;
 	collect.json = true;            /* per-port outs only collect */
-	for (size_t i = 0; i < nports; i++) {
-		struct port_probe *pp = &p.ports[i];
-		pp->host = nhosts ? hosts[i] : host;
-		pp->port = ports[i];
-		pp->pol = pol;
+	for (size_t i = 0; i < t->nports; i++) {
+		struct port_probe *pp = &p->ports[i];
+		pp->host = t->nhosts ? t->hosts[i] : t->host;
+		pp->port = t->ports[i];
+		pp->pol = *pol;
 		/* Each MX host's certificate must name that host (RFC 7672 3.2.2 style). */
 		pp->pol.tls.verify_name = net_args.tls_name ? net_args.tls_name : pp->host;
 		pp->pol.tls.sni = net_is_ip_literal(pp->host) ? NULL : pp->pol.tls.verify_name;
@@ -150,69 +142,106 @@ int cmd_probe(int argc, const char **argv)
 			pp->txn = (struct smtp_txn){.mail_from = relay, .rcpts = &pp->rcpt, .nrcpt = 1};
 		}
 	}
-	probe_run(&p);
+	return 0;
+}
 
-	struct out all;
-	out_init(&all, &oo, stdout);
+/* The run's outcome: a local fault, no host, no answer, no greeting, a
+ * fail-level finding, or success. */
+static void outcome(const struct probe *p, const struct out *all, const char *host, struct err *result)
+{
 	size_t open = 0, greeted = 0;
-	for (size_t i = 0; i < nports; i++) {
-		open += p.ports[i].s.connected;
-		greeted += p.ports[i].s.greeting.code != 0;
-		probe_port_findings(&p.ports[i], &all, p.ports[i].host);
+	for (size_t i = 0; i < p->n; i++) {
+		open += p->ports[i].s.connected;
+		greeted += p->ports[i].s.greeting.code != 0;
 	}
-	struct err result = {0};
 	/* A local fault (unreadable --cafile, bad client key) spoils every
 	 * port alike: it is the result, not a fact about one port. */
-	for (size_t i = 0; i < nports && !err_is_set(&result); i++) {
-		enum err_cause c = p.ports[i].s.err.cause;
+	for (size_t i = 0; i < p->n && !err_is_set(result); i++) {
+		enum err_cause c = p->ports[i].s.err.cause;
 		if (c == ERR_NOINPUT || c == ERR_CONFIG || c == ERR_INTERNAL)
-			result = p.ports[i].s.err;
+			*result = p->ports[i].s.err;
 	}
 	/* SPEC 9: a name that does not exist is 68, not a connect failure. */
 	bool nohost = open == 0;
-	for (size_t i = 0; i < nports; i++)
-		nohost &= p.ports[i].s.err.cause == ERR_NOHOST;
-	if (nohost && !err_is_set(&result))
-		result = p.ports[0].s.err;
+	for (size_t i = 0; i < p->n; i++)
+		nohost &= p->ports[i].s.err.cause == ERR_NOHOST;
+	if (nohost && !err_is_set(result))
+		*result = p->ports[0].s.err;
 	if (open == 0)
-		err_set(&result, ERR_CONNECT, "connect", "no port of %s answered", host);
+		err_set(result, ERR_CONNECT, "connect", "no port of %s answered", host);
 	else if (greeted == 0)
 		/* Open but silent everywhere: nothing there speaks SMTP in time. */
-		err_set(&result, ERR_TIMEOUT, "greeting", "no port of %s sent a greeting (%zu open)", host, open);
+		err_set(result, ERR_TIMEOUT, "greeting", "no port of %s sent a greeting (%zu open)", host, open);
 	else
-		for (size_t i = 0; i < all.nfindings; i++)
-			if (all.findings[i].level == FINDING_FAIL)
-				err_set(&result, ERR_FINDING, NULL, "%s", all.findings[i].text);
-	if (oo.json) {
-		probe_report_json(&p, &all, host, &result);
-		if (err_is_set(&result) && result.cause != ERR_FINDING)
-			out_error(&result);
-	} else {
-		probe_report_human(&p, &all, host, relay != NULL);
-		if (result.cause == ERR_FINDING) {
-			size_t fails = 0;
-			for (size_t i = 0; i < all.nfindings; i++)
-				fails += all.findings[i].level == FINDING_FAIL;
-			out_result(&all, &result, "%zu of %zu ports open, %zu fail-level finding%s", open, nports,
-				   fails, fails == 1 ? "" : "s");
-		} else {
-			out_result(&all, &result, "%zu of %zu ports open, no fail-level finding", open, nports);
-		}
+		for (size_t i = 0; i < all->nfindings; i++)
+			if (all->findings[i].level == FINDING_FAIL)
+				err_set(result, ERR_FINDING, NULL, "%s", all->findings[i].text);
+}
+
+static void report(struct probe *p, struct out *all, const char *host, const struct out_opts *oo,
+		   const struct err *result)
+{
+	if (oo->json) {
+		probe_report_json(p, all, host, result);
+		if (err_is_set(result) && result->cause != ERR_FINDING)
+			out_error(result);
+		return;
 	}
+	size_t open = 0, fails = 0;
+	for (size_t i = 0; i < p->n; i++)
+		open += p->ports[i].s.connected;
+	for (size_t i = 0; i < all->nfindings; i++)
+		fails += all->findings[i].level == FINDING_FAIL;
+	probe_report_human(p, all, host, a.relay_test != NULL);
+	if (fails)
+		out_result(all, result, "%zu of %zu ports open, %zu fail-level finding%s", open, p->n,
+			   fails, fails == 1 ? "" : "s");
+	else
+		out_result(all, result, "%zu of %zu ports open, no fail-level finding", open, p->n);
+}
+
+int cmd_probe(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit probe", argc, argv, probe_options, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] HOST");
+	struct targets t = {0};
+	struct smtp_policy pol;
+	struct out_opts oo;
+	struct probe p = {0};
+	char *relay = NULL;
+	int rc;
+
+	if (net_parse(ctx, NULL, NULL, &e) < 0
+	    || (a.mx ? mx_targets : host_targets)(ctx, &t, &pol, &oo, &e) < 0
+	    || (a.relay_test && !(relay = msg_addr_spec(a.relay_test, false, ERR_USAGE, &e))))
+		goto fail;
+	/* Report certificates, never stop on them; EHLO inside TLS is the end. */
+	pol.tls_verify = false;
+	pol.stop_after = a.relay_test ? SMTP_STAGE_RCPT : SMTP_STAGE_TLS;
+	if (prepare(&p, &t, &pol, &oo, relay, &e) < 0)
+		goto fail;
+	probe_run(&p);
+
+	struct out all;
+	struct err result = {0};
+	out_init(&all, &oo, stdout);
+	for (size_t i = 0; i < p.n; i++)
+		probe_port_findings(&p.ports[i], &all, p.ports[i].host);
+	outcome(&p, &all, t.host, &result);
+	report(&p, &all, t.host, &oo, &result);
 	rc = err_exit_code(&result);
-	probe_free(&p);
 	out_free(&all);
+	goto done;
+fail:
+	net_early_error(argc, argv, &e);
+	rc = err_exit_code(&e);
+done:
+	probe_free(&p);
 	free(relay);
-	free(host);
-	for (size_t i = 0; i < nhosts; i++)
-		free(hosts[i]);
+	free(t.host);
+	for (size_t i = 0; i < t.nhosts; i++)
+		free(t.hosts[i]);
 	poptFreeContext(ctx);
 	return rc;
-usage:
-	net_early_error(argc, argv, &e);
-	for (size_t i = 0; i < nhosts; i++)
-		free(hosts[i]);
-	free(host);
-	poptFreeContext(ctx);
-	return err_exit_code(&e);
 }
