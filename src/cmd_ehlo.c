@@ -74,9 +74,9 @@ int cmd_ehlo(int argc, const char **argv)
 	struct out_opts oo;
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
-		goto usage;
+		goto fail;
 	if (net_one_target(ctx, "ehlo", 25, &host, &port, &e) < 0 || net_policy(host, &pol, &oo, &e) < 0)
-		goto usage;
+		goto fail;
 	/* ehlo stops after the EHLO inside TLS; it never sends MAIL. */
 	pol.stop_after = SMTP_STAGE_TLS;
 
@@ -100,7 +100,7 @@ int cmd_ehlo(int argc, const char **argv)
 	free(host);
 	poptFreeContext(ctx);
 	return rc;
-usage:
+fail:
 	net_early_error(argc, argv, &e);
 	free(host);
 	poptFreeContext(ctx);

@@ -310,18 +310,18 @@ int cmd_mx(int argc, const char **argv)
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0 || net_policy("localhost", &pol, &oo, &e) < 0
 	    || net_port(0, 25, &smtp_port, &e) < 0)
-		goto usage;
+		goto fail;
 	if (a.jobs) {
 		char *end;
 		long v = strtol(a.jobs, &end, 10);
 		if (*end || v < 1 || v > 1024) {
 			err_set(&e, ERR_USAGE, NULL, "invalid --jobs \"%s\": 1 to 1024", a.jobs);
-			goto usage;
+			goto fail;
 		}
 		jobs = (size_t)v;
 	}
 	if (dns_resolver_init(&res, net_args.resolver, &e) < 0)
-		goto usage;
+		goto fail;
 	res.timeout_ms = pol.timeout_ms < 5000 ? pol.timeout_ms : 5000;
 	const char *arg;
 	bool from_stdin = false;
@@ -331,21 +331,25 @@ int cmd_mx(int argc, const char **argv)
 			continue;
 		}
 		if (check_domain(arg, &e) < 0)
-			goto usage;
+			goto fail;
 		char **v = realloc(names, (n + 1) * sizeof *v);
-		if (!v)
-			goto usage;
+		if (!v) {
+			err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+			goto fail;
+		}
 		names = v;
 		names[n++] = strdup(arg);
 	}
 	if (n == 0 && !from_stdin) {
 		err_set(&e, ERR_USAGE, NULL, "mx takes DOMAIN... or - (one per line on standard input)");
-		goto usage;
+		goto fail;
 	}
 	struct mx_opts o = {.res = &res, .check = a.check, .smtp = a.smtp, .smtp_port = smtp_port, .pol = &pol,
 			     .oo = &oo};
-	if (n && run_batch(names, n, &o, jobs, &oo, &worst) < 0)
-		goto usage;
+	if (n && run_batch(names, n, &o, jobs, &oo, &worst) < 0) {
+		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+		goto fail;
+	}
 	if (from_stdin) {
 		/* In batches, so memory stays bounded for a million domains and
 		 * output keeps the input order. */
@@ -386,7 +390,7 @@ int cmd_mx(int argc, const char **argv)
 	free(names);
 	poptFreeContext(ctx);
 	return worst;
-usage:
+fail:
 	net_early_error(argc, argv, &e);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

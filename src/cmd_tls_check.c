@@ -72,26 +72,26 @@ int cmd_tls_check(int argc, const char **argv)
 	struct tlscheck *tc = NULL;
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
-		goto usage;
+		goto fail;
 	if (net_one_target(ctx, "tls-check", 25, &host, &port, &e) < 0)
-		goto usage;
+		goto fail;
 	if (tc_args.warn_days < 0 || tc_args.warn_days > 36500) {
 		err_set(&e, ERR_USAGE, NULL, "invalid --warn-days %d: 0 to 36500", tc_args.warn_days);
-		goto usage;
+		goto fail;
 	}
 	tc = calloc(1, sizeof *tc);
 	if (!tc) {
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
-		goto usage;
+		goto fail;
 	}
 	if (net_policy(host, &tc->base, &tc->oo, &e) < 0)
-		goto usage;
+		goto fail;
 	if (tc->base.tls_mode == SMTP_TLS_MODE_NONE) {
 		err_set(&e, ERR_USAGE, NULL, "tls-check with --tls none has nothing to check");
-		goto usage;
+		goto fail;
 	}
 	if (net_check_value("--name", net_args.tls_name, &e) < 0)
-		goto usage;
+		goto fail;
 
 	tc->host = host;
 	tc->port = port;
@@ -122,7 +122,7 @@ int cmd_tls_check(int argc, const char **argv)
 	free(host);
 	poptFreeContext(ctx);
 	return rc;
-usage:
+fail:
 	net_early_error(argc, argv, &e);
 	free(tc);
 	free(host);
