@@ -118,13 +118,13 @@ static void print_human(FILE *fp, const struct mx_domain *d, const struct out_op
 			out_print(fp, "  finding: %s %s: %s\n", out_level_name(d->out.findings[i].level),
 				d->out.findings[i].id, d->out.findings[i].text);
 	}
-	int code = mx_exit_code(d);
-	if (err_is_set(&d->err))
-		out_print(fp, "result: failed at %s: %s\n", d->err.stage ? d->err.stage : "dns", d->err.msg);
-	else if (code == 1)
-		out_print(fp, "result: failed at findings: %s has fail-level findings\n", esc);
+	struct err finding = {0};
+	if (!err_is_set(&d->err) && mx_exit_code(d) == 1)
+		err_set(&finding, ERR_FINDING, NULL, "%s has fail-level findings", esc);
+	if (err_is_set(&finding))
+		out_result_line(fp, false, &finding, "%s has fail-level findings", esc);
 	else
-		out_print(fp, "result: ok: %zu mail host%s\n", d->nhosts, d->nhosts == 1 ? "" : "s");
+		out_result_line(fp, false, &d->err, "%zu mail host%s", d->nhosts, d->nhosts == 1 ? "" : "s");
 }
 
 /* ---- JSON: one object per domain, one per line ------------------------ */

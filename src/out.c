@@ -430,34 +430,46 @@ void out_error(const struct err *e)
 		fprintf(stderr, "smtpkit: %s%s%s\n", e->stage ? e->stage : "", e->stage ? ": " : "", msg);
 }
 
+static void result_line(FILE *fp, bool color, const struct err *e, const char *fmt, va_list ap)
+{
+	char raw[1024], buf[4096], msg[ERR_MSG_MAX * 4];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	text_escape(raw, strlen(raw), buf, sizeof buf);
+	text_escape(e->msg, strlen(e->msg), msg, sizeof msg);
+	if (color)
+		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], fp);
+	if (e->cause == ERR_FINDING)
+		fprintf(fp, "result: failed at findings: %s", buf);
+	else if (err_is_set(e))
+		fprintf(fp, "result: failed at %s: %s", e->stage ? e->stage : "start", msg);
+	else
+		fprintf(fp, "result: ok%s%s", buf[0] ? ": " : "", buf);
+	if (color)
+		fputs("\033[0m", fp);
+	fputc('\n', fp);
+	fflush(fp);
+}
+
+void out_result_line(FILE *fp, bool color, const struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	result_line(fp, color, e, fmt, ap);
+	va_end(ap);
+}
+
 void out_result(struct out *out, const struct err *e, const char *fmt, ...)
 {
 	/* A fail-level finding is the check's answer, not an error: it is
 	 * on stdout with the findings, and in the exit status (1). */
-	bool finding = e->cause == ERR_FINDING;
-	if (err_is_set(e) && !finding)
+	if (err_is_set(e) && e->cause != ERR_FINDING)
 		out_error(e);
 	if (!out->fp)
 		return;
-	char raw[1024], buf[4096], msg[ERR_MSG_MAX * 4];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof raw, fmt, ap);
+	result_line(out->fp, out->color, e, fmt, ap);
 	va_end(ap);
-	text_escape(raw, strlen(raw), buf, sizeof buf);
-	text_escape(e->msg, strlen(e->msg), msg, sizeof msg);
-	if (out->color)
-		fputs(paint_sgr[err_is_set(e) ? PAINT_FAIL : PAINT_OK], out->fp);
-	if (finding)
-		fprintf(out->fp, "result: failed at findings: %s", buf);
-	else if (err_is_set(e))
-		fprintf(out->fp, "result: failed at %s: %s", e->stage ? e->stage : "start", msg);
-	else
-		fprintf(out->fp, "result: ok%s%s", buf[0] ? ": " : "", buf);
-	if (out->color)
-		fputs("\033[0m", out->fp);
-	fputc('\n', out->fp);
-	fflush(out->fp);
 }
 
 void out_json_early_error(const char *command, const struct err *e)

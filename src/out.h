@@ -126,6 +126,12 @@ void out_json_findings(struct json *j, const struct out *out);
  * the line breaks is escaped (text_escape), so no peer can reach the
  * terminal's control sequences. */
 void out_print(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The closing line alone: "result: ok[: TEXT]" when e is not set,
+ * "result: failed at findings: TEXT" for a fail-level finding in e, else
+ * "result: failed at STAGE: MESSAGE".  out_result() also reports e on
+ * stderr; this does not. */
+void out_result_line(FILE *fp, bool color, const struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* "9.8 MiB" */
 void out_human_size(unsigned long long bytes, char *buf, size_t size);

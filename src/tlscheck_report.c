@@ -381,7 +381,7 @@ void tlscheck_report_human(struct tlscheck *tc)
 
 	if (could_not_run(tc)) {
 		out_error(&tc->err);
-		out_print(fp, "result: failed at %s: %s\n", tc->err.stage ? tc->err.stage : "start", tc->err.msg);
+		out_result_line(fp, false, &tc->err, "%s", "");
 		return;
 	}
 	size_t fails = 0, warns = 0;
@@ -395,12 +395,15 @@ void tlscheck_report_human(struct tlscheck *tc)
 		snprintf(ids + len, sizeof ids - len, "%s%s", fails ? ", " : "", out->findings[i].id);
 		fails++;
 	}
-	if (fails)
-		out_print(fp, "result: failed at findings: %zu fail-level finding%s: %s\n", fails,
-			fails == 1 ? "" : "s", ids);
-	else if (b)
-		out_print(fp, "result: ok: %s TLS connection (%s, %s), %zu warning%s\n", tls_verdict_name(b->verdict),
-			b->version, b->cipher, warns, warns == 1 ? "" : "s");
-	else
-		out_print(fp, "result: ok: %zu warning%s\n", warns, warns == 1 ? "" : "s");
+	struct err verdict = {0};
+	if (fails) {
+		err_set(&verdict, ERR_FINDING, NULL, "%zu fail-level finding%s", fails, fails == 1 ? "" : "s");
+		out_result_line(fp, false, &verdict, "%zu fail-level finding%s: %s", fails,
+				fails == 1 ? "" : "s", ids);
+	} else if (b) {
+		out_result_line(fp, false, &verdict, "%s TLS connection (%s, %s), %zu warning%s",
+				tls_verdict_name(b->verdict), b->version, b->cipher, warns, warns == 1 ? "" : "s");
+	} else {
+		out_result_line(fp, false, &verdict, "%zu warning%s", warns, warns == 1 ? "" : "s");
+	}
 }
