@@ -614,6 +614,14 @@ void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const
 	json_object_end(j);
 }
 
+void out_json_tls_params(struct json *j, const struct tls_info *info)
+{
+	json_kstr(j, "version", info->version);
+	json_kstr(j, "cipher", info->cipher);
+	json_kstr(j, "kx", info->kx);
+	json_kstr(j, "group", info->group[0] ? info->group : NULL);
+}
+
 void out_json_tls(struct json *j, const struct tls_info *info)
 {
 	if (!info || !info->done) {
@@ -621,10 +629,7 @@ void out_json_tls(struct json *j, const struct tls_info *info)
 		return;
 	}
 	json_object(j);
-	json_kstr(j, "version", info->version);
-	json_kstr(j, "cipher", info->cipher);
-	json_kstr(j, "kx", info->kx);
-	json_kstr(j, "group", info->group[0] ? info->group : NULL);
+	out_json_tls_params(j, info);
 	json_kbool(j, "verified", info->verified);
 	json_kstr(j, "verdict", tls_verdict_name(info->verdict));
 	json_kbool(j, "name_matches", info->name_ok);

@@ -120,6 +120,9 @@ void out_json_caps(struct json *j, const struct ehlo_caps *caps);
 /* "capabilities": {"before_tls": [...], "after_tls": [...]}; NULL -> null. */
 void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const struct ehlo_caps *after);
 void out_json_tls(struct json *j, const struct tls_info *info);
+/* What was negotiated, as keys of the object being written: version,
+ * cipher, kx, group (out_json_tls and tls-check's "session"). */
+void out_json_tls_params(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
 
 /* fprintf for report lines built from server or DNS text: everything but

@@ -37,10 +37,7 @@ static void json_session(struct json *j, const struct tlscheck *tc)
 	}
 	json_object(j);
 	json_kstr(j, "from", tc->best_from);
-	json_kstr(j, "version", b->version);
-	json_kstr(j, "cipher", b->cipher);
-	json_kstr(j, "kx", b->kx);
-	json_kstr(j, "group", b->group[0] ? b->group : NULL);
+	out_json_tls_params(j, b);
 	json_kstr(j, "mac", b->mac);
 	json_kstr(j, "signature_algorithm", b->sig_alg[0] ? b->sig_alg : NULL);
 	/* null: TLS 1.3 only, where both are built in */
