@@ -135,7 +135,7 @@ static int prepare(struct probe *p, const struct targets *t, const struct smtp_p
 		pp->pol = *pol;
 		/* Each MX host's certificate must name that host (RFC 7672 3.2.2 style). */
 		pp->pol.tls.verify_name = net_args.tls_name ? net_args.tls_name : pp->host;
-		pp->pol.tls.sni = net_is_ip_literal(pp->host) ? NULL : pp->pol.tls.verify_name;
+		pp->pol.tls.sni = conn_is_address(pp->host) ? NULL : pp->pol.tls.verify_name;
 		out_init(&pp->out, &collect, NULL);
 		if (relay) {
 			pp->rcpt.address = relay;

@@ -35,7 +35,7 @@ static struct poptOption tls_check_options[] = {
  * name given with --name; an address alone has none. */
 static void dane_name(struct tlscheck *tc, bool name_given)
 {
-	const char *base = !net_is_ip_literal(tc->host) ? tc->host : name_given ? tc->name : NULL;
+	const char *base = !conn_is_address(tc->host) ? tc->host : name_given ? tc->name : NULL;
 	if (!base || !*base) {
 		tc->dane.state = TLSCHECK_DANE_NOT_LOOKED;
 		return;

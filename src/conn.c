@@ -88,9 +88,9 @@ struct target {
 	socklen_t len;
 };
 
-static bool numeric(const char *host)
+bool conn_is_address(const char *host)
 {
-	unsigned char b[16];
+	unsigned char b[sizeof(struct in6_addr)];
 	return inet_pton(AF_INET, host, b) == 1 || inet_pton(AF_INET6, host, b) == 1;
 }
 
@@ -163,7 +163,7 @@ static int system_lookup(const char *host, int port, const struct conn_opts *o, 
 	*res = NULL;
 	/* An address literal needs no lookup, so no thread: the plain call
 	 * answers at once. */
-	if (numeric(host)) {
+	if (conn_is_address(host)) {
 		hints.ai_flags = AI_NUMERICHOST;
 		return getaddrinfo(host, portstr, &hints, res);
 	}
@@ -222,7 +222,7 @@ static int resolve(const char *host, int port, const struct conn_opts *o, struct
 		   size_t *n, struct err *e, const char *stage)
 {
 	*n = 0;
-	if (o->resolver && !numeric(host)) {
+	if (o->resolver && !conn_is_address(host)) {
 		static const int types[] = {DNS_T_AAAA, DNS_T_A};
 		enum dns_status worst = DNS_NXDOMAIN;
 		for (size_t k = 0; k < 2; k++) {

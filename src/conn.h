@@ -50,6 +50,8 @@ struct conn {
 };
 
 void conn_init(struct conn *c);
+/* An IPv4 or IPv6 address (no brackets), not a name. */
+bool conn_is_address(const char *host);
 /* Resolve host and try each address in order until one connects. */
 int conn_connect(struct conn *c, const char *host, int port,
 		 const struct conn_opts *o, struct err *e, const char *stage);

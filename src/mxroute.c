@@ -36,7 +36,6 @@ bool mx_special_address(const char *addr)
 static bool ip_literal(const char *name)
 {
 	char buf[256];
-	unsigned char b[16];
 	size_t n = strlen(name);
 	if (n >= 2 && name[0] == '[' && name[n - 1] == ']') {
 		snprintf(buf, sizeof buf, "%.*s", (int)(n - 2), name + 1);
@@ -50,7 +49,7 @@ static bool ip_literal(const char *name)
 	n = strlen(trimmed);
 	if (n && trimmed[n - 1] == '.')
 		trimmed[n - 1] = '\0';
-	return inet_pton(AF_INET, trimmed, b) == 1 || inet_pton(AF_INET6, trimmed, b) == 1;
+	return conn_is_address(trimmed);
 }
 
 static int by_preference(const void *a, const void *b)

@@ -178,11 +178,6 @@ void net_early_error(int argc, const char **argv, const struct err *e)
 		out_try_help(sub);
 }
 
-bool net_is_ip_literal(const char *host)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
 
 static int parse_seconds(const char *what, const char *s, int *ms, struct err *e)
 {
@@ -278,7 +273,7 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	if (a->connect_timeout
 	    && parse_seconds("--connect-timeout", a->connect_timeout, &pol->conn.connect_timeout_ms, e) < 0)
 		return -1;
-	if (a->source && !net_is_ip_literal(a->source))
+	if (a->source && !conn_is_address(a->source))
 		return err_set(e, ERR_USAGE, NULL, "--source must be an IP address: \"%s\"", a->source);
 	if (a->helo && (!*a->helo || strchr(a->helo, ' ')))
 		return err_set(e, ERR_USAGE, NULL, "invalid --helo \"%s\"", a->helo);
@@ -293,7 +288,7 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	pol->tls.verify_name = a->tls_name ? a->tls_name : host;
 	/* RFC 6066 3: SNI carries a host name, never an address. */
 	const char *sni = a->sni ? a->sni : a->tls_name ? a->tls_name : host;
-	pol->tls.sni = net_is_ip_literal(sni) ? NULL : sni;
+	pol->tls.sni = conn_is_address(sni) ? NULL : sni;
 	pol->stop_after = SMTP_STAGE_ALL;
 	return 0;
 }

@@ -59,7 +59,6 @@ int net_port(int from_target, int fallback, int *port, struct err *e);
  * (SPEC 10.5): refused with 64 if it holds a control character. */
 int net_check_value(const char *what, const char *value, struct err *e);
 
-bool net_is_ip_literal(const char *host);
 
 /* --json anywhere on the command line, even after an option popt refused:
  * a usage error must still be one JSON document then (SPEC 8). */
