@@ -295,6 +295,46 @@ static int check_domain(const char *name, struct err *e)
 	return 0;
 }
 
+/* Domains from standard input, in batches, so memory stays bounded for a
+ * million domains and output keeps the input order; an invalid name is
+ * reported and skipped. */
+static int run_stdin(const struct mx_opts *o, size_t jobs, const struct out_opts *oo, int *worst)
+{
+	size_t cap = jobs * 8 < 64 ? 64 : jobs * 8, done = 0, k = 0;
+	bool progress = isatty(2);
+	char **batch = calloc(cap, sizeof *batch);
+	char line[1024];
+	if (!batch)
+		return -1;
+	for (;;) {
+		int more = read_name(stdin, line, sizeof line);
+		if (more) {
+			struct err de = {0};
+			if (check_domain(line, &de) < 0) {
+				out_error(&de);
+				*worst = err_worse_exit(*worst, err_exit_code(&de));
+				continue;
+			}
+			batch[k++] = strdup(line);
+		}
+		if (k == cap || (!more && k > 0)) {
+			run_batch(batch, k, o, jobs, oo, worst);
+			for (size_t i = 0; i < k; i++)
+				free(batch[i]);
+			done += k;
+			k = 0;
+			if (progress)
+				out_progress("mx: %zu domains done", done);
+		}
+		if (!more)
+			break;
+	}
+	if (progress && done)
+		out_progress_end();
+	free(batch);
+	return 0;
+}
+
 int cmd_mx(int argc, const char **argv)
 {
 	struct err e = {0};
@@ -350,40 +390,9 @@ int cmd_mx(int argc, const char **argv)
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
 		goto fail;
 	}
-	if (from_stdin) {
-		/* In batches, so memory stays bounded for a million domains and
-		 * output keeps the input order. */
-		size_t cap = jobs * 8 < 64 ? 64 : jobs * 8, done = 0;
-		bool progress = isatty(2);
-		char **batch = calloc(cap, sizeof *batch);
-		char line[1024];
-		size_t k = 0;
-		for (;;) {
-			int more = read_name(stdin, line, sizeof line);
-			if (more) {
-				struct err de = {0};
-				if (check_domain(line, &de) < 0) {
-					out_error(&de);
-					worst = err_worse_exit(worst, err_exit_code(&de));
-					continue;
-				}
-				batch[k++] = strdup(line);
-			}
-			if (k == cap || (!more && k > 0)) {
-				run_batch(batch, k, &o, jobs, &oo, &worst);
-				for (size_t i = 0; i < k; i++)
-					free(batch[i]);
-				done += k;
-				k = 0;
-				if (progress)
-					out_progress("mx: %zu domains done", done);
-			}
-			if (!more)
-				break;
-		}
-		if (progress && done)
-			out_progress_end();
-		free(batch);
+	if (from_stdin && run_stdin(&o, jobs, &oo, &worst) < 0) {
+		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
+		goto fail;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
