@@ -33,7 +33,7 @@ static void report_json(const struct smtp_session *s, const struct out *out, con
 	json_kstr(&j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
 	json_object_end(&j);
 	json_key(&j, "greeting");
-	out_json_reply(&j, &s->greeting);
+	out_json_reply(&j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
 	json_kbool(&j, "helo_fallback", s->used_helo);
 	json_kbool(&j, "starttls_offered", s->have_before && ehlo_has(&s->caps_before, "STARTTLS"));
 	out_json_capabilities(&j, s->have_before || s->used_helo ? &s->caps_before : NULL,

@@ -192,7 +192,7 @@ static void json_host(struct json *j, const struct mx_host *h, bool check)
 		json_kstr(j, "address", h->addrs[0].addr);
 		json_kbool(j, "connected", s->connected);
 		json_key(j, "greeting");
-		out_json_reply(j, &s->greeting);
+		out_json_reply(j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
 		json_kbool(j, "starttls", s->have_before && ehlo_has(&s->caps_before, "STARTTLS"));
 		json_key(j, "tls");
 		out_json_tls(j, &s->tls);

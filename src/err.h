@@ -16,7 +16,7 @@ enum err_cause {
 	ERR_CONFIG,         /* configuration, a secret source */
 	ERR_INPUT,          /* the message, or a value taken from it */
 	ERR_NOINPUT,        /* a file that cannot be read */
-	ERR_LOCAL_IO,       /* a temporary file could not be written or read */
+	ERR_LOCAL_IO,       /* local I/O failed: a temporary file, poll() */
 	ERR_INTERNAL,
 	ERR_NOHOST,         /* NXDOMAIN, or a domain with no mail host */
 	ERR_DNS,            /* a lookup failed: SERVFAIL, REFUSED, timeout, malformed answer */
@@ -57,7 +57,7 @@ enum err_class {
 #define ERR_MSG_MAX 512
 #define ERR_REPLY_MAX 512
 
-/* Written only through err_set() and err_quote(); copied whole. */
+/* Written only through err_set(), err_quote() and err_append(); copied whole. */
 struct err {
 	enum err_cause cause;
 	const char *stage;          /* "connect", "greeting", "ehlo", ...; static; NULL: before any */

@@ -13,6 +13,8 @@
 
 #define MX_THREADS 8
 
+/* Addresses a public MX must not have: RFC 1918, loopback, link-local,
+ * shared (RFC 6598), documentation (RFC 5737, RFC 3849), unique local. */
 bool mx_special_address(const char *addr)
 {
 	unsigned char b[16];

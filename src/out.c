@@ -555,7 +555,7 @@ void out_json_transcript(struct json *j, const struct out *out)
 	json_array_end(j);
 }
 
-void out_json_reply(struct json *j, const struct reply *r)
+void out_json_reply(struct json *j, const struct reply *r, const char *in_context)
 {
 	if (!r || r->code == 0) {
 		json_null(j);
@@ -572,7 +572,7 @@ void out_json_reply(struct json *j, const struct reply *r)
 		json_str(j, esc);
 	}
 	json_array_end(j);
-	reply_meaning(r->code, r->enhanced, "greeting", meaning, sizeof meaning);
+	reply_meaning(r->code, r->enhanced, in_context, meaning, sizeof meaning);
 	json_kstr(j, "meaning", meaning);
 	json_object_end(j);
 }

@@ -76,8 +76,6 @@ void out_free(struct out *out);
  * (followed in the human form by its parse), and smtpkit's own lines. */
 void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len);
 void out_received(struct out *out, bool tls, double ms, const char *text, size_t len);
-/* stage names the command answered ("greeting", "starttls", ...; static):
- * some codes mean different things after different commands. */
 /* A whole reply; in_context is the code's meaning as an answer to the
  * command it answers (NULL: the general meaning from codes.c). */
 void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
@@ -115,7 +113,8 @@ void out_json_error(struct json *j, const struct err *e);
 void out_json_error_value(struct json *j, const struct err *e);
 void out_json_transcript(struct json *j, const struct out *out);
 /* A greeting: the only reply kept whole after the session. */
-void out_json_reply(struct json *j, const struct reply *r);
+/* A reply as JSON; in_context as for out_reply(). */
+void out_json_reply(struct json *j, const struct reply *r, const char *in_context);
 void out_json_caps(struct json *j, const struct ehlo_caps *caps);
 /* "capabilities": {"before_tls": [...], "after_tls": [...]}; NULL -> null. */
 void out_json_capabilities(struct json *j, const struct ehlo_caps *before, const struct ehlo_caps *after);

@@ -20,6 +20,7 @@ struct probe_tls_first {
 	struct smtp_session s;
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
+	int grace_ms;               /* how long the plain attempt may stay silent first */
 	bool tried, won;
 };
 

@@ -281,7 +281,7 @@ static void json_port(struct json *j, struct port_probe *pp)
 		json_null(j);
 	json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
 	json_key(j, "greeting");
-	out_json_reply(j, &s->greeting);
+	out_json_reply(j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
 	json_kstr(j, "tls_mode", tls_known(pp) ? tls_mode_name(pp->tls) : NULL);
 	json_key(j, "tls");
 	out_json_tls(j, &s->tls);

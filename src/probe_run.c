@@ -54,6 +54,7 @@ static void prepare_tls_first(struct port_probe *pp)
 {
 	struct probe_tls_first *f = &pp->first;
 	int grace = grace_ms(pp);
+	f->grace_ms = grace;
 	f->pol = pp->pol;
 	f->pol.tls_mode = SMTP_TLS_MODE_IMPLICIT;
 	f->pol.timeout_ms = pp->pol.timeout_ms - grace;
@@ -80,7 +81,7 @@ static void *tls_first(void *arg)
 	struct probe_race *r = &pp->race;
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	int grace = grace_ms(pp);
+	int grace = f->grace_ms;
 	end.tv_sec += grace / 1000;
 	end.tv_nsec += (long)(grace % 1000) * 1000000;
 	if (end.tv_nsec >= 1000000000) {

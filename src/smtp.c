@@ -78,11 +78,6 @@ static const char *const stage_names[] = {
 	[SMTP_STAGE_ALL] = "all",
 };
 
-const char *smtp_stage_name(enum smtp_stage st)
-{
-	return stage_names[st];
-}
-
 int smtp_stage_parse(const char *name, enum smtp_stage *st)
 {
 	for (size_t i = 0; i < sizeof stage_names / sizeof stage_names[0]; i++) {
@@ -92,6 +87,14 @@ int smtp_stage_parse(const char *name, enum smtp_stage *st)
 		}
 	}
 	return -1;
+}
+
+const char *smtp_reply_meaning(enum smtp_state st, int code)
+{
+	for (const struct smtp_meaning *m = state_table[st].meanings; m && m->code; m++)
+		if (m->code == code)
+			return m->meaning;
+	return NULL;
 }
 
 const char *smtp_step_name(const struct smtp_session *s)
@@ -234,11 +237,8 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	}
 	if (r->bare_lf)
 		s->nonconforming = true;
-	const char *in_context = NULL;
-	for (const struct smtp_meaning *m = state_table[s->state].meanings; m && m->code; m++)
-		if (m->code == r->code)
-			in_context = m->meaning;
-	out_reply(s->out, r, smtp_step_name(s), in_context, s->in_tls, conn_elapsed(&s->conn));
+	out_reply(s->out, r, smtp_step_name(s), smtp_reply_meaning(s->state, r->code), s->in_tls,
+		  conn_elapsed(&s->conn));
 	return 0;
 }
 

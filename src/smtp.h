@@ -185,8 +185,10 @@ void smtp_free(struct smtp_session *s);
 const struct ehlo_caps *smtp_caps(const struct smtp_session *s);
 
 /* --quit-after's names: "connect", "greeting", "ehlo", "tls", "auth", "mail", "rcpt". */
-const char *smtp_stage_name(enum smtp_stage st);
 int smtp_stage_parse(const char *name, enum smtp_stage *st);
+/* The meaning of code as the answer to state's command, when it differs
+ * from the general one (220 to STARTTLS); NULL otherwise. */
+const char *smtp_reply_meaning(enum smtp_state st, int code);
 /* Will the policy take the session past stage st?  (To know what may be
  * pipelined: nothing beyond the stop stage is written.) */
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);

@@ -73,7 +73,7 @@ static size_t batch_accepted(const struct smtp_txn *t)
 }
 
 /* The checks that need the server's capabilities, before MAIL: NULL when
- * the transaction can go ahead, else why not (with the error class). */
+ * the transaction can go ahead, else why not. */
 static const char *txn_obstacle(struct smtp_session *s, char *why, size_t size)
 {
 	struct smtp_txn *t = s->txn;

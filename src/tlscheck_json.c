@@ -143,7 +143,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 	json_kstr(&j, "name", tc->name);
 	json_object_end(&j);
 	json_key(&j, "greeting");
-	out_json_reply(&j, &m->greeting);
+	out_json_reply(&j, &m->greeting, smtp_reply_meaning(SMTP_GREETING, m->greeting.code));
 	json_kbool(&j, "starttls_offered", !tc->implicit && m->have_before && ehlo_has(&m->caps_before, "STARTTLS"));
 	json_key(&j, "protocols");
 	json_array(&j);

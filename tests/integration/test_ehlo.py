@@ -31,6 +31,8 @@ def test_json_document_good_starttls(smtpkit, scripted, pki):
     doc = r.json()
     assert doc["server"]["port"] == srv.port
     assert doc["greeting"]["code"] == 220
+    # The greeting's meaning as a greeting (RFC 5321 4.2), as the transcript says it.
+    assert doc["greeting"]["meaning"] == "220 service ready (RFC 5321 4.2)", doc["greeting"]
     assert doc["greeting"]["lines"] and "mx.scripted.test" in doc["greeting"]["lines"][0]
     # Entries may carry more (e.g. "meaning"); keyword and params are the contract.
     before = [(c["keyword"], c["params"]) for c in doc["capabilities"]["before_tls"]]

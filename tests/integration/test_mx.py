@@ -267,6 +267,7 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
         s = h["smtp"]
         assert (s["address"], s["connected"], s["starttls"]) == (addr, True, True), s
         assert s["greeting"]["code"] == 220
+        assert s["greeting"]["meaning"] == "220 service ready (RFC 5321 4.2)", s["greeting"]
         assert s["tls"]["verified"] is True and s["tls"]["version"].startswith("TLS1."), s["tls"]
         assert s["error"] is None
     s3 = mx3["smtp"]
