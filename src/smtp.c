@@ -66,7 +66,7 @@ static const struct {
 };
 
 /* --quit-after's words; "handshake" is tls-check's own stop. */
-static const char *const stage_names[] = {
+static const char *const quit_after_words[] = {
 	[SMTP_STAGE_CONNECT] = "connect",
 	[SMTP_STAGE_GREETING] = "greeting",
 	[SMTP_STAGE_EHLO] = "ehlo",
@@ -80,8 +80,8 @@ static const char *const stage_names[] = {
 
 int smtp_stage_parse(const char *name, enum smtp_stage *st)
 {
-	for (size_t i = 0; i < sizeof stage_names / sizeof stage_names[0]; i++) {
-		if (i != SMTP_STAGE_HANDSHAKE && i != SMTP_STAGE_ALL && strcmp(name, stage_names[i]) == 0) {
+	for (size_t i = 0; i < sizeof quit_after_words / sizeof quit_after_words[0]; i++) {
+		if (i != SMTP_STAGE_HANDSHAKE && i != SMTP_STAGE_ALL && strcmp(name, quit_after_words[i]) == 0) {
 			*st = (enum smtp_stage)i;
 			return 0;
 		}
