@@ -81,7 +81,9 @@ int smtp_enter_auth_step(struct smtp_session *s)
 {
 	char *response = NULL;
 	if (auth_step(s->auth, s->challenge, &response, &s->err) < 0) {
-		/* RFC 4954 4: "*" cancels the exchange; the error stays ours. */
+		/* RFC 4954 4: "*" cancels the exchange; the error stays ours
+		 * (76 when the server broke the exchange, 77 when the login
+		 * failed), and smtp_on_auth() ends the session on the reply. */
 		if (smtp_queue_command(s, NULL, "*") < 0)
 			return -1;
 		return smtp_flush(s);
@@ -113,6 +115,10 @@ enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
 		return SMTP_AUTH_STEP;
 	}
 	if (r->code == 235) {
+		if (auth_expects_refusal(s->auth))
+			return smtp_fail(s, r, ERR_PROTOCOL,
+					 "%s: the server accepted the login after an error challenge (RFC 7628 3.2.3)",
+					 name);
 		if ((s->auth->mech == AUTH_SCRAM_SHA_1 || s->auth->mech == AUTH_SCRAM_SHA_256)
 		    && !auth_server_verified(s->auth))
 			return smtp_fail(s, r, ERR_AUTH,
