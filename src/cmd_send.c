@@ -238,13 +238,8 @@ static char *get_secret(struct err *e)
 		return secret_from_file(a.password_file, e);
 	if (a.password_command)
 		return secret_from_command(a.password_command, "--password-command", e);
-	const char *env = getenv("SMTPKIT_PASSWORD");
-	if (env) {
-		char *s = strdup(env);
-		if (!s)
-			err_set(e, ERR_INTERNAL, NULL, "out of memory");
-		return s;
-	}
+	if (getenv("SMTPKIT_PASSWORD"))
+		return secret_from_env("SMTPKIT_PASSWORD", e);
 	char prompt[300];
 	snprintf(prompt, sizeof prompt, "Password for %s: ", a.user);
 	return secret_prompt(prompt, e);

@@ -307,9 +307,9 @@ def test_aiosmtpd_auth_plain_env(smtpkit, aio_auth, pki):
 
 @pytest.mark.parametrize("eol", [b"\n", b"\r\n", b""], ids=["lf", "crlf", "no-eol"])
 def test_aiosmtpd_auth_login_password_file(smtpkit, aio_auth, pki, tmp_path, eol):
-    """SPEC 3/9: the first line of the file, without its line ending."""
+    """SPEC 3/9: the file's one line, without its line ending."""
     pw = tmp_path / "pw"
-    pw.write_bytes(PASSWORD.encode() + eol + (b"second line is not the password\n" if eol else b""))
+    pw.write_bytes(PASSWORD.encode() + eol)
     r = send_auth(smtpkit, aio_auth, pki, "--auth", "LOGIN", "--password-file", str(pw))
     assert r.rc == 0, r
     assert aio_auth.auth.attempts == [("LOGIN", True, True)], aio_auth.auth.attempts
@@ -320,11 +320,24 @@ def test_aiosmtpd_auth_login_password_file(smtpkit, aio_auth, pki, tmp_path, eol
 
 
 def test_aiosmtpd_auth_password_command(smtpkit, aio_auth, pki):
-    cmd = "printf '%s\\nnot this\\n'" % PASSWORD
+    cmd = "printf '%s\\n'" % PASSWORD
     r = send_auth(smtpkit, aio_auth, pki, "--password-command", cmd)
     assert r.rc == 0, r
     assert aio_auth.auth.attempts == [("PLAIN", True, True)], aio_auth.auth.attempts
     assert len(aio_auth.messages) == 1
+
+
+@pytest.mark.parametrize("source", ["file", "command"])
+def test_aiosmtpd_password_two_lines_refused(smtpkit, aio_auth, pki, tmp_path, source):
+    """SPEC 10.11: a second line is not silently dropped: 78, no connection."""
+    pw = tmp_path / "pw"
+    pw.write_bytes(PASSWORD.encode() + b"\nnot this\n")
+    opt = ["--password-file", str(pw)] if source == "file" else \
+        ["--password-command", "printf '%s\\nnot this\\n'" % PASSWORD]
+    r = send_auth(smtpkit, aio_auth, pki, *opt)
+    assert r.rc == 78, r
+    assert "more than one line" in r.err, r
+    assert aio_auth.commands == [] and aio_auth.auth.attempts == []
 
 
 def test_aiosmtpd_auth_show_secrets(smtpkit, aio_auth, pki):
