@@ -578,6 +578,7 @@ fail:
 		rc = err_exit_code(&e);
 	}
 	free(header_from);
+	text_hide_clear();
 	secret_free(secret);
 	envelope_free(&env);
 	msg_free(&m);
