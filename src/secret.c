@@ -79,8 +79,9 @@ char *secret_from_file(const char *path, struct err *e)
 	bool failed = ferror(fp);
 	fclose(fp);
 	if (s && failed) {
-		secret_free(s);
-		err_set(e, ERR_NOINPUT, NULL, "cannot read password file %s", path);
+		explicit_bzero(s, len);
+		free(s);
+		err_set(e, ERR_NOINPUT, NULL, "cannot read password file %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	return s ? secret_checked(s, len, true, source, e) : NULL;
@@ -109,11 +110,14 @@ char *secret_from_command(const char *cmd, const char *what, struct err *e)
 		err_set(e, ERR_CONFIG, NULL, "%s failed (%s %d)", what,
 			WIFEXITED(status) ? "exit status" : "signal",
 			WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
-		secret_free(s);
+		if (s)
+			explicit_bzero(s, len);
+		free(s);
 		return NULL;
 	}
 	if (!s) {
-		*e = too_long;
+		if (!err_is_set(e))
+			*e = too_long;
 		return NULL;
 	}
 	return secret_checked(s, len, true, source, e);
