@@ -89,8 +89,8 @@ int smtp_enter_auth(struct smtp_session *s)
 		rc = smtp_queue_command(s, NULL, "AUTH %s", name);
 	} else {
 		snprintf(shown, sizeof shown, "AUTH %s %s", name, TEXT_SECRET_MARK);
-		/* RFC 4954 4: an empty initial response is sent as "=". */
 		rc = smtp_hide(s, initial);
+		/* RFC 4954 4: an empty initial response is sent as "=". */
 		if (rc == 0)
 			rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : shown, "AUTH %s %s", name,
 						*initial ? initial : "=");
