@@ -203,21 +203,15 @@ static int auth_oauthbearer_initial(struct auth *a, char **initial, struct err *
 
 /* ---- CRAM-MD5, RFC 2195 ---- */
 
-static int auth_cram_md5(struct auth *a, const char *challenge, char **response, struct err *e)
+static int auth_cram_md5(struct auth *a, const unsigned char *c, size_t clen, char **response,
+			 struct err *e)
 {
-	size_t clen;
-	unsigned char *c = text_b64_decode(challenge, strlen(challenge), &clen);
-	if (!c)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "CRAM-MD5: challenge is not valid base64");
 	/* RFC 2195 2 makes it a msg-id "<...>"; any non-empty text is hashed the
 	 * same way, so only emptiness (nothing to make the answer fresh) fails. */
-	if (clen == 0) {
-		free(c);
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "CRAM-MD5: empty challenge");
-	}
+	if (clen == 0)
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "CRAM-MD5: empty challenge (RFC 2195 2)");
 	unsigned char digest[16];
 	int r = gnutls_hmac_fast(GNUTLS_MAC_MD5, a->secret, strlen(a->secret), c, clen, digest);
-	free(c);
 	if (r < 0)
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "CRAM-MD5: HMAC-MD5: %s", gnutls_strerror(r));
 	/* RFC 2195 2: user name, one space, the digest in lowercase hex. */
@@ -279,59 +273,78 @@ int auth_begin(struct auth *a, enum auth_mech mech, const char *user, const char
 	return 0;
 }
 
+/* How many challenges each mechanism answers; one more is a server that
+ * goes on past the end of the exchange (RFC 4954 4). */
+static const int auth_challenges[AUTH_MECH_COUNT] = {
+	[AUTH_SCRAM_SHA_256] = 2,       /* server-first, server-final */
+	[AUTH_SCRAM_SHA_1] = 2,
+	[AUTH_CRAM_MD5] = 1,            /* RFC 2195 2 */
+	[AUTH_PLAIN] = 0,               /* all in the initial response */
+	[AUTH_LOGIN] = 2,               /* user name, password */
+	[AUTH_XOAUTH2] = 1,             /* the error challenge */
+	[AUTH_OAUTHBEARER] = 1,         /* RFC 7628 3.2.3 */
+};
+
 int auth_step(struct auth *a, const char *challenge, char **response, struct err *e)
 {
 	const char *mech = auth_mech_name(a->mech);
-	int r;
 	*response = NULL;
-	if (!a->user || !a->secret)
+	if (!a->user || !a->secret || (int)a->mech < 0 || a->mech >= AUTH_MECH_COUNT)
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: no exchange in progress", mech);
+	/* Both checks come before any answer, so a server breaking the
+	 * exchange is never sent a secret after it. */
+	if (a->challenges >= auth_challenges[a->mech])
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE,
+			       "%s: a challenge after the last step of the exchange (RFC 4954 4)", mech);
+	size_t len;
+	unsigned char *data = text_b64_decode(challenge, strlen(challenge), &len);
+	if (!data)
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE,
+			       "%s: the server's challenge is not valid base64 (RFC 4954 4)", mech);
+	int r;
 	switch (a->mech) {
 	case AUTH_SCRAM_SHA_256:
 	case AUTH_SCRAM_SHA_1:
-		r = auth_scram_step(a, challenge, response, e);
+		r = auth_scram_step(a, (const char *)data, len, response, e);
 		break;
 	case AUTH_CRAM_MD5:
-		r = a->step == 0 ? auth_cram_md5(a, challenge, response, e)
-			: err_set(e, ERR_AUTH, AUTH_STAGE, "CRAM-MD5: unexpected second challenge");
+		r = auth_cram_md5(a, data, len, response, e);
 		break;
 	case AUTH_LOGIN:
 		/* The prompts are "Username:" and "Password:" by convention only
 		 * and some servers localise them: answer by position. */
-		if (a->step == 0)
-			r = auth_b64_string(a->user, response, e);
-		else if (a->step == 1)
-			r = auth_b64_string(a->secret, response, e);
-		else
-			r = err_set(e, ERR_AUTH, AUTH_STAGE, "LOGIN: unexpected third challenge");
+		r = auth_b64_string(a->challenges == 0 ? a->user : a->secret, response, e);
 		break;
 	case AUTH_XOAUTH2:
-		/* A 334 after the token carries a base64 JSON error; the
+		/* A challenge after the token carries a base64 JSON error; the
 		 * exchange ends when we answer empty and the 5xx comes. */
-		r = a->step == 1 ? auth_b64_string("", response, e)
-			: err_set(e, ERR_AUTH, AUTH_STAGE, "XOAUTH2: unexpected challenge");
+		r = auth_b64_string("", response, e);
 		break;
 	case AUTH_OAUTHBEARER:
 		/* RFC 7628 3.2.3: after an error challenge the client sends the
 		 * dummy response ^A and the server then fails the exchange. */
-		r = a->step == 1 ? auth_b64_string("\x01", response, e)
-			: err_set(e, ERR_AUTH, AUTH_STAGE, "OAUTHBEARER: unexpected challenge");
+		r = auth_b64_string("\x01", response, e);
 		break;
-	case AUTH_PLAIN:
-		r = err_set(e, ERR_AUTH, AUTH_STAGE, "PLAIN: unexpected challenge after the initial response");
-		break;
+	case AUTH_PLAIN:                /* no challenge: refused above */
 	case AUTH_MECH_COUNT:
 	default:
 		r = err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: no exchange in progress", mech);
 		break;
 	}
+	free(data);
 	if (r < 0) {
 		auth_wipe_free(*response);
 		*response = NULL;
 		return -1;
 	}
 	a->step++;
+	a->challenges++;
 	return 0;
+}
+
+bool auth_expects_refusal(const struct auth *a)
+{
+	return (a->mech == AUTH_XOAUTH2 || a->mech == AUTH_OAUTHBEARER) && a->challenges > 0;
 }
 
 bool auth_server_verified(const struct auth *a)

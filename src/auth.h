@@ -34,6 +34,7 @@ struct auth {
 	const char *host;               /* for OAUTHBEARER's host= and port= */
 	int port;
 	int step;
+	int challenges;                 /* 334 challenges answered */
 	/* SCRAM state */
 	char *client_nonce;
 	char *client_first_bare;
@@ -51,13 +52,19 @@ struct auth {
 int auth_begin(struct auth *a, enum auth_mech mech, const char *user, const char *secret,
 	       const char *host, int port, char **initial, struct err *e);
 /* Answer a 334 challenge (base64 text after "334 ").  *response is the
- * base64 line to send (possibly ""), allocated.  A challenge that does not
- * parse, or a SCRAM server signature that does not verify, is an error
- * (ERR_AUTH with a message saying why; the caller sends "*" to cancel). */
+ * base64 line to send (possibly ""), allocated.  On an error the caller
+ * sends "*" to cancel (RFC 4954 4) and nothing else: ERR_PROTOCOL when the
+ * server broke the exchange (a challenge that is not base64, or one past
+ * the mechanism's last step, or a malformed SCRAM message), ERR_AUTH when
+ * the login failed (a SCRAM server error or a signature that does not
+ * verify). */
 int auth_step(struct auth *a, const char *challenge, char **response, struct err *e);
 /* After 235: for SCRAM, true only if the server proved it knows the
  * password (its signature arrived and verified). */
 bool auth_server_verified(const struct auth *a);
+/* After an OAuth error challenge (RFC 7628 3.2.3) the exchange can only
+ * end in a refusal: a 235 then is the server breaking the protocol. */
+bool auth_expects_refusal(const struct auth *a);
 /* Wipe and free everything. */
 void auth_free(struct auth *a);
 /* Overwrite a NUL-terminated string with zeros, then free it (NULL is fine). */

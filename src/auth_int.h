@@ -26,7 +26,8 @@ int auth_b64_string(const char *s, char **out, struct err *e);
 /* auth_scram.c */
 /* The client-first message as *initial, after a random client nonce. */
 int auth_scram_begin(struct auth *a, char **initial, struct err *e);
-/* Answer server-first with client-final, then check server-final. */
-int auth_scram_step(struct auth *a, const char *challenge, char **response, struct err *e);
+/* Answer server-first with client-final, then check server-final; msg is
+ * the decoded challenge, len octets. */
+int auth_scram_step(struct auth *a, const char *msg, size_t len, char **response, struct err *e);
 
 #endif

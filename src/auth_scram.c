@@ -147,30 +147,30 @@ static int auth_scram_parse_first(struct auth *a, const char *msg, size_t len,
 	if (auth_scram_attr(&p, end, 'm', &v, &vlen))
 		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server requires an unsupported extension (m=)", mech);
 	if (!auth_scram_attr(&p, end, 'r', &sf->nonce, &sf->nonce_len))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no nonce (r=)", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: server-first message has no nonce (r=)", mech);
 	/* RFC 5802 5.1: the server appends its part to our nonce; one that does
 	 * not start with ours answers somebody else's exchange. */
 	size_t cn = strlen(a->client_nonce);
 	if (sf->nonce_len <= cn || memcmp(sf->nonce, a->client_nonce, cn) != 0)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server nonce does not extend the client nonce", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: server nonce does not extend the client nonce", mech);
 	if (!auth_scram_printable(sf->nonce, sf->nonce_len))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server nonce has invalid characters", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: server nonce has invalid characters", mech);
 	if (!auth_scram_attr(&p, end, 's', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no salt (s=)", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: server-first message has no salt (s=)", mech);
 	sf->salt = vlen ? text_b64_decode(v, vlen, &sf->salt_len) : NULL;
 	if (!sf->salt)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: salt is not valid base64", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: salt is not valid base64", mech);
 	if (!auth_scram_attr(&p, end, 'i', &v, &vlen))
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: server-first message has no iteration count (i=)", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: server-first message has no iteration count (i=)", mech);
 	unsigned long n = 0;
 	for (size_t i = 0; i < vlen; i++) {
 		if (v[i] < '0' || v[i] > '9')
-			return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: invalid iteration count", mech);
+			return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: invalid iteration count", mech);
 		if (n <= AUTH_SCRAM_MAX_ITER)
 			n = n * 10 + (unsigned long)(v[i] - '0');
 	}
 	if (vlen == 0)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: invalid iteration count", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: invalid iteration count", mech);
 	if (n < 1 || n > AUTH_SCRAM_MAX_ITER) {
 		char quoted[64];
 		text_escape(v, vlen < 20 ? vlen : 20, quoted, sizeof quoted);
@@ -183,10 +183,10 @@ static int auth_scram_parse_first(struct auth *a, const char *msg, size_t len,
 	while (p < end) {
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) ||
 		    !auth_scram_attr(&p, end, *p, &v, &vlen))
-			return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: malformed server-first message", mech);
+			return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: malformed server-first message", mech);
 	}
 	if (end[-1] == ',')
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: malformed server-first message", mech);
+		return err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: malformed server-first message", mech);
 	return 0;
 }
 
@@ -299,26 +299,19 @@ static int auth_scram_verify(struct auth *a, const char *msg, size_t len, struct
 	return 0;
 }
 
-int auth_scram_step(struct auth *a, const char *challenge, char **response, struct err *e)
+int auth_scram_step(struct auth *a, const char *msg, size_t len, char **response, struct err *e)
 {
 	const char *mech = auth_mech_name(a->mech);
-	if (a->step < 1 || !a->client_first_bare)
+	if (a->step < 1 || a->step > 2 || !a->client_first_bare)
 		return err_set(e, ERR_INTERNAL, AUTH_STAGE, "%s: no exchange in progress", mech);
-	if (a->step > 2)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: unexpected challenge after the server-final message", mech);
-	size_t len;
-	char *msg = (char *)text_b64_decode(challenge, strlen(challenge), &len);
-	if (!msg)
-		return err_set(e, ERR_AUTH, AUTH_STAGE, "%s: challenge is not valid base64", mech);
 	int r;
-	if (strlen(msg) != len)
-		r = err_set(e, ERR_AUTH, AUTH_STAGE, "%s: challenge contains a NUL octet", mech);
+	if (memchr(msg, '\0', len))
+		r = err_set(e, ERR_PROTOCOL, AUTH_STAGE, "%s: challenge contains a NUL octet", mech);
 	else if (auth_scram_server_error(a, msg, len, e) < 0)
 		r = -1;
 	else if (a->step == 1)
 		r = auth_scram_final(a, msg, len, response, e);
 	else if ((r = auth_scram_verify(a, msg, len, e)) == 0)
 		r = auth_b64_string("", response, e);   /* RFC 4954 4: empty answer */
-	free(msg);
 	return r;
 }

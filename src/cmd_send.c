@@ -238,13 +238,8 @@ static char *get_secret(struct err *e)
 		return secret_from_file(a.password_file, e);
 	if (a.password_command)
 		return secret_from_command(a.password_command, "--password-command", e);
-	const char *env = getenv("SMTPKIT_PASSWORD");
-	if (env) {
-		char *s = strdup(env);
-		if (!s)
-			err_set(e, ERR_INTERNAL, NULL, "out of memory");
-		return s;
-	}
+	if (getenv("SMTPKIT_PASSWORD"))
+		return secret_from_env("SMTPKIT_PASSWORD", e);
 	char prompt[300];
 	snprintf(prompt, sizeof prompt, "Password for %s: ", a.user);
 	return secret_prompt(prompt, e);
@@ -583,6 +578,7 @@ fail:
 		rc = err_exit_code(&e);
 	}
 	free(header_from);
+	text_hide_clear();
 	secret_free(secret);
 	envelope_free(&env);
 	msg_free(&m);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +13,55 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define SECRET_MAX 4096
+/* An OAuth token runs to a few thousand octets; an AUTH line carries at
+ * most 12288 (RFC 4954 4), base64 included. */
+#define SECRET_MAX 8192
 
-/* Read up to the first line ending; the rest is discarded. */
-static char *first_line(FILE *fp)
+/* Up to SECRET_MAX octets of fp, NUL-terminated, *len set; NULL with e set
+ * when there is more (a secret is never silently cut short). */
+static char *read_all(FILE *fp, const char *source, size_t *len, struct err *e)
 {
-	char *buf = calloc(1, SECRET_MAX);
-	if (!buf)
+	char *buf = malloc(SECRET_MAX + 2);
+	if (!buf) {
+		err_set(e, ERR_INTERNAL, NULL, "out of memory");
 		return NULL;
-	if (!fgets(buf, SECRET_MAX, fp))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
+	}
+	*len = fread(buf, 1, SECRET_MAX + 1, fp);
+	buf[*len] = '\0';
+	if (*len > SECRET_MAX) {
+		explicit_bzero(buf, SECRET_MAX + 2);
+		free(buf);
+		err_set(e, ERR_CONFIG, NULL, "%s holds more than %d octets: too long for a password or token",
+			source, SECRET_MAX);
+		return NULL;
+	}
+	return buf;
+}
+
+/* SPEC 10.11: NUL would cut the secret short and CR or LF would end the
+ * AUTH line early, sending the rest as a command; so a source holding one
+ * is refused (78), naming it, before any connection.  With final_newline,
+ * the one line ending (LF or CRLF) that ends a file or a command's output
+ * is not part of the secret.  Returns buf, or NULL (buf wiped and freed)
+ * with e set. */
+static char *secret_checked(char *buf, size_t len, bool final_newline, const char *source, struct err *e)
+{
+	if (final_newline && len > 0 && buf[len - 1] == '\n') {
+		buf[--len] = '\0';
+		if (len > 0 && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+	}
+	const char *what = memchr(buf, '\0', len) ? "a NUL octet"
+			   : memchr(buf, '\r', len) ? "a carriage return (CR)"
+			   : memchr(buf, '\n', len) ? (final_newline ? "more than one line" : "a line feed (LF)")
+			   : NULL;
+	if (what) {
+		explicit_bzero(buf, len);
+		free(buf);
+		err_set(e, ERR_CONFIG, NULL, "%s holds %s: a password or token may not contain NUL, CR or LF",
+			source, what);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -33,11 +72,19 @@ char *secret_from_file(const char *path, struct err *e)
 		err_set(e, ERR_NOINPUT, NULL, "cannot read password file %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char *s = first_line(fp);
+	char source[64 + 4096];
+	snprintf(source, sizeof source, "password file %s", path);
+	size_t len;
+	char *s = read_all(fp, source, &len, e);
+	bool failed = ferror(fp);
 	fclose(fp);
-	if (!s)
-		err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	return s;
+	if (s && failed) {
+		explicit_bzero(s, len);
+		free(s);
+		err_set(e, ERR_NOINPUT, NULL, "cannot read password file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return s ? secret_checked(s, len, true, source, e) : NULL;
 }
 
 char *secret_from_command(const char *cmd, const char *what, struct err *e)
@@ -48,22 +95,45 @@ char *secret_from_command(const char *cmd, const char *what, struct err *e)
 		err_set(e, ERR_CONFIG, NULL, "cannot run %s: %s", what, strerror(errno));
 		return NULL;
 	}
-	char *s = first_line(fp);
+	char source[128];
+	snprintf(source, sizeof source, "the output of %s", what);
+	size_t len;
+	struct err too_long = {0};
+	char *s = read_all(fp, source, &len, &too_long);
 	/* Drain so the command is not killed by SIGPIPE mid-output. */
 	char sink[512];
 	while (fread(sink, 1, sizeof sink, fp) > 0)
 		;
+	explicit_bzero(sink, sizeof sink);
 	int status = pclose(fp);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		err_set(e, ERR_CONFIG, NULL, "%s failed (%s %d)", what,
 			WIFEXITED(status) ? "exit status" : "signal",
 			WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
-		secret_free(s);
+		if (s)
+			explicit_bzero(s, len);
+		free(s);
 		return NULL;
 	}
-	if (!s)
+	if (!s) {
+		if (!err_is_set(e))
+			*e = too_long;
+		return NULL;
+	}
+	return secret_checked(s, len, true, source, e);
+}
+
+char *secret_from_env(const char *name, struct err *e)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return NULL;
+	char *s = strdup(v);
+	if (!s) {
 		err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	return s;
+		return NULL;
+	}
+	return secret_checked(s, strlen(s), false, name, e);
 }
 
 /* While echo is off: Ctrl-C must give the terminal back as it was. */
@@ -102,7 +172,9 @@ char *secret_prompt(const char *prompt, struct err *e)
 	if (write(fd, prompt, strlen(prompt)) < 0)
 		errno = 0;
 	FILE *fp = fdopen(dup(fd), "r");
-	char *s = fp ? first_line(fp) : NULL;
+	char *s = NULL;
+	size_t cap = 0;
+	ssize_t n = fp ? getline(&s, &cap, fp) : -1;
 	if (fp)
 		fclose(fp);
 	if (restore) {
@@ -114,9 +186,12 @@ char *secret_prompt(const char *prompt, struct err *e)
 	if (write(fd, "\n", 1) < 0)
 		errno = 0;
 	close(fd);
-	if (!s)
+	if (n < 0) {
+		free(s);
 		err_set(e, ERR_CONFIG, NULL, "cannot read the password from the terminal");
-	return s;
+		return NULL;
+	}
+	return secret_checked(s, (size_t)n, true, "the password typed at the terminal", e);
 }
 
 void secret_free(char *secret)

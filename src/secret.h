@@ -5,11 +5,17 @@
 
 #include "err.h"
 
-/* First line of FILE, without its line ending (66 if unreadable). */
+/* Each source refuses a secret holding NUL, CR or LF, or over 8192
+ * octets, with ERR_CONFIG (78) and a message naming the source (SPEC
+ * 10.11).  A file and a command's output lose one final line ending (LF
+ * or CRLF); the prompt's line ends at the newline typed. */
+/* The contents of FILE (66 if unreadable). */
 char *secret_from_file(const char *path, struct err *e);
-/* First line of the output of `/bin/sh -c CMD` (78 if it fails or exits
- * non-zero). */
+/* The output of `/bin/sh -c CMD` (78 if it fails or exits non-zero); what
+ * names the option in messages. */
 char *secret_from_command(const char *cmd, const char *what, struct err *e);
+/* The environment variable NAME; NULL with e not set when it is unset. */
+char *secret_from_env(const char *name, struct err *e);
 /* Prompt on /dev/tty with echo off; NULL with e set (78) when there is no
  * terminal. */
 char *secret_prompt(const char *prompt, struct err *e);

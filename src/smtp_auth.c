@@ -46,14 +46,41 @@ enum smtp_state smtp_auth_choose(struct smtp_session *s)
 			 "no allowed authentication mechanism is offered (server offers: %s)", esc);
 }
 
+/* SPEC 10.11: from now on everything shown of what the server says
+ * (text_escape()) has s hidden, unless --show-secrets. */
+static int smtp_hide(struct smtp_session *s, const char *secret)
+{
+	if (s->out->o.show_secrets || text_hide(secret, strlen(secret)) == 0)
+		return 0;
+	return err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
+}
+
+/* A server may quote the credentials in a reply ("535 bad password for
+ * dXNlcg=="): the password or token, and the base64 of it and of the user
+ * name (the AUTH payloads themselves are hidden as they are sent). */
+static int smtp_hide_credentials(struct smtp_session *s)
+{
+	const struct smtp_auth_cfg *c = &s->pol->auth;
+	if (s->out->o.show_secrets || !c->user || !c->secret)
+		return 0;               /* auth_begin() reports the missing one */
+	char *user64 = text_b64_encode((const unsigned char *)c->user, strlen(c->user));
+	char *secret64 = text_b64_encode((const unsigned char *)c->secret, strlen(c->secret));
+	int r = user64 && secret64 ? 0 : err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
+	if (r == 0 && (smtp_hide(s, c->secret) < 0 || smtp_hide(s, secret64) < 0 || smtp_hide(s, user64) < 0))
+		r = -1;
+	free(user64);
+	auth_wipe_free(secret64);
+	return r;
+}
+
 int smtp_enter_auth(struct smtp_session *s)
 {
 	const struct smtp_policy *p = s->pol;
 	char *initial = NULL;
 	enum auth_mech m = s->auth->mech;
 
-	if (auth_begin(s->auth, m, p->auth.user, p->auth.secret, s->host, s->port, &initial,
-		       &s->err) < 0)
+	if (smtp_hide_credentials(s) < 0 ||
+	    auth_begin(s->auth, m, p->auth.user, p->auth.secret, s->host, s->port, &initial, &s->err) < 0)
 		return -1;
 	const char *name = auth_mech_name(m);
 	char shown[128];
@@ -61,10 +88,12 @@ int smtp_enter_auth(struct smtp_session *s)
 	if (!initial) {
 		rc = smtp_queue_command(s, NULL, "AUTH %s", name);
 	} else {
-		snprintf(shown, sizeof shown, "AUTH %s <initial response hidden; --show-secrets shows it>", name);
+		snprintf(shown, sizeof shown, "AUTH %s %s", name, TEXT_SECRET_MARK);
+		rc = smtp_hide(s, initial);
 		/* RFC 4954 4: an empty initial response is sent as "=". */
-		rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : shown, "AUTH %s %s", name,
-					*initial ? initial : "=");
+		if (rc == 0)
+			rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : shown, "AUTH %s %s", name,
+						*initial ? initial : "=");
 		explicit_bzero(initial, strlen(initial));
 		free(initial);
 		/* RFC 4954 4: PLAIN with its initial response completes in one
@@ -81,13 +110,16 @@ int smtp_enter_auth_step(struct smtp_session *s)
 {
 	char *response = NULL;
 	if (auth_step(s->auth, s->challenge, &response, &s->err) < 0) {
-		/* RFC 4954 4: "*" cancels the exchange; the error stays ours. */
+		/* RFC 4954 4: "*" cancels the exchange; the error stays ours
+		 * (76 when the server broke the exchange, 77 when the login
+		 * failed), and smtp_on_auth() ends the session on the reply. */
 		if (smtp_queue_command(s, NULL, "*") < 0)
 			return -1;
 		return smtp_flush(s);
 	}
-	int rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : "<response hidden; --show-secrets shows it>",
-				    "%s", response);
+	int rc = smtp_hide(s, response);
+	if (rc == 0)
+		rc = smtp_queue_command(s, s->out->o.show_secrets ? NULL : TEXT_SECRET_MARK, "%s", response);
 	explicit_bzero(response, strlen(response));
 	free(response);
 	if (rc < 0)
@@ -113,6 +145,10 @@ enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
 		return SMTP_AUTH_STEP;
 	}
 	if (r->code == 235) {
+		if (auth_expects_refusal(s->auth))
+			return smtp_fail(s, r, ERR_PROTOCOL,
+					 "%s: the server accepted the login after an error challenge (RFC 7628 3.2.3)",
+					 name);
 		if ((s->auth->mech == AUTH_SCRAM_SHA_1 || s->auth->mech == AUTH_SCRAM_SHA_256)
 		    && !auth_server_verified(s->auth))
 			return smtp_fail(s, r, ERR_AUTH,

@@ -1,5 +1,9 @@
 /* text.c - escaping untrusted text for display; control-character checks;
  * ASCII case-insensitive comparison; hex and base64. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE         /* explicit_bzero */
+#endif
+
 #include "text.h"
 
 #include <limits.h>
@@ -41,16 +45,103 @@ size_t text_utf8_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
-size_t text_escape(const char *in, size_t len, char *buf, size_t size)
+/* ---- secrets hidden from what is shown (SPEC 10.11) ---- */
+
+/* Written by text_hide() while one session authenticates (send runs one at
+ * a time), read by text_escape(); longest first, so that a secret holding
+ * another is hidden whole. */
+static struct text_secret {
+	char *text;
+	size_t len;
+} *text_hidden;
+static size_t text_nhidden;
+
+static size_t text_escape_hiding(const char *in, size_t len, char *buf, size_t size, bool hide);
+
+static int text_hide_one(const char *secret, size_t len)
 {
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < text_nhidden; i++)
+		if (text_hidden[i].len == len && memcmp(text_hidden[i].text, secret, len) == 0)
+			return 0;
+	struct text_secret *more = realloc(text_hidden, (text_nhidden + 1) * sizeof *more);
+	if (!more)
+		return -1;
+	text_hidden = more;
+	char *copy = malloc(len);
+	if (!copy)
+		return -1;
+	memcpy(copy, secret, len);
+	size_t at = 0;
+	while (at < text_nhidden && text_hidden[at].len >= len)
+		at++;
+	memmove(&text_hidden[at + 1], &text_hidden[at], (text_nhidden - at) * sizeof text_hidden[0]);
+	text_hidden[at].text = copy;
+	text_hidden[at].len = len;
+	text_nhidden++;
+	return 0;
+}
+
+int text_hide(const char *secret, size_t len)
+{
+	if (text_hide_one(secret, len) < 0)
+		return -1;
+	/* Text escaped once is escaped again on its way out (out.c's sinks),
+	 * so the escaped spelling of a secret is one too. */
+	size_t size = len * 4 + 1;
+	char *esc = malloc(size);
+	if (!esc)
+		return -1;
+	size_t n = text_escape_hiding(secret, len, esc, size, false);
+	int r = text_hide_one(esc, n);
+	explicit_bzero(esc, size);
+	free(esc);
+	return r;
+}
+
+void text_hide_clear(void)
+{
+	for (size_t i = 0; i < text_nhidden; i++) {
+		explicit_bzero(text_hidden[i].text, text_hidden[i].len);
+		free(text_hidden[i].text);
+	}
+	free(text_hidden);
+	text_hidden = NULL;
+	text_nhidden = 0;
+}
+
+/* How many octets at s[0..avail) are shown as TEXT_SECRET_MARK: a secret
+ * found there, or the mark itself (so that escaping twice hides nothing
+ * more, even when a secret is a word of the mark); 0 when neither. */
+static size_t text_hidden_at(const unsigned char *s, size_t avail)
+{
+	static const size_t mark_len = sizeof TEXT_SECRET_MARK - 1;
+	if (avail >= mark_len && memcmp(s, TEXT_SECRET_MARK, mark_len) == 0)
+		return mark_len;
+	for (size_t k = 0; k < text_nhidden; k++)
+		if (text_hidden[k].len <= avail && memcmp(s, text_hidden[k].text, text_hidden[k].len) == 0)
+			return text_hidden[k].len;
+	return 0;
+}
+
+static size_t text_escape_hiding(const char *in, size_t len, char *buf, size_t size, bool hide)
+{
+	static const size_t mark_len = sizeof TEXT_SECRET_MARK - 1;
 	const unsigned char *s = (const unsigned char *)in;
 	size_t o = 0;
 
 	if (size == 0)
 		return 0;
 	for (size_t i = 0; i < len;) {
-		size_t n = 1;
-		if (s[i] >= 0x20 && s[i] < 0x7f) {
+		size_t n = hide && text_nhidden > 0 ? text_hidden_at(s + i, len - i) : 0;
+		if (n > 0) {
+			if (o + mark_len >= size)
+				break;
+			memcpy(buf + o, TEXT_SECRET_MARK, mark_len);
+			o += mark_len;
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			n = 1;
 			if (o + 1 >= size)
 				break;
 			buf[o++] = (char)s[i];
@@ -70,6 +161,11 @@ size_t text_escape(const char *in, size_t len, char *buf, size_t size)
 	}
 	buf[o] = '\0';
 	return o;
+}
+
+size_t text_escape(const char *in, size_t len, char *buf, size_t size)
+{
+	return text_escape_hiding(in, len, buf, size, true);
 }
 
 bool text_has_control(const char *s)

@@ -9,8 +9,23 @@
 /* Copy len bytes of untrusted text into buf (always NUL-terminated),
  * replacing control characters, DEL, C1 controls and invalid UTF-8 with
  * \xNN, so a server cannot move the cursor or change the colour of the
- * terminal (the qmail-remote lesson).  Returns the length written. */
+ * terminal (the qmail-remote lesson), and every secret given to
+ * text_hide() with TEXT_SECRET_MARK.  Everything smtpkit shows of a peer's
+ * text passes here -- transcript, replies, errors, findings, human and
+ * JSON -- so this is where secrets are hidden (SPEC 10.11).  Returns the
+ * length written. */
 size_t text_escape(const char *in, size_t len, char *buf, size_t size);
+
+/* What a hidden secret is shown as; also what the transcript shows of the
+ * AUTH payloads smtpkit sends. */
+#define TEXT_SECRET_MARK "<secret hidden; --show-secrets shows it>"
+/* Hide len octets of secret (and their escaped spelling) from everything
+ * text_escape() writes from now on; -1 when out of memory.  Not
+ * thread-safe: call it where no other thread prints (send runs one session
+ * at a time; no other subcommand has secrets). */
+int text_hide(const char *secret, size_t len);
+/* Forget (and wipe) every secret text_hide() was given. */
+void text_hide_clear(void);
 
 /* True when s holds a byte a single SMTP command line cannot carry:
  * CR, LF, NUL (impossible in a C string), other C0 controls or DEL

@@ -307,9 +307,9 @@ def test_aiosmtpd_auth_plain_env(smtpkit, aio_auth, pki):
 
 @pytest.mark.parametrize("eol", [b"\n", b"\r\n", b""], ids=["lf", "crlf", "no-eol"])
 def test_aiosmtpd_auth_login_password_file(smtpkit, aio_auth, pki, tmp_path, eol):
-    """SPEC 3/9: the first line of the file, without its line ending."""
+    """SPEC 3/9: the file's one line, without its line ending."""
     pw = tmp_path / "pw"
-    pw.write_bytes(PASSWORD.encode() + eol + (b"second line is not the password\n" if eol else b""))
+    pw.write_bytes(PASSWORD.encode() + eol)
     r = send_auth(smtpkit, aio_auth, pki, "--auth", "LOGIN", "--password-file", str(pw))
     assert r.rc == 0, r
     assert aio_auth.auth.attempts == [("LOGIN", True, True)], aio_auth.auth.attempts
@@ -320,11 +320,24 @@ def test_aiosmtpd_auth_login_password_file(smtpkit, aio_auth, pki, tmp_path, eol
 
 
 def test_aiosmtpd_auth_password_command(smtpkit, aio_auth, pki):
-    cmd = "printf '%s\\nnot this\\n'" % PASSWORD
+    cmd = "printf '%s\\n'" % PASSWORD
     r = send_auth(smtpkit, aio_auth, pki, "--password-command", cmd)
     assert r.rc == 0, r
     assert aio_auth.auth.attempts == [("PLAIN", True, True)], aio_auth.auth.attempts
     assert len(aio_auth.messages) == 1
+
+
+@pytest.mark.parametrize("source", ["file", "command"])
+def test_aiosmtpd_password_two_lines_refused(smtpkit, aio_auth, pki, tmp_path, source):
+    """SPEC 10.11: a second line is not silently dropped: 78, no connection."""
+    pw = tmp_path / "pw"
+    pw.write_bytes(PASSWORD.encode() + b"\nnot this\n")
+    opt = ["--password-file", str(pw)] if source == "file" else \
+        ["--password-command", "printf '%s\\nnot this\\n'" % PASSWORD]
+    r = send_auth(smtpkit, aio_auth, pki, *opt)
+    assert r.rc == 78, r
+    assert "more than one line" in r.err, r
+    assert aio_auth.commands == [] and aio_auth.auth.attempts == []
 
 
 def test_aiosmtpd_auth_show_secrets(smtpkit, aio_auth, pki):
@@ -370,3 +383,55 @@ def test_aiosmtpd_auth_in_clear_with_tls_none(smtpkit, pki):
     assert "STARTTLS" not in [v for v, _ in srv.commands]
     assert "without TLS" in r.out + r.err, "no warning about AUTH in the clear"
     assert len(srv.messages) == 1
+
+
+def _prompt_run(args, typed, timeout=10):
+    """Run smtpkit ARGS with a terminal of its own (a pty); answer its
+    password prompt with TYPED.  Returns (exit status, all it wrote)."""
+    import pty
+    import select
+    from harness.run import binary
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = dict(os.environ)
+        env.pop("SMTPKIT_PASSWORD", None)
+        os.execve(binary(), [binary(), *args], env)
+    out, sent, end = b"", False, time.monotonic() + timeout
+    while time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"Password for" in out:
+            os.write(fd, typed)
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_aiosmtpd_password_prompt_nul_refused(aio_auth, pki):
+    """SPEC 10.11: a NUL typed at the prompt (^@ reaches the program as is)
+    would cut the password short: 78 naming the prompt, no connection."""
+    args = ["send", "-s", aio_auth.hostport, *[a.replace("{ca}", pki.ca) for a in CA],
+            "--from", SENDER, "--to", TO1, "--body", "x", "--user", USER, *T]
+    rc, out = _prompt_run(args, PASSWORD.encode() + b"\x00tail\n")
+    assert rc == 78, out
+    assert "the password typed at the terminal holds a NUL octet" in out, out
+    assert aio_auth.commands == [] and aio_auth.auth.attempts == []
+
+
+def test_aiosmtpd_password_prompt(aio_auth, pki):
+    """The prompt's line is the password, without the newline typed."""
+    args = ["send", "-s", aio_auth.hostport, *[a.replace("{ca}", pki.ca) for a in CA],
+            "--from", SENDER, "--to", TO1, "--body", "x", "--user", USER, *T]
+    rc, out = _prompt_run(args, PASSWORD.encode() + b"\n")
+    assert rc == 0, out
+    assert aio_auth.auth.attempts == [("PLAIN", True, True)], aio_auth.auth.attempts
+    for s in secrets_of():
+        assert s not in out

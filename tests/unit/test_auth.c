@@ -119,7 +119,9 @@ static void test_plain(void)
 	CHECK(auth_begin(&a, AUTH_PLAIN, "tim", "tanstaaf", NULL, 0, &init, &e) == 0);
 	CHECK(init && strcmp(init, "AHRpbQB0YW5zdGFhZg==") == 0);   /* "\0tim\0tanstaaf" */
 	CHECK(decodes_to(init, "\0tim\0tanstaaf", 13));
-	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_AUTH && resp == NULL);
+	/* RFC 4954 4: nothing follows the initial response; even an empty
+	 * challenge is the server going past the end (76), never answered. */
+	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_PROTOCOL && resp == NULL);
 	auth_wipe_free(init);
 	auth_free(&a);
 
@@ -139,14 +141,25 @@ static void test_login(void)
 	char *init = (char *)"unset", *resp = NULL;
 	CHECK(auth_begin(&a, AUTH_LOGIN, "tim", "tanstaaf", NULL, 0, &init, &e) == 0);
 	CHECK(init == NULL);
-	/* Answered by position, whatever the prompt says or whether it decodes. */
+	/* Answered by position, whatever the prompt says. */
 	CHECK(auth_step(&a, "UGFzc3dvcmQ6", &resp, &e) == 0);     /* "Password:" */
 	CHECK(decodes_to_str(resp, "tim"));
 	auth_wipe_free(resp);
-	CHECK(auth_step(&a, "not base64!", &resp, &e) == 0);
+	CHECK(auth_step(&a, "", &resp, &e) == 0);
 	CHECK(decodes_to_str(resp, "tanstaaf"));
 	auth_wipe_free(resp);
-	CHECK(auth_step(&a, "VXNlcm5hbWU6", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	/* A third challenge: past the last step (76), not answered. */
+	resp = (char *)"unset";
+	CHECK(auth_step(&a, "VXNlcm5hbWU6", &resp, &e) == -1 && e.cause == ERR_PROTOCOL && resp == NULL);
+	auth_free(&a);
+
+	/* A prompt that is not base64 gets no password (RFC 4954 4). */
+	err_clear(&e);
+	CHECK(auth_begin(&a, AUTH_LOGIN, "tim", "tanstaaf", NULL, 0, &init, &e) == 0);
+	CHECK(auth_step(&a, "VXNlcm5hbWU6", &resp, &e) == 0);
+	auth_wipe_free(resp);
+	resp = (char *)"unset";
+	CHECK(auth_step(&a, "Password:", &resp, &e) == -1 && e.cause == ERR_PROTOCOL && resp == NULL);
 	auth_free(&a);
 }
 
@@ -161,16 +174,16 @@ static void test_cram_md5(void)
 	CHECK(step(&a, "<1896.697170952@postoffice.reston.mci.net>", &resp, &e) == 0);
 	CHECK(decodes_to_str(resp, "tim b913a602c7eda7a495b4e6e7334d3890"));
 	auth_wipe_free(resp);
-	CHECK(step(&a, "<again@example>", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(step(&a, "<again@example>", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 
 	err_clear(&e);
 	CHECK(auth_begin(&a, AUTH_CRAM_MD5, "tim", "x", NULL, 0, &init, &e) == 0);
-	CHECK(auth_step(&a, "PDE4OTYu*", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(auth_step(&a, "PDE4OTYu*", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 	err_clear(&e);
 	CHECK(auth_begin(&a, AUTH_CRAM_MD5, "tim", "x", NULL, 0, &init, &e) == 0);
-	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(auth_step(&a, "", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 }
 
@@ -190,7 +203,8 @@ static void test_oauth(void)
 	CHECK(step(&a, "{\"status\":\"401\",\"schemes\":\"Bearer\"}", &resp, &e) == 0);
 	CHECK(resp && strcmp(resp, "") == 0);
 	auth_wipe_free(resp);
-	CHECK(step(&a, "{}", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(auth_expects_refusal(&a));
+	CHECK(step(&a, "{}", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 
 	/* RFC 7628 4.1 example */
@@ -207,6 +221,18 @@ static void test_oauth(void)
 	CHECK(step(&a, "{\"status\":\"invalid_token\"}", &resp, &e) == 0);
 	CHECK(resp && strcmp(resp, "AQ==") == 0);
 	auth_wipe_free(resp);
+	CHECK(auth_expects_refusal(&a));
+	CHECK(step(&a, "{}", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
+	auth_free(&a);
+
+	/* An error challenge that is not base64 is not answered at all. */
+	err_clear(&e);
+	CHECK(auth_begin(&a, AUTH_OAUTHBEARER, "u", "T", NULL, 0, &init, &e) == 0);
+	auth_wipe_free(init);
+	CHECK(!auth_expects_refusal(&a));
+	resp = (char *)"unset";
+	CHECK(auth_step(&a, "{\"status\":\"invalid_token\"}", &resp, &e) == -1);
+	CHECK(e.cause == ERR_PROTOCOL && resp == NULL);
 	auth_free(&a);
 
 	/* gs2 authzid escaping, no host or port known */
@@ -256,7 +282,7 @@ static void test_scram_sha1(void)
 	CHECK(auth_server_verified(&a));
 	auth_wipe_free(resp);
 	/* Nothing more may come. */
-	CHECK(step(&a, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(step(&a, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 	CHECK(a.client_nonce == NULL && a.auth_message == NULL && !a.server_verified);
 
@@ -344,8 +370,9 @@ static void test_scram_sha256(void)
 	auth_free(&b);
 }
 
-/* A server-first message that must be refused; msg_part is in the reason. */
-static void scram_refused(const char *server_first, const char *msg_part)
+/* A server-first message that must be refused with cause; msg_part is in
+ * the reason. */
+static void scram_refused_as(const char *server_first, enum err_cause cause, const char *msg_part)
 {
 	struct auth a;
 	struct err e = {0};
@@ -353,11 +380,17 @@ static void scram_refused(const char *server_first, const char *msg_part)
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL",
 			  "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL", &e));
 	int r = step(&a, server_first, &resp, &e);
-	CHECK(r == -1 && e.cause == ERR_AUTH && resp == NULL);
-	if (!strstr(e.msg, msg_part))
+	CHECK(r == -1 && e.cause == cause && resp == NULL);
+	if (!strstr(e.msg, msg_part) || e.cause != cause)
 		fprintf(stderr, "  %s -> \"%s\"\n", server_first, e.msg);
 	CHECK(strstr(e.msg, msg_part) != NULL);
 	auth_free(&a);
+}
+
+/* Malformed: the server broke the protocol (76). */
+static void scram_refused(const char *server_first, const char *msg_part)
+{
+	scram_refused_as(server_first, ERR_PROTOCOL, msg_part);
 }
 
 static void scram_accepted(const char *server_first)
@@ -383,11 +416,12 @@ static void test_scram_server_first(void)
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc NHY,s=QSXCR+Q6sek8bf92,i=4096", "nonce");
 	scram_refused("s=QSXCR+Q6sek8bf92,r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096", "nonce");
 	/* Iteration counts */
-	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=0", "unreasonable iteration count");
-	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=10000001",
-		      "unreasonable iteration count");
-	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=184467440737095516170",
-		      "unreasonable iteration count");
+	scram_refused_as("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=0", ERR_AUTH,
+			 "unreasonable iteration count");
+	scram_refused_as("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=10000001", ERR_AUTH,
+			 "unreasonable iteration count");
+	scram_refused_as("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=184467440737095516170",
+			 ERR_AUTH, "unreasonable iteration count");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=-1", "iteration count");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=", "iteration count");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096x", "iteration count");
@@ -397,8 +431,9 @@ static void test_scram_server_first(void)
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=,i=4096", "salt");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,i=4096", "salt");
 	/* Mandatory extension, server error, junk */
-	scram_refused("m=ext,r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", "extension");
-	scram_refused("e=unknown-user", "\"unknown-user\"");
+	scram_refused_as("m=ext,r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096", ERR_AUTH,
+			 "extension");
+	scram_refused_as("e=unknown-user", ERR_AUTH, "\"unknown-user\"");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096,", "malformed");
 	scram_refused("r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=4096,9=x", "malformed");
 	scram_refused("", "nonce");
@@ -407,13 +442,13 @@ static void test_scram_server_first(void)
 	struct err e = {0};
 	char *resp = NULL;
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "abc", "n,,n=user,r=abc", &e));
-	CHECK(auth_step(&a, "cj1hYmNkLHM9YWE9PSxpPTE=*", &resp, &e) == -1 && e.cause == ERR_AUTH);
+	CHECK(auth_step(&a, "cj1hYmNkLHM9YWE9PSxpPTE=*", &resp, &e) == -1 && e.cause == ERR_PROTOCOL);
 	auth_free(&a);
 	err_clear(&e);
 	CHECK(scram_begin(&a, AUTH_SCRAM_SHA_1, "user", "pencil", "abc", "n,,n=user,r=abc", &e));
 	char nul[] = "r=abcd,s=YQ==,i=1\0";
 	char *c = text_b64_encode((const unsigned char *)nul, sizeof nul - 1);
-	CHECK(auth_step(&a, c, &resp, &e) == -1 && e.cause == ERR_AUTH && strstr(e.msg, "NUL"));
+	CHECK(auth_step(&a, c, &resp, &e) == -1 && e.cause == ERR_PROTOCOL && strstr(e.msg, "NUL"));
 	free(c);
 	auth_free(&a);
 

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *esc(const char *in, size_t len)
@@ -53,6 +54,45 @@ static void test_hex(void)
 	CHECK(strcmp(out, "") == 0);
 }
 
+/* SPEC 10.11: secrets given to text_hide() never come out of text_escape(). */
+static void test_hide(void)
+{
+	const char *mark = TEXT_SECRET_MARK;
+	char want[512], buf[512];
+	CHECK(strcmp(esc("535 secret pw", 13), "535 secret pw") == 0);
+	CHECK(text_hide("pw", 2) == 0);
+	CHECK(text_hide("czNjcmV0", 8) == 0);
+	CHECK(text_hide("", 0) == 0);                   /* nothing to hide */
+	CHECK(text_hide("czNjcmV0", 8) == 0);           /* twice is once */
+	snprintf(want, sizeof want, "535 %s: %s!", mark, mark);
+	CHECK(strcmp(esc("535 czNjcmV0: pw!", 17), want) == 0);
+	/* Escaping twice hides nothing more: the mark stays as it is. */
+	text_escape(want, strlen(want), buf, sizeof buf);
+	CHECK(strcmp(buf, want) == 0);
+	/* A secret that is a word of the mark does not eat into it. */
+	CHECK(text_hide("secret", 6) == 0);
+	text_escape(want, strlen(want), buf, sizeof buf);
+	CHECK(strcmp(buf, want) == 0);
+	snprintf(want, sizeof want, "a %s b", mark);
+	CHECK(strcmp(esc("a secret b", 10), want) == 0);
+	/* The escaped spelling is hidden too: text escaped once is escaped
+	 * again on its way out. */
+	CHECK(text_hide("p\x01w", 3) == 0);
+	snprintf(want, sizeof want, "[%s]", mark);
+	CHECK(strcmp(esc("[p\x01w]", 5), want) == 0);
+	CHECK(strcmp(esc("[p\\x01w]", 8), want) == 0);
+	/* The longest secret wins when one holds another. */
+	CHECK(text_hide("pwpwpw", 6) == 0);
+	snprintf(want, sizeof want, "%s.", mark);
+	CHECK(strcmp(esc("pwpwpw.", 7), want) == 0);
+	/* A buffer too small for the mark cuts before it, never inside the secret. */
+	char small[12];
+	text_escape("ab pw cd", 8, small, sizeof small);
+	CHECK(strcmp(small, "ab ") == 0);
+	text_hide_clear();
+	CHECK(strcmp(esc("535 czNjcmV0: pw!", 17), "535 czNjcmV0: pw!") == 0);
+}
+
 int main(void)
 {
 	test_casecmp();
@@ -77,5 +117,6 @@ int main(void)
 	CHECK(text_has_control("tab\there"));
 	CHECK(text_has_control("del\x7f"));
 	CHECK(!text_has_control("caf\xc3\xa9"));
+	test_hide();
 	return CHECK_DONE();
 }

@@ -13,7 +13,8 @@ file defines are listed in harness/cases.py):
   - a failure says "smtpkit: what failed: why" on stderr;
   - the human report: no raw control character, and its last line
     "result: ok" or "result: failed at STAGE: ..." -- or, for a run refused
-    over its command line or message (64, 65, 66), nothing on stdout at all;
+    over its command line or message (64, 65, 66) or its secret (78 at
+    "start"), nothing on stdout at all;
   - the --json document, always, early exits (64, 65, 66, 78) included:
     one well-formed document whose command, ok, exit_code and error
     (stage, class of the exit status, message) agree with the exit status.
@@ -85,9 +86,12 @@ def check_json_result(doc, command, rc, stages=None):
 
 
 def refused_early(case):
-    """The case is refused while smtpkit reads its command line and message
-    (a usage or input error), before any session: no report on stdout."""
-    return getattr(case, "NO_CONNECTION", False) and case.EXIT in (64, 65, 66)
+    """The case is refused while smtpkit reads its command line, message and
+    secret (a usage or input error, or a configuration error at "start"),
+    before any session: no report on stdout."""
+    if not getattr(case, "NO_CONNECTION", False):
+        return False
+    return case.EXIT in (64, 65, 66) or (case.EXIT == 78 and stages_of(case) == ("start",))
 
 
 def play(case, smtpkit, scripted, pki, tmp_path, extra=()):
