@@ -59,7 +59,7 @@ static struct poptOption send_options[] = {
 	 "MIME type of the next --attach (default: from /etc/mime.types)", "TYPE"},
 	{"data", '\0', POPT_ARG_STRING, &a.data, 0, "a complete RFC 5322 message, sent as is", "FILE|-"},
 	{"read-recipients", 't', POPT_ARG_NONE, &a.read_recipients, 0,
-	 "recipients from To/Cc/Bcc of --data; Bcc removed (sendmail -t)", NULL},
+	 "recipients from To/Cc/Bcc of --data (default: standard input); Bcc removed (sendmail -t)", NULL},
 	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
 	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
 	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
@@ -468,10 +468,13 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
 			return -1;
+	/* sendmail -t: without --data the message is standard input. */
+	if (a.read_recipients && !a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
+		return err_set(e, ERR_USAGE, NULL, "-t reads a complete message (--data, or standard input): it excludes --body, --html, --subject, --header and --attach");
 	if (a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
 		return err_set(e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
 	if (a.read_recipients && !a.data)
-		return err_set(e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
+		a.data = "-";
 	if (!a.server && a.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (a.oauth_token_command && !a.user)
