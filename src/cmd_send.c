@@ -33,7 +33,7 @@ struct list {
 
 static struct send_args {
 	char *from, *envelope_from, *subject, *body, *html, *data;
-	int read_recipients;
+	int read_recipients, keep_bcc;
 	char *server;
 	char *user, *password_file, *password_command, *auth, *oauth_token_command;
 	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
@@ -59,7 +59,9 @@ static struct poptOption send_options[] = {
 	 "MIME type of the next --attach (default: from /etc/mime.types)", "TYPE"},
 	{"data", '\0', POPT_ARG_STRING, &a.data, 0, "a complete RFC 5322 message, sent as is", "FILE|-"},
 	{"read-recipients", 't', POPT_ARG_NONE, &a.read_recipients, 0,
-	 "recipients from To/Cc/Bcc of --data (default: standard input); Bcc removed (sendmail -t)", NULL},
+	 "recipients from To/Cc/Bcc of --data (default: standard input), as sendmail -t", NULL},
+	{"keep-bcc", '\0', POPT_ARG_NONE, &a.keep_bcc, 0,
+	 "keep the Bcc header of --data or -t (removed by default)", NULL},
 	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
 	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
 	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
@@ -475,6 +477,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return err_set(e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
 	if (a.read_recipients && !a.data)
 		a.data = "-";
+	if (a.keep_bcc && !a.data)
+		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
 	if (!a.server && a.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (a.oauth_token_command && !a.user)
@@ -512,6 +516,7 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
+		.keep_bcc = a.keep_bcc,
 		.domain = pol->helo, .stdin_is_tty = isatty(0),
 	};
 	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)
