@@ -54,9 +54,18 @@ static void next_batch(struct smtp_session *s)
 	t->batch_end = t->nrcpt;
 	if (max && t->batch_end - t->batch_start > max)
 		t->batch_end = t->batch_start + max;
+	t->rcptmax = max;
+	t->ntransactions++;
+	for (size_t i = t->batch_start; i < t->batch_end; i++)
+		t->rcpts[i].transaction = t->ntransactions;
 	t->rcpt_reply = 0;
 	t->dot_only = false;
 	s->ahead = (struct smtp_ahead){0};
+}
+
+size_t smtp_txn_planned(const struct smtp_txn *t)
+{
+	return t->rcptmax ? (t->nrcpt + t->rcptmax - 1) / t->rcptmax : 1;
 }
 
 static size_t batch_size(const struct smtp_txn *t)
@@ -122,11 +131,13 @@ void smtp_txn_reset(struct smtp_txn *t)
 		struct smtp_rcpt *r = &t->rcpts[i];
 		r->code = 0;
 		r->accepted = false;
-		r->enhanced[0] = r->text[0] = '\0';
+		r->enhanced[0] = r->text[0] = r->queue_id[0] = '\0';
+		r->transaction = 0;
 	}
 	t->queue_id[0] = '\0';
 	t->delivered = t->maybe_delivered = t->dot_only = false;
-	t->ndelivered = 0;
+	t->ndelivered = t->rcptmax = 0;
+	t->ntransactions = 0;
 	t->batch_start = t->batch_end = t->rcpt_reply = 0;
 }
 
@@ -394,7 +405,11 @@ static enum smtp_state refused(struct smtp_session *s)
 	bool first = !err_is_set(&s->err);
 	/* With LIMITS RCPTMAX, earlier transactions may have gone through.
 	 * Named after the refusals, even when read behind a pipelined DATA. */
-	const char *earlier = t->ndelivered ? " in this transaction; earlier ones were delivered" : "";
+	char earlier[160] = "";
+	if (t->ndelivered)
+		snprintf(earlier, sizeof earlier,
+			 " in this transaction (%u of %zu, LIMITS RCPTMAX=%zu); earlier ones were delivered: %zu of %zu recipients",
+			 t->ntransactions, smtp_txn_planned(t), t->rcptmax, t->ndelivered, t->nrcpt);
 	const char *stage = smtp_state_step_name(SMTP_RCPT);
 	if (ok == 0)
 		err_set(&s->err, all_perm ? ERR_RCPTS_REFUSED : ERR_REPLY_TEMP, stage,
@@ -506,6 +521,9 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	t->delivered = true;
 	t->ndelivered += ok;
 	queue_id(r, t->queue_id, sizeof t->queue_id);
+	for (size_t i = t->batch_start; i < t->batch_end; i++)
+		if (t->rcpts[i].accepted)
+			memcpy(t->rcpts[i].queue_id, t->queue_id, sizeof t->queue_id);
 	if (t->queue_id[0])
 		out_info(s->out, 0, "accepted for %zu recipient%s, queued as %s", ok, ok == 1 ? "" : "s",
 			 t->queue_id);
