@@ -37,7 +37,7 @@ static struct send_args {
 	char *server;
 	char *user, *password_file, *password_command, *auth, *oauth_token_command;
 	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
-	char *dsn_notify, *dsn_ret, *envid, *quit_after;
+	char *dsn_notify, *dsn_ret, *envid, *quit_after, *show_data;
 	struct list to, cc, bcc, headers;
 	struct msg_attach *attach;
 	size_t nattach;
@@ -79,6 +79,9 @@ static struct poptOption send_options[] = {
 	 "deliver to the accepted recipients when others are refused", NULL},
 	{"quit-after", '\0', POPT_ARG_STRING, &a.quit_after, 0,
 	 "stop with QUIT after connect, greeting, ehlo, tls, auth, mail or rcpt", "STAGE"},
+	{"show-data", '\0', POPT_ARG_STRING, &a.show_data, 0,
+	 "message lines in the transcript: the header block and N body lines (default 20), all or none",
+	 "all|none|N"},
 	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
@@ -161,6 +164,28 @@ static int parse_stage(const char *s, enum smtp_stage *stage, struct err *e)
 		return 0;
 	return err_set(e, ERR_USAGE, NULL,
 		       "invalid --quit-after \"%s\": connect, greeting, ehlo, tls, auth, mail or rcpt", s);
+}
+
+/* --show-data all|none|N: how much of the message the transcript shows. */
+static int parse_show_data(const char *arg, long *show, struct err *e)
+{
+	*show = OUT_DATA_DEFAULT;
+	if (!arg)
+		return 0;
+	if (strcmp(arg, "all") == 0) {
+		*show = OUT_DATA_ALL;
+		return 0;
+	}
+	if (strcmp(arg, "none") == 0) {
+		*show = OUT_DATA_NONE;
+		return 0;
+	}
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || n < 0 || n > 100000000)
+		return err_set(e, ERR_USAGE, NULL, "invalid --show-data \"%s\": all, none, or a number of lines", arg);
+	*show = n;
+	return 0;
 }
 
 /* RFC 3461 4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
@@ -492,6 +517,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)
 		return -1;
 	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
+		return -1;
+	if (parse_show_data(a.show_data, &oo->show_data, e) < 0)
 		return -1;
 	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
 	pol->data_timeout_ms = net_args.timeout_given ? pol->timeout_ms : 120000;

@@ -202,12 +202,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 	struct smtp_txn *t = s->txn;
 	struct msg_dotstuff ds = {0};
 	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
+	struct out_data *shown = malloc(sizeof *shown);
 	int rc = -1;
 
-	if (!in || !out) {
+	if (!in || !out || !shown) {
 		err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 		goto done;
 	}
+	out_data_begin(s->out, shown, s->in_tls);
 	if (msg_rewind(t->msg) < 0) {
 		err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot re-read the message");
 		goto done;
@@ -220,13 +222,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		}
 		if (n == 0)
 			break;
-		int q;
+		const char *wire = in;
+		size_t m = (size_t)n;
 		if (stuff) {
-			size_t m = msg_dotstuff(&ds, in, (size_t)n, out);
-			q = conn_queue(&s->conn, out, m);
-		} else {
-			q = conn_queue(&s->conn, in, (size_t)n);
+			m = msg_dotstuff(&ds, in, (size_t)n, out);
+			wire = out;
 		}
+		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, m);
+		int q = conn_queue(&s->conn, wire, m);
 		if (q < 0) {
 			err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 			goto done;
@@ -237,12 +240,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 				goto done;
 		}
 	}
-	out_info(s->out, 0, "message: %llu octets%s", (unsigned long long)t->msg->size,
-		 stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
+	out_data_end(s->out, shown);
+	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)t->msg->size,
+		 shown->lines, stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
 	rc = 0;
 done:
 	free(in);
 	free(out);
+	free(shown);
 	return rc;
 }
 
