@@ -12,7 +12,7 @@ import pytest
 
 from harness.dns_server import DNSFixture
 from harness.netns import open_namespace
-from harness.probe_ports import MultiServer, ProbeFixture, send, serve, starttls
+from harness.probe_ports import WIDE_AUTH, WIDE_GREETING, MultiServer, ProbeFixture, send, serve, starttls
 from harness.scripted import ScriptedServer, reset, starttls_session
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
@@ -176,7 +176,7 @@ def human_cells(role, fx, doc_port, relay=False):
     if role == "closed":
         c = dict(NOTHING, reachable="refused", greeting="-", error="-")
     elif role == "quiet":
-        c = dict(NOTHING, reachable="open", greeting="none", error="greeting: timed out")
+        c = dict(NOTHING, reachable="open", greeting="none", error="greeting: timed out after %d s" % TIMEOUT)
     else:
         e = EXPECT[role]
         c = dict(e["cells"], reachable="open", greeting="220 " + e["greeting"], TLS=e["tls_mode"],
@@ -189,18 +189,35 @@ def human_cells(role, fx, doc_port, relay=False):
     c["port"] = str(fx.ports[role])
     if relay:
         c["relay test"] = {"relay": "OPEN RELAY", "quiet": "not reached", "closed": "not reached"}.get(role, "refused")
-    return {k: v[:COLW] for k, v in c.items()}
+    return c
 
 
 def parse_table(out):
-    """{row label: [cells]} from the human report."""
-    table = {}
-    for line in out.splitlines():
-        label = line[:14].rstrip()
-        if label in ROWS and len(line) > 15:
-            cells = [line[15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW].rstrip()
-                     for i in range((len(line) - 14) // (COLW + 1))]
+    """{row label: [cells]} from the human report.  A cell wider than its
+    column goes on over continuation lines (blank label): a piece shorter
+    than the column was broken at a space, a full one inside a word."""
+    table, label, pieces = {}, None, []
+    for line in out.splitlines() + [""]:
+        head = line[:14].rstrip()
+        if label and not head and len(line) > 15 and line[:14] == " " * 14:
+            pieces.append(line)
+            continue
+        if label:
+            n = max((len(p) - 14) // (COLW + 1) for p in pieces)
+            cells = []
+            for i in range(n):
+                text = ""
+                for k, p in enumerate(pieces):
+                    piece = p[15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW].rstrip()
+                    if not piece:
+                        continue
+                    prev = pieces[k - 1][15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW] if k else ""
+                    text += ("" if not text or len(prev) == COLW and prev[-1:] != " " else " ") + piece
+                cells.append(text)
             table[label] = cells
+            label, pieces = None, []
+        if head in ROWS and len(line) > 15:
+            label, pieces = head, [line]
     return table
 
 
@@ -392,6 +409,23 @@ def test_exit_0_four_ports_concurrent_80_columns(ns, fixture, smtpkit, pki):
     check_human(r, fx, ["25", "465", "quiet"],
                 [{"tls": {"version": "TLS1.3", "cipher": _cipher_of(r, 0)}},
                  {"tls": {"version": "TLS1.3", "cipher": _cipher_of(r, 1)}}, None])
+
+
+def test_wide_cells_wrap_not_cut(ns, fixture, smtpkit, pki):
+    # Every AUTH mechanism and the whole greeting stay in the table, wrapped
+    # within the column over continuation lines; still 80 columns.
+    fx = fixture(["25", "wide"])
+    r = probe(ns, smtpkit, fx, "--cafile", pki.ca)
+    srv = fx.servers["wide"]
+    assert b"EHLO " in srv.plain and not srv.errors, srv.report()
+    table_lines = [l for l in r.out.splitlines() if not l.startswith(("finding:", "result:"))]
+    assert all(len(l.rstrip()) <= 80 for l in table_lines), "wider than 80 columns:\n" + r.out
+    table = parse_table(r.out)
+    assert table["greeting"][1] == "220 " + WIDE_GREETING.decode(), r.out
+    assert table["AUTH pre-TLS"][1] == WIDE_AUTH.decode(), r.out
+    for mech in ("SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"):
+        assert any(l.split()[-1:] == [mech] or (" %s " % mech) in l + " " for l in table_lines), (mech, r.out)
+    assert table["greeting"][0] == "220 localhost ESMTP port25", r.out
 
 
 def test_exit_0_json(ns, fixture, smtpkit, pki):
