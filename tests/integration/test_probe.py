@@ -539,6 +539,47 @@ def test_tls_first_detected_on_other_port(smtpkit, pki):
     assert not any(b"MAIL" in c["received"] for c in srv.conns), srv.conns
 
 
+def test_tls_first_detected_within_round_trips(smtpkit, pki):
+    # With the default --timeout (30 s) a TLS-first port costs about what
+    # the port itself does: the ClientHello goes out once the plain
+    # connection has been silent for a few connect round trips (50 ms at
+    # least), not after a grace period of timeout/4 (2 s before).
+    srv = MultiServer("tls-first", pki)
+    try:
+        r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--cafile", pki.ca, "--json")
+    finally:
+        srv.finish()
+    assert r.rc == 0, r
+    p = r.json()["ports"][0]
+    assert p["tls_mode"] == "implicit" and p["greeting"]["lines"] == ["localhost ESMTP tls-first"], p
+    assert r.secs < 1.0, r.secs
+    tls_conns = [c for c in srv.conns if c["tls"]]
+    assert len(tls_conns) == 1 and b"EHLO" in tls_conns[0]["received"], srv.conns
+
+
+def test_slow_greeting_stays_plain(smtpkit, pki):
+    # A plain server greeting after 0.5 s (more than a few round trips on
+    # loopback) may get the early ClientHello on a second connection, but
+    # answers it in clear: the TLS attempt cannot win, the port is plain
+    # SMTP, and the EHLO went on the plain connection.
+    srv = MultiServer("slow-plain", pki)
+    try:
+        r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--json")
+    finally:
+        srv.finish()
+    p = r.json()["ports"][0]
+    assert p["tls_mode"] == "none" and p["greeting"]["lines"] == ["localhost ESMTP slow-plain"], p
+    assert p["tls"] is None and p["capabilities"]["before_tls"] is not None, p
+    assert p["error"] is None, p["error"]
+    ehlo = [c for c in srv.conns if c["received"].startswith(b"EHLO ")]
+    assert len(ehlo) == 1 and b"QUIT" in ehlo[0]["received"], srv.conns
+    # Any other connection is the TLS attempt: a ClientHello, no SMTP.
+    for c in srv.conns:
+        if c is not ehlo[0]:
+            assert c["received"][:1] in (b"", b"\x16") and b"EHLO" not in c["received"], srv.conns
+    assert r.secs < 2.0, r.secs
+
+
 def test_relay_test_on_tls_first_port(smtpkit, pki):
     # --relay-test covers every open port, a TLS-first one too.
     srv = MultiServer("tls-first", pki)

@@ -17,6 +17,7 @@ sees one open relay among them.  Each records every byte it receives
 """
 import socket
 import ssl
+import time
 
 from .accept_loop import AcceptLoop
 from .scripted import ScriptedServer, send, serve, sleep, starttls
@@ -138,7 +139,8 @@ class MultiServer(AcceptLoop):
     plain, then TLS first), each handled by ROLE on its own thread:
       "silent"     accept, record, never send;
       "tls-first"  TLS handshake with certificate CERT, then a greeting and
-                   EHLO/QUIT (RCPT refused with 550).
+                   EHLO/QUIT (RCPT refused with 550);
+      "slow-plain" plain SMTP greeting after 0.5 s, then EHLO/QUIT in clear.
     .conns lists, per connection, {"tls": handshake done, "received": bytes}."""
     BACKLOG = 8
 
@@ -166,6 +168,9 @@ class MultiServer(AcceptLoop):
                 sock.settimeout(0.2)
                 rec["tls"] = True
                 sock.sendall(b"220 localhost ESMTP tls-first\r\n")
+            elif self.role == "slow-plain":
+                time.sleep(0.5)
+                sock.sendall(b"220 localhost ESMTP slow-plain\r\n")
             buf = b""
             while not self._stop.is_set():
                 try:
@@ -175,7 +180,7 @@ class MultiServer(AcceptLoop):
                 if not data:
                     return
                 buf += data
-                while self.role == "tls-first" and b"\n" in buf:
+                while self.role in ("tls-first", "slow-plain") and b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     verb = line.split(b" ")[0].split(b":")[0].strip().upper()
                     reply = {b"EHLO": b"250-localhost\r\n250-AUTH PLAIN\r\n250 SIZE 1000\r\n",
