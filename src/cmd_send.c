@@ -33,11 +33,11 @@ struct list {
 
 static struct send_args {
 	char *from, *envelope_from, *subject, *body, *html, *data;
-	int read_recipients;
+	int read_recipients, keep_bcc;
 	char *server;
 	char *user, *password_file, *password_command, *auth, *oauth_token_command;
 	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
-	char *dsn_notify, *dsn_ret, *envid, *quit_after;
+	char *dsn_notify, *dsn_ret, *envid, *quit_after, *show_data;
 	struct list to, cc, bcc, headers;
 	struct msg_attach *attach;
 	size_t nattach;
@@ -59,7 +59,9 @@ static struct poptOption send_options[] = {
 	 "MIME type of the next --attach (default: from /etc/mime.types)", "TYPE"},
 	{"data", '\0', POPT_ARG_STRING, &a.data, 0, "a complete RFC 5322 message, sent as is", "FILE|-"},
 	{"read-recipients", 't', POPT_ARG_NONE, &a.read_recipients, 0,
-	 "recipients from To/Cc/Bcc of --data; Bcc removed (sendmail -t)", NULL},
+	 "recipients from To/Cc/Bcc of --data (default: standard input), as sendmail -t", NULL},
+	{"keep-bcc", '\0', POPT_ARG_NONE, &a.keep_bcc, 0,
+	 "keep the Bcc header of --data or -t (removed by default)", NULL},
 	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
 	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
 	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
@@ -77,6 +79,9 @@ static struct poptOption send_options[] = {
 	 "deliver to the accepted recipients when others are refused", NULL},
 	{"quit-after", '\0', POPT_ARG_STRING, &a.quit_after, 0,
 	 "stop with QUIT after connect, greeting, ehlo, tls, auth, mail or rcpt", "STAGE"},
+	{"show-data", '\0', POPT_ARG_STRING, &a.show_data, 0,
+	 "message lines in the transcript: the header block and N body lines (default 20), all or none",
+	 "all|none|N"},
 	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
@@ -159,6 +164,28 @@ static int parse_stage(const char *s, enum smtp_stage *stage, struct err *e)
 		return 0;
 	return err_set(e, ERR_USAGE, NULL,
 		       "invalid --quit-after \"%s\": connect, greeting, ehlo, tls, auth, mail or rcpt", s);
+}
+
+/* --show-data all|none|N: how much of the message the transcript shows. */
+static int parse_show_data(const char *arg, long *show, struct err *e)
+{
+	*show = OUT_DATA_DEFAULT;
+	if (!arg)
+		return 0;
+	if (strcmp(arg, "all") == 0) {
+		*show = OUT_DATA_ALL;
+		return 0;
+	}
+	if (strcmp(arg, "none") == 0) {
+		*show = OUT_DATA_NONE;
+		return 0;
+	}
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || n < 0 || n > 100000000)
+		return err_set(e, ERR_USAGE, NULL, "invalid --show-data \"%s\": all, none, or a number of lines", arg);
+	*show = n;
+	return 0;
 }
 
 /* RFC 3461 4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
@@ -463,10 +490,15 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
 			return -1;
+	/* sendmail -t: without --data the message is standard input. */
+	if (a.read_recipients && !a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
+		return err_set(e, ERR_USAGE, NULL, "-t reads a complete message (--data, or standard input): it excludes --body, --html, --subject, --header and --attach");
 	if (a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
 		return err_set(e, ERR_USAGE, NULL, "--data sends a complete message: it excludes --body, --html, --subject, --header and --attach");
 	if (a.read_recipients && !a.data)
-		return err_set(e, ERR_USAGE, NULL, "-t takes the recipients from --data's headers: give --data");
+		a.data = "-";
+	if (a.keep_bcc && !a.data)
+		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
 	if (!a.server && a.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (a.oauth_token_command && !a.user)
@@ -480,6 +512,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)
 		return -1;
 	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
+		return -1;
+	if (parse_show_data(a.show_data, &oo->show_data, e) < 0)
 		return -1;
 	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
 	pol->data_timeout_ms = net_args.timeout_given ? pol->timeout_ms : 120000;
@@ -504,6 +538,7 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
+		.keep_bcc = a.keep_bcc,
 		.domain = pol->helo, .stdin_is_tty = isatty(0),
 	};
 	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)

@@ -38,7 +38,8 @@ struct msg_opts {
 	struct msg_attach *attach;
 	size_t nattach;
 	const char *data;               /* FILE or "-": a complete message, sent as is */
-	bool read_recipients;           /* -t: recipients from To/Cc/Bcc of data; Bcc dropped */
+	bool read_recipients;           /* -t: recipients from To/Cc/Bcc of data */
+	bool keep_bcc;                  /* --data: keep its Bcc header (removed by default) */
 	const char *domain;             /* for Message-ID's right-hand side */
 	bool stdin_is_tty;              /* no --body/--data and a terminal: the test message */
 };

@@ -204,16 +204,17 @@ static void msg_data_field_start(struct msg_data *d, enum msg_field kind)
 	case MSG_F_BCC:
 	case MSG_F_TO:
 	case MSG_F_CC:
+		if (kind == MSG_F_BCC && !d->o->keep_bcc) {
+			/* RFC 5322 3.6.3: Bcc recipients get the message, nobody
+			 * sees them; removed whenever we relay (sendmail -t, msmtp). */
+			d->drop = true;
+			d->m->has_bcc_removed = true;
+		}
 		if (!d->o->read_recipients)
 			break;
 		a->field = kind == MSG_F_TO ? "To" : kind == MSG_F_CC ? "Cc" : "Bcc";
 		a->m = d->m;
 		d->parsing = true;
-		if (kind == MSG_F_BCC) {
-			/* sendmail -t: Bcc recipients get the message, nobody sees them. */
-			d->drop = true;
-			d->m->has_bcc_removed = true;
-		}
 		break;
 	case MSG_F_FROM:
 	case MSG_F_SENDER:

@@ -50,7 +50,7 @@ void out_free(struct out *out)
 	memset(out, 0, sizeof *out);
 }
 
-static void record(struct out *out, char dir, bool tls, double ms, const char *escaped)
+static void record_entry(struct out *out, char dir, bool tls, bool data, double ms, const char *escaped)
 {
 	struct out_entry *p = realloc(out->entries, (out->nentries + 1) * sizeof *p);
 	if (!p)
@@ -59,7 +59,12 @@ static void record(struct out *out, char dir, bool tls, double ms, const char *e
 	char *text = strdup(escaped);
 	if (!text)
 		return;
-	out->entries[out->nentries++] = (struct out_entry){dir, tls, ms, text};
+	out->entries[out->nentries++] = (struct out_entry){dir, tls, data, ms, text};
+}
+
+static void record(struct out *out, char dir, bool tls, double ms, const char *escaped)
+{
+	record_entry(out, dir, tls, false, ms, escaped);
 }
 
 /* One human line: optional timing column, marker, text. */
@@ -102,6 +107,87 @@ void out_received(struct out *out, bool tls, double ms, const char *text, size_t
 	text_escape(text, len, esc, sizeof esc);
 	record(out, 'S', tls, ms, esc);
 	print_line(out, PAINT_RECV, ms, tls ? "<~  " : "<-  ", esc);
+}
+
+void out_data_begin(struct out *out, struct out_data *d, bool tls)
+{
+	memset(d, 0, sizeof *d);
+	d->tls = tls;
+	d->full = out->o.show_data == OUT_DATA_NONE;
+}
+
+/* One whole line of the message, without its CRLF. */
+static void data_line(struct out *out, struct out_data *d, double ms)
+{
+	char esc[OUT_DATA_LINE_MAX * 4 + 8];
+	size_t n = text_escape(d->line, d->len, esc, sizeof esc);
+	if (d->overflow && n + 4 < sizeof esc)
+		memcpy(esc + n, "[...]", 6);
+	/* Only the JSON document needs the lines kept; the human form prints
+	 * them as they go, so that --show-data all stays flat too. */
+	if (out->o.json)
+		record_entry(out, 'C', d->tls, true, ms, esc);
+	print_line(out, PAINT_SENT, ms, d->tls ? " ~| " : " -| ", esc);
+}
+
+static bool data_shown(const struct out *out, const struct out_data *d)
+{
+	if (out->o.show_data == OUT_DATA_NONE)
+		return false;
+	if (!d->in_body)
+		return d->headers < OUT_DATA_HEADER_MAX;
+	return out->o.show_data == OUT_DATA_ALL || d->body < (unsigned long long)out->o.show_data;
+}
+
+void out_data_feed(struct out *out, struct out_data *d, double ms, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+		if (d->full) {
+			/* Past what is shown: count, do not look. */
+			if (!nl)
+				return;
+			d->lines++;
+			d->hidden++;
+			p = nl + 1;
+			continue;
+		}
+		size_t n = (size_t)(stop - p);
+		size_t room = sizeof d->line - d->len;
+		memcpy(d->line + d->len, p, n < room ? n : room);
+		d->len += n < room ? n : room;
+		d->overflow |= n > room;
+		if (!nl)
+			return;
+		if (d->len > 0 && d->line[d->len - 1] == '\r')
+			d->len--;
+		d->lines++;
+		data_line(out, d, ms);
+		if (!d->in_body && d->len == 0 && !d->overflow)
+			d->in_body = true;      /* RFC 5322 2.1: the empty line */
+		else if (d->in_body)
+			d->body++;
+		else
+			d->headers++;
+		d->len = 0;
+		d->overflow = false;
+		d->full = !data_shown(out, d);
+		p = nl + 1;
+	}
+}
+
+void out_data_end(struct out *out, struct out_data *d)
+{
+	if (d->len > 0) {
+		/* A message always ends in CRLF; a partial line is shown whole. */
+		d->lines++;
+		data_line(out, d, -1);
+	}
+	if (d->hidden)
+		out_info(out, 0, "... %llu more line%s of the message not shown (--show-data)", d->hidden,
+			 d->hidden == 1 ? "" : "s");
 }
 
 /* "250 requested action completed; 2.1.0 success: other address status" */
@@ -527,6 +613,8 @@ void out_json_transcript(struct json *j, const struct out *out)
 		json_object(j);
 		json_kstr(j, "dir", dir);
 		json_kbool(j, "tls", en->tls);
+		if (en->data)
+			json_kbool(j, "data", true);
 		json_kstr(j, "text", en->text);
 		json_ms(j, en->ms);
 		json_object_end(j);

@@ -13,6 +13,10 @@
 
 enum out_color { OUT_COLOR_AUTO, OUT_COLOR_ALWAYS, OUT_COLOR_NEVER };
 
+#define OUT_DATA_ALL (-1)
+#define OUT_DATA_NONE (-2)
+#define OUT_DATA_DEFAULT 20
+
 struct out_opts {
 	bool json;
 	bool quiet;
@@ -20,12 +24,15 @@ struct out_opts {
 	bool timing;
 	enum out_color color;
 	bool show_secrets;
+	long show_data;             /* send: message body lines shown after the
+				     * header block; OUT_DATA_ALL, OUT_DATA_NONE */
 };
 
 /* One transcript entry; text is already escaped for display. */
 struct out_entry {
 	char dir;                   /* 'C' client, 'S' server, 'I' smtpkit */
 	bool tls;
+	bool data;                  /* 'C': a line of the message, not a command */
 	double ms;
 	char *text;
 };
@@ -49,6 +56,21 @@ struct out_finding {
 	char *text;
 	char host[256];             /* which host and port it is about, when   */
 	int port;                   /* a report covers several ("", 0: none)   */
+};
+
+/* The message as it goes on the wire, shown but never held: the header
+ * block (up to OUT_DATA_HEADER_MAX lines) and the first show_data body
+ * lines; the rest are only counted. */
+#define OUT_DATA_HEADER_MAX 100
+#define OUT_DATA_LINE_MAX 1024
+struct out_data {
+	bool tls;
+	bool in_body;
+	bool full;                  /* the line being read is past what is shown */
+	char line[OUT_DATA_LINE_MAX];
+	size_t len;
+	bool overflow;              /* the line is longer than line[] */
+	unsigned long long headers, body, lines, hidden;
 };
 
 struct out {
@@ -80,6 +102,12 @@ void out_received(struct out *out, bool tls, double ms, const char *text, size_t
  * command it answers (NULL: the general meaning from codes.c). */
 void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
 	       bool tls, double ms);
+/* The message's octets as sent (dot-stuffed for DATA, as is for BDAT), fed
+ * in pieces; lines shown marked as data (" -| ", " ~| "; JSON "data": true).
+ * _end notes "... N more lines" when some were not shown. */
+void out_data_begin(struct out *out, struct out_data *d, bool tls);
+void out_data_feed(struct out *out, struct out_data *d, double ms, const char *buf, size_t len);
+void out_data_end(struct out *out, struct out_data *d);
 /* level 0 always (unless -q), 1 with -v, 2 with -vv */
 void out_info(struct out *out, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void out_warn(struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,7 +20,7 @@ struct probe_tls_first {
 	struct smtp_session s;
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
-	int grace_ms;               /* how long the plain attempt may stay silent first */
+	int most_silence_ms;        /* how long the plain attempt may stay silent at most */
 	bool tried, won;
 };
 
@@ -28,6 +28,8 @@ struct probe_tls_first {
 struct probe_race {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
+	bool connected;             /* the plain attempt's connection is up */
+	double connect_ms;          /* and took this long: one round trip */
 	bool greeted;               /* the plain attempt read a greeting */
 	bool plain_done;            /* the plain attempt ended: its socket may be gone */
 	int plain_fd;               /* its socket, to wake it when TLS first wins; -1: none */

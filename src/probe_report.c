@@ -8,6 +8,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the facts of one port, as strings for the table ---------------- */
@@ -139,18 +140,66 @@ void probe_port_findings(struct port_probe *pp, struct out *all, const char *hos
 /* ---- the report ----------------------------------------------------- */
 
 #define COLW 15
+#define CELL_MAX 2048
 
+/* The next piece of a cell that fits its column: up to the last space
+ * before COLW (the space dropped), else COLW characters; never inside a
+ * UTF-8 sequence.  Returns its length; *next is where the rest starts. */
+static size_t cell_piece(const char *text, const char **next)
+{
+	size_t len = strlen(text);
+	if (len <= COLW) {
+		*next = text + len;
+		return len;
+	}
+	for (size_t i = COLW - 1; i > 0; i--) {
+		if (text[i] == ' ') {
+			*next = text + i + 1;
+			return i;
+		}
+	}
+	size_t n = COLW;
+	while (n > 1 && ((unsigned char)text[n] & 0xC0) == 0x80)
+		n--;
+	*next = text + n;
+	return n;
+}
+
+/* One row of the table: the label, then each port's cell in its column.
+ * A cell wider than the column goes on over continuation lines (blank
+ * label): nothing is cut. */
 static void row(FILE *fp, const char *label, struct probe *p,
 		const char *(*cell)(struct port_probe *, char *, size_t))
 {
-	fprintf(fp, "%-14s", label);
-	for (size_t i = 0; i < p->n; i++) {
-		char buf[128], esc[512];
-		const char *v = cell(&p->ports[i], buf, sizeof buf);
-		text_escape(v, strlen(v), esc, sizeof esc);
-		fprintf(fp, " %-*.*s", COLW, COLW, esc);
+	char (*esc)[CELL_MAX * 4] = calloc(p->n ? p->n : 1, sizeof *esc);
+	const char **rest = calloc(p->n ? p->n : 1, sizeof *rest);
+	if (!esc || !rest) {
+		free(esc);
+		free(rest);
+		return;
 	}
-	fputc('\n', fp);
+	for (size_t i = 0; i < p->n; i++) {
+		char buf[CELL_MAX];
+		const char *v = cell(&p->ports[i], buf, sizeof buf);
+		text_escape(v, strlen(v), esc[i], sizeof esc[i]);
+		rest[i] = esc[i];
+	}
+	for (bool first = true;; first = false) {
+		bool more = false;
+		for (size_t i = 0; i < p->n; i++)
+			more |= *rest[i] != '\0';
+		if (!first && !more)
+			break;
+		fprintf(fp, "%-14s", first ? label : "");
+		for (size_t i = 0; i < p->n; i++) {
+			const char *piece = rest[i];
+			size_t n = cell_piece(piece, &rest[i]);
+			fprintf(fp, " %-*.*s", COLW, (int)n, piece);
+		}
+		fputc('\n', fp);
+	}
+	free(esc);
+	free(rest);
 }
 
 static const char *c_host(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return pp->host; }

@@ -16,8 +16,11 @@ static void observe_plain(void *ctx, const struct smtp_session *s, enum smtp_sta
 {
 	struct probe_race *r = ctx;
 	pthread_mutex_lock(&r->lock);
-	if (s->state == SMTP_CONNECT && s->connected)
+	if (s->state == SMTP_CONNECT && s->connected) {
 		r->plain_fd = s->conn.fd;
+		r->connected = true;
+		r->connect_ms = s->conn.connect_ms;
+	}
 	if (s->state == SMTP_GREETING && s->greeting.code)
 		r->greeted = true;
 	(void)next;
@@ -41,11 +44,24 @@ static void run_one(struct port_probe *pp, enum smtp_tls_mode mode)
 	pthread_mutex_unlock(&pp->race.lock);
 }
 
-/* The grace period a silent port gets before the TLS-first attempt. */
-static int grace_ms(const struct port_probe *pp)
+/* How long a connected port may stay silent before the TLS-first attempt:
+ * a few round trips (the connect time is one), for a greeting normally
+ * comes one round trip after the connection; at least TLS_FIRST_MIN_MS so
+ * that a loopback or LAN server gets a moment, at most a quarter of the
+ * step deadline and 2 s. */
+#define TLS_FIRST_RTTS 4
+#define TLS_FIRST_MIN_MS 50
+static int most_silence_ms(const struct smtp_policy *pol)
 {
-	int grace = pp->pol.timeout_ms / 4;
-	return grace > 2000 ? 2000 : grace < 100 ? 100 : grace;
+	int most = pol->timeout_ms / 4;
+	return most > 2000 ? 2000 : most < TLS_FIRST_MIN_MS ? TLS_FIRST_MIN_MS : most;
+}
+
+static int silence_ms(const struct probe_tls_first *f, double connect_ms)
+{
+	int most = f->most_silence_ms;
+	double wait = TLS_FIRST_RTTS * connect_ms;
+	return wait < TLS_FIRST_MIN_MS ? TLS_FIRST_MIN_MS : wait > most ? most : (int)wait;
 }
 
 /* Everything the TLS-first attempt needs, copied before its thread starts:
@@ -53,12 +69,9 @@ static int grace_ms(const struct port_probe *pp)
 static void prepare_tls_first(struct port_probe *pp)
 {
 	struct probe_tls_first *f = &pp->first;
-	int grace = grace_ms(pp);
-	f->grace_ms = grace;
+	f->most_silence_ms = most_silence_ms(&pp->pol);
 	f->pol = pp->pol;
 	f->pol.tls_mode = SMTP_TLS_MODE_IMPLICIT;
-	f->pol.timeout_ms = pp->pol.timeout_ms - grace;
-	f->pol.conn.connect_timeout_ms = pp->pol.timeout_ms - grace;
 	if (pp->txn.nrcpt) {
 		f->rcpt = (struct smtp_rcpt){.address = pp->rcpt.address};
 		f->txn = pp->txn;
@@ -70,31 +83,38 @@ static void prepare_tls_first(struct port_probe *pp)
 }
 
 /* A port other than 465 that says nothing may be waiting for a TLS
- * ClientHello.  After a grace period without a greeting, this second
- * attempt speaks TLS first, within what is left of the step deadline, so
- * a silent port still costs one --timeout.  If it gets a greeting inside
- * TLS it wins, and the plain attempt is woken by shutting its socket. */
+ * ClientHello.  Once the plain attempt is connected and has stayed silent
+ * for a few round trips, this second attempt speaks TLS first, within what
+ * is left of the step deadline, so a silent port still costs one
+ * --timeout.  Only a greeting inside TLS makes it win (a plain server that
+ * greets late answers its ClientHello in clear, which fails it); then the
+ * plain attempt is woken by shutting its socket. */
 static void *tls_first(void *arg)
 {
 	struct port_probe *pp = arg;
 	struct probe_tls_first *f = &pp->first;
 	struct probe_race *r = &pp->race;
 	struct timespec end;
+
+	pthread_mutex_lock(&r->lock);
+	while (!r->connected && !r->greeted && !r->plain_done)
+		pthread_cond_wait(&r->changed, &r->lock);
+	int silence = silence_ms(f, r->connect_ms);
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	int grace = f->grace_ms;
-	end.tv_sec += grace / 1000;
-	end.tv_nsec += (long)(grace % 1000) * 1000000;
+	end.tv_sec += silence / 1000;
+	end.tv_nsec += (long)(silence % 1000) * 1000000;
 	if (end.tv_nsec >= 1000000000) {
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	pthread_mutex_lock(&r->lock);
 	while (!r->greeted && !r->plain_done && pthread_cond_timedwait(&r->changed, &r->lock, &end) != ETIMEDOUT)
 		;
 	bool go = !r->greeted && !r->plain_done;
 	pthread_mutex_unlock(&r->lock);
 	if (!go)
 		return NULL;
+	f->pol.timeout_ms -= silence;       /* f->pol is the plain attempt's, copied */
+	f->pol.conn.connect_timeout_ms = f->pol.timeout_ms;
 	smtp_init(&f->s, &f->pol, &f->out, pp->host, pp->port);
 	if (f->txn.nrcpt)
 		f->s.txn = &f->txn;

@@ -47,12 +47,24 @@ static void json_delivery(struct json *j, const struct send_delivery *d)
 		json_kstr(j, "enhanced", r->enhanced[0] ? r->enhanced : NULL);
 		json_kstr(j, "reply", r->code ? r->text : NULL);
 		json_kbool(j, "accepted", r->accepted);
+		json_key(j, "transaction");
+		if (r->transaction)
+			json_int(j, r->transaction);
+		else
+			json_null(j);
+		json_kstr(j, "queue_id", r->queue_id[0] ? r->queue_id : NULL);
 		json_object_end(j);
 	}
 	json_array_end(j);
 	json_kbool(j, "delivered", t->delivered);
 	json_kbool(j, "maybe_delivered", t->maybe_delivered);
 	json_kstr(j, "queue_id", t->queue_id[0] ? t->queue_id : NULL);
+	json_kint(j, "transactions", t->ntransactions);
+	json_key(j, "rcptmax");
+	if (t->rcptmax)
+		json_int(j, (long long)t->rcptmax);
+	else
+		json_null(j);
 	json_kbool(j, "authenticated", d->ran && s->authenticated);
 	out_json_capabilities(j, d->ran && s->have_before ? &s->caps_before : NULL,
 			      d->ran && s->have_after ? &s->caps_after : NULL);
@@ -109,6 +121,32 @@ static void report_json(struct send_delivery *v, size_t n, bool relay)
 	json_object_end(&j);
 }
 
+/* With LIMITS RCPTMAX: " in 2 transactions (LIMITS RCPTMAX=2: 2+1
+ * recipients)"; the queue ids of every transaction, ", queued as A, B". */
+static void split_text(const struct smtp_txn *t, char *split, size_t ssize, char *ids, size_t isize)
+{
+	size_t n = 0, k = 0;
+	split[0] = ids[0] = '\0';
+	if (t->ntransactions > 1 || smtp_txn_planned(t) > 1) {
+		n += (size_t)snprintf(split, ssize, " in %zu transactions (LIMITS RCPTMAX=%zu: ",
+				      smtp_txn_planned(t), t->rcptmax);
+		for (size_t i = 0; i < t->nrcpt && n < ssize; i += t->rcptmax) {
+			size_t m = t->nrcpt - i < t->rcptmax ? t->nrcpt - i : t->rcptmax;
+			n += (size_t)snprintf(split + n, ssize - n, "%s%zu", i ? "+" : "", m);
+		}
+		if (n < ssize)
+			snprintf(split + n, ssize - n, " recipients)");
+	}
+	unsigned last = 0;
+	for (size_t i = 0; i < t->nrcpt && k < isize; i++) {
+		const struct smtp_rcpt *r = &t->rcpts[i];
+		if (!r->queue_id[0] || r->transaction == last)
+			continue;
+		last = r->transaction;
+		k += (size_t)snprintf(ids + k, isize - k, "%s%s", k ? ", " : ", queued as ", r->queue_id);
+	}
+}
+
 static void report_human(struct send_delivery *v, size_t n, const char *quit_after, bool relay)
 {
 	size_t total = 0, delivered = 0;
@@ -130,12 +168,13 @@ static void report_human(struct send_delivery *v, size_t n, const char *quit_aft
 			out_print(out->fp, "finding: %s %s: %s\n", out_level_name(out->findings[k].level),
 				out->findings[k].id, out->findings[k].text);
 		if (!relay && out->fp && !out->o.quiet) {
+			char split[160], ids[512];
+			split_text(t, split, sizeof split, ids, sizeof ids);
 			if (err_is_set(&d->err))
 				out_print(out->fp, "domain %s: failed at %s: %s\n", d->domain,
 					d->err.stage ? d->err.stage : "start", d->err.msg);
 			else
-				out_print(out->fp, "domain %s: delivered via %s%s%s\n", d->domain, d->mx,
-					t->queue_id[0] ? ", queued as " : "", t->queue_id);
+				out_print(out->fp, "domain %s: delivered via %s%s%s\n", d->domain, d->mx, split, ids);
 		}
 	}
 	struct send_delivery *first = &v[0];
@@ -155,11 +194,12 @@ static void report_human(struct send_delivery *v, size_t n, const char *quit_aft
 			   quit_after);
 		return;
 	}
-	if (relay)
+	if (relay) {
+		char split[160], ids[512];
+		split_text(&first->txn, split, sizeof split, ids, sizeof ids);
 		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s",
-			   delivered, total, total == 1 ? "" : "s", first->s.host, first->s.port,
-			   first->txn.queue_id[0] ? ", queued as " : "", first->txn.queue_id);
-	else
+			   delivered, total, total == 1 ? "" : "s", first->s.host, first->s.port, split, ids);
+	} else
 		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s in %zu domain%s",
 			   delivered, total, total == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }

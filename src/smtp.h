@@ -91,6 +91,8 @@ struct smtp_rcpt {
 	char enhanced[16];
 	char text[256];             /* the reply, escaped */
 	bool accepted;
+	unsigned transaction;       /* 1-based, with LIMITS RCPTMAX; 0 until its MAIL */
+	char queue_id[128];         /* of the transaction that delivered it, "" if none */
 };
 
 /* The mail transaction `send` asks for; results are filled in. */
@@ -112,6 +114,8 @@ struct smtp_txn {
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
 	size_t ndelivered;          /* recipients the message was accepted for */
+	size_t rcptmax;             /* LIMITS RCPTMAX (RFC 9422) applied; 0: none */
+	unsigned ntransactions;     /* transactions begun (MAIL FROM) */
 
 	/* progress, owned by the session */
 	size_t batch_start, batch_end;  /* recipients of this transaction (LIMITS RCPTMAX) */
@@ -177,6 +181,9 @@ void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out
 	       const char *host, int port);
 /* Forget a transaction's results and progress, to run it again elsewhere. */
 void smtp_txn_reset(struct smtp_txn *t);
+/* Transactions the recipients are split into (LIMITS RCPTMAX), once the
+ * first has begun. */
+size_t smtp_txn_planned(const struct smtp_txn *t);
 /* Run until the policy's stop stage (then QUIT) or a failure (s->err). */
 int smtp_run(struct smtp_session *s);
 void smtp_free(struct smtp_session *s);

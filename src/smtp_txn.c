@@ -54,9 +54,18 @@ static void next_batch(struct smtp_session *s)
 	t->batch_end = t->nrcpt;
 	if (max && t->batch_end - t->batch_start > max)
 		t->batch_end = t->batch_start + max;
+	t->rcptmax = max;
+	t->ntransactions++;
+	for (size_t i = t->batch_start; i < t->batch_end; i++)
+		t->rcpts[i].transaction = t->ntransactions;
 	t->rcpt_reply = 0;
 	t->dot_only = false;
 	s->ahead = (struct smtp_ahead){0};
+}
+
+size_t smtp_txn_planned(const struct smtp_txn *t)
+{
+	return t->rcptmax ? (t->nrcpt + t->rcptmax - 1) / t->rcptmax : 1;
 }
 
 static size_t batch_size(const struct smtp_txn *t)
@@ -122,11 +131,13 @@ void smtp_txn_reset(struct smtp_txn *t)
 		struct smtp_rcpt *r = &t->rcpts[i];
 		r->code = 0;
 		r->accepted = false;
-		r->enhanced[0] = r->text[0] = '\0';
+		r->enhanced[0] = r->text[0] = r->queue_id[0] = '\0';
+		r->transaction = 0;
 	}
 	t->queue_id[0] = '\0';
 	t->delivered = t->maybe_delivered = t->dot_only = false;
-	t->ndelivered = 0;
+	t->ndelivered = t->rcptmax = 0;
+	t->ntransactions = 0;
 	t->batch_start = t->batch_end = t->rcpt_reply = 0;
 }
 
@@ -191,12 +202,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 	struct smtp_txn *t = s->txn;
 	struct msg_dotstuff ds = {0};
 	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
+	struct out_data *shown = malloc(sizeof *shown);
 	int rc = -1;
 
-	if (!in || !out) {
+	if (!in || !out || !shown) {
 		err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 		goto done;
 	}
+	out_data_begin(s->out, shown, s->in_tls);
 	if (msg_rewind(t->msg) < 0) {
 		err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot re-read the message");
 		goto done;
@@ -209,13 +222,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		}
 		if (n == 0)
 			break;
-		int q;
+		const char *wire = in;
+		size_t m = (size_t)n;
 		if (stuff) {
-			size_t m = msg_dotstuff(&ds, in, (size_t)n, out);
-			q = conn_queue(&s->conn, out, m);
-		} else {
-			q = conn_queue(&s->conn, in, (size_t)n);
+			m = msg_dotstuff(&ds, in, (size_t)n, out);
+			wire = out;
 		}
+		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, m);
+		int q = conn_queue(&s->conn, wire, m);
 		if (q < 0) {
 			err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 			goto done;
@@ -226,12 +240,14 @@ static int queue_body(struct smtp_session *s, bool stuff)
 				goto done;
 		}
 	}
-	out_info(s->out, 0, "message: %llu octets%s", (unsigned long long)t->msg->size,
-		 stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
+	out_data_end(s->out, shown);
+	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)t->msg->size,
+		 shown->lines, stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
 	rc = 0;
 done:
 	free(in);
 	free(out);
+	free(shown);
 	return rc;
 }
 
@@ -394,7 +410,11 @@ static enum smtp_state refused(struct smtp_session *s)
 	bool first = !err_is_set(&s->err);
 	/* With LIMITS RCPTMAX, earlier transactions may have gone through.
 	 * Named after the refusals, even when read behind a pipelined DATA. */
-	const char *earlier = t->ndelivered ? " in this transaction; earlier ones were delivered" : "";
+	char earlier[160] = "";
+	if (t->ndelivered)
+		snprintf(earlier, sizeof earlier,
+			 " in this transaction (%u of %zu, LIMITS RCPTMAX=%zu); earlier ones were delivered: %zu of %zu recipients",
+			 t->ntransactions, smtp_txn_planned(t), t->rcptmax, t->ndelivered, t->nrcpt);
 	const char *stage = smtp_state_step_name(SMTP_RCPT);
 	if (ok == 0)
 		err_set(&s->err, all_perm ? ERR_RCPTS_REFUSED : ERR_REPLY_TEMP, stage,
@@ -506,6 +526,9 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	t->delivered = true;
 	t->ndelivered += ok;
 	queue_id(r, t->queue_id, sizeof t->queue_id);
+	for (size_t i = t->batch_start; i < t->batch_end; i++)
+		if (t->rcpts[i].accepted)
+			memcpy(t->rcpts[i].queue_id, t->queue_id, sizeof t->queue_id);
 	if (t->queue_id[0])
 		out_info(s->out, 0, "accepted for %zu recipient%s, queued as %s", ok, ok == 1 ? "" : "s",
 			 t->queue_id);

@@ -12,7 +12,7 @@ import pytest
 
 from harness.dns_server import DNSFixture
 from harness.netns import open_namespace
-from harness.probe_ports import MultiServer, ProbeFixture, send, serve, starttls
+from harness.probe_ports import WIDE_AUTH, WIDE_GREETING, MultiServer, ProbeFixture, send, serve, starttls
 from harness.scripted import ScriptedServer, reset, starttls_session
 
 T = ["--timeout", "2", "--connect-timeout", "2"]
@@ -176,7 +176,7 @@ def human_cells(role, fx, doc_port, relay=False):
     if role == "closed":
         c = dict(NOTHING, reachable="refused", greeting="-", error="-")
     elif role == "quiet":
-        c = dict(NOTHING, reachable="open", greeting="none", error="greeting: timed out")
+        c = dict(NOTHING, reachable="open", greeting="none", error="greeting: timed out after %d s" % TIMEOUT)
     else:
         e = EXPECT[role]
         c = dict(e["cells"], reachable="open", greeting="220 " + e["greeting"], TLS=e["tls_mode"],
@@ -189,18 +189,35 @@ def human_cells(role, fx, doc_port, relay=False):
     c["port"] = str(fx.ports[role])
     if relay:
         c["relay test"] = {"relay": "OPEN RELAY", "quiet": "not reached", "closed": "not reached"}.get(role, "refused")
-    return {k: v[:COLW] for k, v in c.items()}
+    return c
 
 
 def parse_table(out):
-    """{row label: [cells]} from the human report."""
-    table = {}
-    for line in out.splitlines():
-        label = line[:14].rstrip()
-        if label in ROWS and len(line) > 15:
-            cells = [line[15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW].rstrip()
-                     for i in range((len(line) - 14) // (COLW + 1))]
+    """{row label: [cells]} from the human report.  A cell wider than its
+    column goes on over continuation lines (blank label): a piece shorter
+    than the column was broken at a space, a full one inside a word."""
+    table, label, pieces = {}, None, []
+    for line in out.splitlines() + [""]:
+        head = line[:14].rstrip()
+        if label and not head and len(line) > 15 and line[:14] == " " * 14:
+            pieces.append(line)
+            continue
+        if label:
+            n = max((len(p) - 14) // (COLW + 1) for p in pieces)
+            cells = []
+            for i in range(n):
+                text = ""
+                for k, p in enumerate(pieces):
+                    piece = p[15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW].rstrip()
+                    if not piece:
+                        continue
+                    prev = pieces[k - 1][15 + i * (COLW + 1):15 + i * (COLW + 1) + COLW] if k else ""
+                    text += ("" if not text or len(prev) == COLW and prev[-1:] != " " else " ") + piece
+                cells.append(text)
             table[label] = cells
+            label, pieces = None, []
+        if head in ROWS and len(line) > 15:
+            label, pieces = head, [line]
     return table
 
 
@@ -394,6 +411,23 @@ def test_exit_0_four_ports_concurrent_80_columns(ns, fixture, smtpkit, pki):
                  {"tls": {"version": "TLS1.3", "cipher": _cipher_of(r, 1)}}, None])
 
 
+def test_wide_cells_wrap_not_cut(ns, fixture, smtpkit, pki):
+    # Every AUTH mechanism and the whole greeting stay in the table, wrapped
+    # within the column over continuation lines; still 80 columns.
+    fx = fixture(["25", "wide"])
+    r = probe(ns, smtpkit, fx, "--cafile", pki.ca)
+    srv = fx.servers["wide"]
+    assert b"EHLO " in srv.plain and not srv.errors, srv.report()
+    table_lines = [l for l in r.out.splitlines() if not l.startswith(("finding:", "result:"))]
+    assert all(len(l.rstrip()) <= 80 for l in table_lines), "wider than 80 columns:\n" + r.out
+    table = parse_table(r.out)
+    assert table["greeting"][1] == "220 " + WIDE_GREETING.decode(), r.out
+    assert table["AUTH pre-TLS"][1] == WIDE_AUTH.decode(), r.out
+    for mech in ("SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"):
+        assert any(l.split()[-1:] == [mech] or (" %s " % mech) in l + " " for l in table_lines), (mech, r.out)
+    assert table["greeting"][0] == "220 localhost ESMTP port25", r.out
+
+
 def test_exit_0_json(ns, fixture, smtpkit, pki):
     fx = fixture(["25", "465", "quiet", "closed"])
     r = probe(ns, smtpkit, fx, "--cafile", pki.ca, "--json")
@@ -503,6 +537,47 @@ def test_tls_first_detected_on_other_port(smtpkit, pki):
     tls_conns = [c for c in srv.conns if c["tls"]]
     assert len(tls_conns) == 1 and b"EHLO" in tls_conns[0]["received"], srv.conns
     assert not any(b"MAIL" in c["received"] for c in srv.conns), srv.conns
+
+
+def test_tls_first_detected_within_round_trips(smtpkit, pki):
+    # With the default --timeout (30 s) a TLS-first port costs about what
+    # the port itself does: the ClientHello goes out once the plain
+    # connection has been silent for a few connect round trips (50 ms at
+    # least), not after a grace period of timeout/4 (2 s before).
+    srv = MultiServer("tls-first", pki)
+    try:
+        r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--cafile", pki.ca, "--json")
+    finally:
+        srv.finish()
+    assert r.rc == 0, r
+    p = r.json()["ports"][0]
+    assert p["tls_mode"] == "implicit" and p["greeting"]["lines"] == ["localhost ESMTP tls-first"], p
+    assert r.secs < 1.0, r.secs
+    tls_conns = [c for c in srv.conns if c["tls"]]
+    assert len(tls_conns) == 1 and b"EHLO" in tls_conns[0]["received"], srv.conns
+
+
+def test_slow_greeting_stays_plain(smtpkit, pki):
+    # A plain server greeting after 0.5 s (more than a few round trips on
+    # loopback) may get the early ClientHello on a second connection, but
+    # answers it in clear: the TLS attempt cannot win, the port is plain
+    # SMTP, and the EHLO went on the plain connection.
+    srv = MultiServer("slow-plain", pki)
+    try:
+        r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--json")
+    finally:
+        srv.finish()
+    p = r.json()["ports"][0]
+    assert p["tls_mode"] == "none" and p["greeting"]["lines"] == ["localhost ESMTP slow-plain"], p
+    assert p["tls"] is None and p["capabilities"]["before_tls"] is not None, p
+    assert p["error"] is None, p["error"]
+    ehlo = [c for c in srv.conns if c["received"].startswith(b"EHLO ")]
+    assert len(ehlo) == 1 and b"QUIT" in ehlo[0]["received"], srv.conns
+    # Any other connection is the TLS attempt: a ClientHello, no SMTP.
+    for c in srv.conns:
+        if c is not ehlo[0]:
+            assert c["received"][:1] in (b"", b"\x16") and b"EHLO" not in c["received"], srv.conns
+    assert r.secs < 2.0, r.secs
 
 
 def test_relay_test_on_tls_first_port(smtpkit, pki):

@@ -51,17 +51,23 @@ static char *slurp(struct msg *m)
 }
 
 /* Build from --data content; returns the message or NULL with *cls set. */
-static char *data_msg(const char *content, size_t len, bool t, struct msg *m, int *code)
+static char *data_msg_bcc(const char *content, size_t len, bool t, bool keep_bcc, struct msg *m, int *code)
 {
 	struct msg_opts o = {0};
 	struct err e = {0};
 	o.data = tmp_file("data.eml", content, len);
 	o.read_recipients = t;
+	o.keep_bcc = keep_bcc;
 	o.domain = "example.org";
 	*code = msg_build(m, &o, &e) == 0 ? 0 : err_exit_code(&e);
 	if (*code)
 		return NULL;
 	return slurp(m);
+}
+
+static char *data_msg(const char *content, size_t len, bool t, struct msg *m, int *code)
+{
+	return data_msg_bcc(content, len, t, false, m, code);
 }
 
 static int data_code(const char *content, size_t len)
@@ -347,9 +353,19 @@ static void test_data_recipients(void)
 	free(s);
 	msg_free(&m);
 
-	/* Without -t nothing is removed and no recipients are collected. */
+	/* Without -t no recipients are collected, and Bcc is removed all the
+	 * same (msmtp); --keep-bcc keeps it. */
 	s = data_msg(in, strlen(in), false, &m, &code);
-	CHECK(s && strstr(s, "hidden3") && m.nrecipients == 0);
+	CHECK(s && !strstr(s, "hidden") && m.nrecipients == 0 && m.has_bcc_removed);
+	CHECK(s && strstr(s, "\r\nSubject: test\r\n\r\nBcc: in the body stays\r\n"));
+	free(s);
+	msg_free(&m);
+	s = data_msg_bcc(in, strlen(in), false, true, &m, &code);
+	CHECK(s && strstr(s, "hidden3") && m.nrecipients == 0 && !m.has_bcc_removed);
+	free(s);
+	msg_free(&m);
+	s = data_msg_bcc(in, strlen(in), true, true, &m, &code);
+	CHECK(s && strstr(s, "hidden3") && m.nrecipients == 8);
 	free(s);
 	msg_free(&m);
 

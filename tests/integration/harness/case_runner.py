@@ -104,7 +104,8 @@ def play(case, smtpkit, scripted, pki, tmp_path, extra=()):
         data.write_bytes(case.DATA)
     args = [a.replace("{server}", srv.hostport).replace("{ca}", pki.ca).replace("{data}", str(data))
             for a in case.ARGS]
-    r = smtpkit(*args, *extra, timeout=case.MAX_SECONDS + 10, env=getattr(case, "ENV", None))
+    r = smtpkit(*args, *extra, timeout=case.MAX_SECONDS + 10, env=getattr(case, "ENV", None),
+                input=getattr(case, "STDIN", None))
     # smtpkit has exited: a server it never connected to waits no longer
     # (finish still counts a connection left in the backlog).
     srv.finish(timeout=5 if srv.connections else 0.3)

@@ -20,6 +20,7 @@ optional:
                     a pipelined DATA line alone is allowed: say MUST_NOT_RECEIVE)
   DATA              bytes written to a file; "{data}" in ARGS is its path
   ENV               extra environment for smtpkit
+  STDIN             bytes for smtpkit's standard input (default: /dev/null)
   STDERR            substrings stderr must contain
   CHECK(result, server)                    more asserts on the human run
   JSON_CHECK(doc, server)                  more asserts on the --json run

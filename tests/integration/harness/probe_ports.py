@@ -9,6 +9,7 @@ on the port numbers probe's rules depend on (see netns.py).
   quiet  accepts (any number of connections) and never greets (quiet2: another)
   closed nothing listens (closed2: another port)
   relay  plain SMTP that accepts any RCPT: an open relay
+  wide   a long greeting and six AUTH mechanisms in clear: cells that wrap
 
 Every server except the relay refuses RCPT with 550, so that --relay-test
 sees one open relay among them.  Each records every byte it receives
@@ -16,6 +17,7 @@ sees one open relay among them.  Each records every byte it receives
 """
 import socket
 import ssl
+import time
 
 from .accept_loop import AcceptLoop
 from .scripted import ScriptedServer, send, serve, sleep, starttls
@@ -67,6 +69,17 @@ def script_2525():
     return [send(b"220 localhost ESMTP port2525\r\n"), serve([(b"EHLO", P2525_EHLO), *TXN])]
 
 
+WIDE_GREETING = b"mx1.mail-relay.example.test ESMTP Postfix (Debian/GNU) ready"
+WIDE_AUTH = b"PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER"
+WIDE_EHLO = b"250-localhost\r\n250-AUTH " + WIDE_AUTH + b"\r\n250 8BITMIME\r\n"
+
+
+def script_wide():
+    """Cells wider than the table's column: a long greeting, many AUTH
+    mechanisms (in clear, no STARTTLS)."""
+    return [send(b"220 " + WIDE_GREETING + b"\r\n"), serve([(b"EHLO", WIDE_EHLO), *TXN])]
+
+
 def script_quiet():
     return [sleep(30)]
 
@@ -92,7 +105,7 @@ class ProbeFixture:
 
     ROLES = {"25": (25, script_25), "465": (465, script_465), "587": (587, script_587),
              "2525": (2525, script_2525), "quiet": (0, script_quiet), "quiet2": (0, script_quiet),
-             "relay": (0, script_relay)}
+             "relay": (0, script_relay), "wide": (0, script_wide)}
 
     def __init__(self, ns, pki, roles=None):
         self.ns, self.servers, self.ports = ns, {}, {}
@@ -126,7 +139,8 @@ class MultiServer(AcceptLoop):
     plain, then TLS first), each handled by ROLE on its own thread:
       "silent"     accept, record, never send;
       "tls-first"  TLS handshake with certificate CERT, then a greeting and
-                   EHLO/QUIT (RCPT refused with 550).
+                   EHLO/QUIT (RCPT refused with 550);
+      "slow-plain" plain SMTP greeting after 0.5 s, then EHLO/QUIT in clear.
     .conns lists, per connection, {"tls": handshake done, "received": bytes}."""
     BACKLOG = 8
 
@@ -154,6 +168,9 @@ class MultiServer(AcceptLoop):
                 sock.settimeout(0.2)
                 rec["tls"] = True
                 sock.sendall(b"220 localhost ESMTP tls-first\r\n")
+            elif self.role == "slow-plain":
+                time.sleep(0.5)
+                sock.sendall(b"220 localhost ESMTP slow-plain\r\n")
             buf = b""
             while not self._stop.is_set():
                 try:
@@ -163,7 +180,7 @@ class MultiServer(AcceptLoop):
                 if not data:
                     return
                 buf += data
-                while self.role == "tls-first" and b"\n" in buf:
+                while self.role in ("tls-first", "slow-plain") and b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     verb = line.split(b" ")[0].split(b":")[0].strip().upper()
                     reply = {b"EHLO": b"250-localhost\r\n250-AUTH PLAIN\r\n250 SIZE 1000\r\n",

@@ -11,7 +11,7 @@ EXIT = 67
 CAUSE = "recipients-refused"
 MAX_SECONDS = DEADLINE
 STAGE = ["rcpt"]
-STDERR = ["earlier ones were delivered", "550 5.1.1"]
+STDERR = ["earlier ones were delivered: 1 of 2 recipients", "(2 of 2, LIMITS RCPTMAX=1)", "550 5.1.1"]
 
 
 def CHECK(r, srv):
@@ -23,4 +23,6 @@ def CHECK(r, srv):
 def JSON_CHECK(doc, srv):
     assert doc["delivered"] is True
     assert [x["accepted"] for x in doc["recipients"]] == [True, False]
+    assert [x["transaction"] for x in doc["recipients"]] == [1, 2], doc["recipients"]
+    assert doc["transactions"] == 2 and doc["rcptmax"] == 1, doc
     assert "earlier ones were delivered" in doc["error"]["message"], doc["error"]
