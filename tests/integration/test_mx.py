@@ -50,6 +50,11 @@ nullmx.test.                  MX    0 .
 nullmixed.test.               MX    0 .
 nullmixed.test.               MX    10 mx.nullmixed.test.
 mx.nullmixed.test.            A     11.0.1.25
+nullmid.test.                 MX    20 b.nullmid.test.
+nullmid.test.                 MX    10 .
+nullmid.test.                 MX    5 a.nullmid.test.
+a.nullmid.test.               A     11.0.1.26
+b.nullmid.test.               A     11.0.1.27
 implicit.test.                A     11.0.2.25
 implicit.test.                AAAA  2a00:1450::25
 nohost.test.                  TXT   "v=spf1 -all"
@@ -353,8 +358,36 @@ def test_fault_json_and_human(smtpkit, dns, domain):
 
 def test_null_mx_mixed_details(smtpkit, dns):
     _, d = mx_json(smtpkit, dns, "nullmixed.test")
-    assert d["null_mx"] is True
+    assert (d["null_mx"], d["null_mx_preference"]) == (True, 0)
     assert [h["host"] for h in d["mx"]] == ["mx.nullmixed.test"]   # "." is not a host
+
+
+def mx_lines(out):
+    return [" ".join(line.split()[:3]) for line in out.splitlines() if line.startswith("  MX ")]
+
+
+@pytest.mark.parametrize("domain,want", [
+    ("nullmx.test", ["MX 0 ."]),
+    ("nullmixed.test", ["MX 0 .", "MX 10 mx.nullmixed.test"]),
+    # The null MX takes its place by preference among the others.
+    ("nullmid.test", ["MX 5 a.nullmid.test", "MX 10 .", "MX 20 b.nullmid.test"]),
+])
+def test_null_mx_record_is_shown(smtpkit, dns, domain, want):
+    """The null MX record itself is printed, alone or beside other MX
+    records (issue 11), and JSON gives its preference."""
+    h = mx(smtpkit, dns, domain)
+    assert mx_lines(h.out) == want, h
+    null = [line for line in h.out.splitlines() if line.startswith("  MX ") and line.split()[2] == "."]
+    assert len(null) == 1 and "null MX" in null[0], h
+    _, d = mx_json(smtpkit, dns, domain)
+    pref = int([w for w in want if w.endswith(" .")][0].split()[1])
+    assert (d["null_mx"], d["null_mx_preference"]) == (True, pref), d
+    assert "." not in [x["host"] for x in d["mx"]]
+
+
+def test_no_null_mx_preference_is_null(smtpkit, dns):
+    _, d = mx_json(smtpkit, dns, "private.test")
+    assert (d["null_mx"], d["null_mx_preference"]) == (False, None)
 
 
 def test_implicit_mx_details(smtpkit, dns):
