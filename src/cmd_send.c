@@ -546,6 +546,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	for (size_t i = 0; i < nv; i++)
 		if (v[i].ran) {
 			findings_session(&v[i].out, &v[i].s);
+			findings_starttls(&v[i].out, &v[i].s);
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
 	send_report(v, nv, oo, a.quit_after, a.server != NULL);

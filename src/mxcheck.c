@@ -265,6 +265,7 @@ static void smtp_findings(struct mx_domain *d)
 		struct out_opts oo = {.json = true};
 		out_init(&tmp, &oo, NULL);
 		findings_session(&tmp, &h->smtp);
+		findings_starttls(&tmp, &h->smtp);
 		findings_tls(&tmp, &h->smtp.tls, 30);
 		for (size_t k = 0; k < tmp.nfindings; k++)
 			out_finding_at(&d->out, h->name, h->smtp.port, tmp.findings[k].level, tmp.findings[k].id, "%s: %s", h->name,

@@ -182,10 +182,24 @@ def test_chain_with_intermediate(smtpkit, tls_server, pki):
 # --- no TLS ---------------------------------------------------------------------
 
 def test_no_starttls_fails(smtpkit, tls_server, pki):
+    """SPEC 9: tls-check's verdict on a port without TLS is one finding,
+    no-tls (fail); no-starttls would say the same thing again.  With no
+    STARTTLS there is no injection test: the report says what happened,
+    once, instead of "injection test: no result"."""
     s = tls_server(starttls=False)
-    doc, _ = check_both(smtpkit, [s.hostport, *ca(pki), *T], 1,
-                        present={"no-tls": "fail", "no-starttls": "warn"})
+    doc, rh = check_both(smtpkit, [s.hostport, *ca(pki), *T], 1,
+                         present={"no-tls": "fail"}, absent=("no-starttls",))
     assert doc["tls"] is None and doc["starttls_offered"] is False
+    assert [(f["id"], f["level"]) for f in doc["findings"]] == [("no-tls", "fail")], doc["findings"]
+    assert doc["starttls"] == {"injection_test": False, "injection_vulnerable": None,
+                               "data_after_220": False}, doc["starttls"]
+    assert "injection test" not in rh.out and "data after the 220" not in rh.out, rh
+    starttls = [l for l in rh.out.splitlines() if l.startswith("STARTTLS:")]
+    assert starttls == ["STARTTLS:    the server does not offer STARTTLS"], rh
+    versions = [l for l in rh.out.splitlines() if l.startswith(("versions:", "    "))
+                and "STARTTLS not offered" in l]
+    assert len(versions) == 1, rh
+    assert not any(b"STARTTLS" in l.upper() for c in s.connections for _, l in c["commands"])
 
 
 def test_connect_failure_is_75(smtpkit):
