@@ -164,7 +164,7 @@ static void verify(struct conn *c, struct tls_info *info, const char *name)
 			 " The certificate does not match the name %s.", name);
 	}
 	if (status == 0)
-		info->verdict = info->name_ok ? TLS_VERIFIED : TLS_TRUSTED;
+		info->verdict = info->name_ok ? TLS_VERIFIED : TLS_MISMATCHED;
 	info->verified = info->verdict == TLS_VERIFIED;
 }
 
@@ -405,7 +405,7 @@ const char *tls_verdict_name(enum tls_verdict v)
 {
 	switch (v) {
 	case TLS_VERIFIED: return "Verified";
-	case TLS_TRUSTED: return "Trusted";
+	case TLS_MISMATCHED: return "Mismatched";
 	default: return "Untrusted";
 	}
 }

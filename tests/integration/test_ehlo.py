@@ -72,13 +72,13 @@ def test_quiet_prints_only_result(smtpkit, scripted):
     assert not any(l.startswith((" -> ", "<-  ")) for l in lines), r
 
 
-@pytest.mark.parametrize("cert,finding", [
-    ("expired", "cert-expired"),
-    ("notyet", "cert-not-yet-valid"),
-    ("wrongname", "cert-name-mismatch"),
-    ("selfsigned", "cert-untrusted"),
+@pytest.mark.parametrize("cert,finding,verdict", [
+    ("expired", "cert-expired", "Untrusted"),
+    ("notyet", "cert-not-yet-valid", "Untrusted"),
+    ("wrongname", "cert-name-mismatch", "Mismatched"),
+    ("selfsigned", "cert-untrusted", "Untrusted"),
 ])
-def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding):
+def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding, verdict):
     # SPEC 9: each certificate problem has its own stable finding id (fail level);
     # scripts and monitoring key on it, so "untrusted" for everything is not enough.
     srv = scripted(starttls_session(cert))
@@ -87,6 +87,14 @@ def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding):
     assert r.rc == 0, r
     found = [(f["id"], f["level"]) for f in r.json()["findings"]]
     assert found == [(finding, "fail")], found
+    # One verdict word for chain and name: a trusted chain for another name
+    # is "Mismatched", never "Trusted" beside a fail finding.
+    assert (r.json()["tls"]["verdict"], r.json()["tls"]["verified"]) == (verdict, False)
+    srv = scripted(starttls_session(cert))
+    h = smtpkit("ehlo", srv.hostport, "--insecure", *_ca(pki), *T)
+    srv.finish()
+    assert "%s: " % verdict in h.out and "Trusted" not in h.out, h
+    assert h.out.rstrip("\n").splitlines()[-1].endswith(", %s)" % verdict), h
 
 
 # ---- --source ------------------------------------------------------------------

@@ -284,7 +284,12 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
     check_levels(d)
     got = findings(d)
     assert sorted(got) == sorted([("mx-private-address", "warn")] * 4 + [("no-fcrdns", "warn")] * 3
-                                 + [("dnssec-unsigned", "warn")]), got
+                                 + [("dnssec-unsigned", "warn"), ("mx-unreachable", "warn")]), got
+    # mx3 refuses connections: a warning, since mx1 and mx2 answer.
+    (down,) = [f for f in d["findings"] if f["id"] == "mx-unreachable"]
+    assert (down["host"], down["port"]) == ("mx3.example.test", port), down
+    assert down["text"] == "mx3.example.test: cannot connect to 127.0.0.3 port %d: Connection refused" \
+        % port, down
     assert not ids(d) & {"no-spf", "no-dmarc", "mta-sts-invalid", "mta-sts-mx-mismatch",
                          "spf-multiple", "cert-untrusted", "cert-name-mismatch"}
 
@@ -318,7 +323,7 @@ def test_example_full_human(smtpkit, dns, sts, mx_servers, pki):
     assert smtp[2] == "smtp: cannot connect to 127.0.0.3 port %d: Connection refused" % port, smtp
     hf = human_findings(out)
     assert sorted(hf) == sorted([("warn", "mx-private-address")] * 4 + [("warn", "no-fcrdns")] * 3
-                                + [("warn", "dnssec-unsigned")]), hf
+                                + [("warn", "dnssec-unsigned"), ("warn", "mx-unreachable")]), hf
     assert lines[-1] == "result: ok: 3 mail hosts"
 
 
@@ -629,6 +634,23 @@ def test_smtp_certificate_for_another_name(smtpkit, dns, pki, mxcert):
     assert ("cert-name-mismatch", "fail") in findings(d), d["findings"]
     assert not bad.messages                        # --smtp never sends a message
     assert h.rc == 1 and ("fail", "cert-name-mismatch") in human_findings(h.out), h
+    # One verdict word for chain and name: not "Trusted" beside the fail.
+    assert host["smtp"]["tls"]["verdict"] == "Mismatched", host["smtp"]["tls"]
+    (smtp,) = [line.strip() for line in h.out.splitlines() if line.strip().startswith("smtp:")]
+    assert smtp.endswith(", certificate Mismatched"), h
+
+
+def test_smtp_only_mx_refuses_is_fail(smtpkit, dns):
+    """The only MX host refuses connections: mx-unreachable at level fail
+    (no host to deliver to), exit 1."""
+    port = common_port(["127.0.0.5"])               # nothing listens there
+    r, d = mx_json(smtpkit, dns, "smtpplain.test", "--smtp", "-p", port)
+    assert r.rc == 1, r
+    assert findings(d).count(("mx-unreachable", "fail")) == 1, d["findings"]
+    (f,) = [f for f in d["findings"] if f["id"] == "mx-unreachable"]
+    assert "Connection refused" in f["text"] and "no MX host could be reached" in f["text"], f
+    h = mx(smtpkit, dns, "smtpplain.test", "--smtp", "-p", port)
+    assert h.rc == 1 and ("fail", "mx-unreachable") in human_findings(h.out), h
 
 
 def test_smtp_no_starttls(smtpkit, dns, pki):

@@ -118,11 +118,12 @@ def test_concurrent_wall_time(smtpkit, tls_server, pki):
 
 # --- certificates ---------------------------------------------------------------
 
-# A name mismatch is a trusted chain for another name: verdict Trusted.
+# A name mismatch is a trusted chain for another name: verdict Mismatched
+# (one word for chain and name: never "Trusted" next to a fail finding).
 @pytest.mark.parametrize("cert,fid,verdict", [
     ("expired", "cert-expired", "Untrusted"),
     ("notyet", "cert-not-yet-valid", "Untrusted"),
-    ("wrongname", "cert-name-mismatch", "Trusted"),
+    ("wrongname", "cert-name-mismatch", "Mismatched"),
     ("selfsigned", "cert-untrusted", "Untrusted"),
 ])
 def test_bad_certificates_fail(smtpkit, tls_server, pki, cert, fid, verdict):
@@ -131,16 +132,17 @@ def test_bad_certificates_fail(smtpkit, tls_server, pki, cert, fid, verdict):
     assert [(f["id"], f["level"]) for f in doc["findings"]] == [(fid, "fail")], doc["findings"]
     assert doc["tls"]["verdict"] == verdict, doc["tls"]
     assert doc["tls"]["status"], "the GnuTLS status explained"
-    lines = [l for l in rh.out.splitlines() if l.startswith(("Untrusted: ", "Trusted: "))]
+    lines = [l for l in rh.out.splitlines() if l.startswith(("Untrusted: ", "Mismatched: ", "Trusted: "))]
     assert lines == ["%s: %s" % (verdict, doc["tls"]["status"])], rh
     # tls-check reports: it never aborts the session for the certificate.
     assert any(t and l.upper().startswith(b"EHLO") for c in s.connections for t, l in c["commands"])
 
 
-def test_wrong_name_is_trusted_verdict(smtpkit, tls_server, pki):
+def test_wrong_name_is_mismatched_verdict(smtpkit, tls_server, pki):
     s = tls_server(cert="wrongname")
     r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json")
-    assert r.json()["tls"]["verdict"] == "Trusted", r
+    tls = r.json()["tls"]
+    assert (tls["verdict"], tls["verified"], tls["name_matches"]) == ("Mismatched", False, False), r
     r = smtpkit("tls-check", s.hostport, "--cafile", pki.ca, "--name", "mail.wrong.test", *T, "--json")
     assert r.rc == 0 and r.json()["tls"]["verdict"] == "Verified", r
 
