@@ -12,6 +12,11 @@
  * terminal (the qmail-remote lesson).  Returns the length written. */
 size_t text_escape(const char *in, size_t len, char *buf, size_t size);
 
+/* Copy in into buf (always NUL-terminated, cut to fit) with each run of
+ * spaces, tabs and line breaks made one space, and none at either end: a
+ * library's message as one clean line.  Returns the length written. */
+size_t text_squeeze(const char *in, char *buf, size_t size);
+
 /* True when s holds a byte a single SMTP command line cannot carry:
  * CR, LF, NUL (impossible in a C string), other C0 controls or DEL
  * (SPEC 10.5). */

@@ -147,6 +147,22 @@ def test_wrong_name_is_mismatched_verdict(smtpkit, tls_server, pki):
     assert r.rc == 0 and r.json()["tls"]["verdict"] == "Verified", r
 
 
+@pytest.mark.parametrize("name", ["localhost", "mail.other.test"])
+def test_gnutls_status_text_is_one_clean_line(smtpkit, tls_server, pki, name):
+    """GnuTLS's status ends with a space ("... issuer is unknown. "), and the
+    name-mismatch sentence joined to it made a double one: the text is
+    normalised where it enters (tls.c), for JSON and the report alike."""
+    s = tls_server(cert="selfsigned")
+    args = [s.hostport, "--cafile", pki.ca, "--name", name, *T]
+    status = smtpkit("tls-check", *args, "--json").json()["tls"]["status"]
+    assert "NOT trusted" in status and "issuer is unknown" in status, status
+    assert ("does not match the name mail.other.test" in status) is (name != "localhost"), status
+    assert status == status.strip() and "  " not in status, repr(status)
+    rh = smtpkit("tls-check", *args)
+    (line,) = [l for l in rh.out.splitlines() if l.startswith("Untrusted: ")]
+    assert line == "Untrusted: " + status, (line, rh)
+
+
 def test_expiring_warns(smtpkit, tls_server, pki):
     s = tls_server()
     check_both(smtpkit, [s.hostport, *ca(pki), *T, "--warn-days", "400"], 0,
