@@ -96,8 +96,10 @@ int net_parse_target(const char *arg, char **host, int *port, struct err *e)
 		return err_set(e, ERR_USAGE, NULL, "empty host");
 	if (arg[0] == '[') {
 		const char *close = strchr(arg, ']');
-		if (!close || close == arg + 1)
+		if (!close)
 			return err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": unclosed [", arg);
+		if (close == arg + 1)
+			return err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": empty address between [ and ]", arg);
 		*host = strndup(arg + 1, (size_t)(close - arg - 1));
 		if (close[1] == ':') {
 			if (parse_port(close + 2, port, e) < 0)
@@ -122,7 +124,7 @@ int net_parse_target(const char *arg, char **host, int *port, struct err *e)
 	if (colon) {
 		*host = strndup(arg, (size_t)(colon - arg));
 		if (!**host) {
-			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\"", arg);
+			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": empty host name before :PORT", arg);
 			goto fail;
 		}
 		if (parse_port(colon + 1, port, e) < 0)
