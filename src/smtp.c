@@ -235,9 +235,13 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	if (r->bare_lf)
 		s->nonconforming = true;
 	const char *in_context = NULL;
+	char challenge[400];
 	for (const struct smtp_meaning *m = state_table[s->state].meanings; m && m->code; m++)
 		if (m->code == r->code)
 			in_context = m->meaning;
+	if ((s->state == SMTP_AUTH || s->state == SMTP_AUTH_STEP)
+	    && smtp_auth_challenge_meaning(s, r, challenge, sizeof challenge))
+		in_context = challenge;
 	out_reply(s->out, r, smtp_step_name(s), in_context, s->in_tls, conn_elapsed(&s->conn));
 	return 0;
 }
