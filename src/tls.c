@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -232,13 +233,19 @@ static int load_credentials(gnutls_certificate_credentials_t cred, const struct 
 	int rc;
 	char words[TLS_WORDS];
 	if (cfg->cafile) {
-		if (access(cfg->cafile, R_OK) != 0)
+		struct stat st;
+		if (access(cfg->cafile, R_OK) != 0 || stat(cfg->cafile, &st) != 0)
 			return err_set(e, ERR_NOINPUT, stage, "cannot read --cafile %s: %s",
 				       cfg->cafile, strerror(errno));
-		rc = gnutls_certificate_set_x509_trust_file(cred, cfg->cafile, GNUTLS_X509_FMT_PEM);
+		/* A directory of CA certificates, as OpenSSL's CApath and swaks's
+		 * --tls-ca-path take: every PEM file in it (not hashed names). */
+		bool dir = S_ISDIR(st.st_mode);
+		rc = dir ? gnutls_certificate_set_x509_trust_dir(cred, cfg->cafile, GNUTLS_X509_FMT_PEM)
+			 : gnutls_certificate_set_x509_trust_file(cred, cfg->cafile, GNUTLS_X509_FMT_PEM);
 		if (rc <= 0)
-			return err_set(e, ERR_CONFIG, stage, "no CA certificate in --cafile %s%s%s",
-				       cfg->cafile, rc < 0 ? ": " : "", rc < 0 ? tls_strerror(rc, words) : "");
+			return err_set(e, ERR_CONFIG, stage, "no CA certificate in --cafile %s%s%s%s",
+				       dir ? "directory " : "", cfg->cafile, rc < 0 ? ": " : "",
+				       rc < 0 ? tls_strerror(rc, words) : "");
 	} else {
 		rc = gnutls_certificate_set_x509_system_trust(cred);
 		if (rc < 0)

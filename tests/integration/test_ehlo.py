@@ -124,3 +124,33 @@ def test_source_must_be_an_address(smtpkit, scripted):
     srv.finish(timeout=0.3)
     assert r.rc == 64, r
     assert srv.connections == 0, "smtpkit connected"
+
+
+# ---- --cafile DIR ------------------------------------------------------------------
+
+def test_cafile_directory_of_cas(smtpkit, scripted, pki, tmp_path):
+    """--cafile takes a directory of PEM files too, as OpenSSL's CApath and
+    swaks's --tls-ca-path do (any file name; non-certificate files are
+    skipped): the chain verifies against the test CA found there."""
+    import shutil
+    d = tmp_path / "cas"
+    d.mkdir()
+    shutil.copy(pki.ca, d / "test-ca.pem")
+    (d / "README").write_text("not a certificate\n")
+    srv = scripted(starttls_session("good"))
+    r = smtpkit("ehlo", srv.hostport, "--cafile", str(d), "--tls-name", "localhost", *T, "--json")
+    srv.finish()
+    assert r.rc == 0, r
+    assert (r.json()["tls"]["verified"], r.json()["tls"]["verdict"]) == (True, "Verified"), r.json()["tls"]
+
+
+def test_cafile_directory_without_ca_is_78(smtpkit, scripted, pki, tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    (d / "README").write_text("not a certificate\n")
+    srv = scripted(starttls_session("good"))
+    r = smtpkit("ehlo", srv.hostport, "--cafile", str(d), "--tls-name", "localhost", *T)
+    srv.finish(timeout=0)
+    assert r.rc == 78, r
+    assert "no CA certificate in --cafile directory %s" % d in r.err, r
+    assert b"EHLO" not in b"".join(data for tls, data in srv.received if tls), srv.received
