@@ -86,6 +86,7 @@ int cmd_ehlo(int argc, const char **argv)
 	smtp_init(&s, &pol, &out, host, port);
 	smtp_run(&s);
 	findings_session(&out, &s);
+	findings_starttls(&out, &s);
 	findings_tls(&out, &s.tls, 30);
 	if (oo.json) {
 		report_json(&s, &out, &s.err);

@@ -92,14 +92,29 @@ static void print_host(FILE *fp, const struct mx_domain *d, const struct mx_host
 	}
 }
 
+/* RFC 7505: the record itself, "MX 0 .", in its place by preference. */
+static void print_null_mx(FILE *fp, const struct mx_domain *d)
+{
+	out_print(fp, "  MX %5u  .  (null MX, %s)\n", d->null_preference,
+		  d->null_mixed ? "beside other MX records" : "the domain accepts no mail");
+}
+
 static void print_human(FILE *fp, const struct mx_domain *d, const struct out_opts *oo)
 {
 	char esc[600];
 	text_escape(d->name, strlen(d->name), esc, sizeof esc);
 	out_print(fp, "%s\n", esc);
 	if (!oo->quiet) {
-		for (size_t i = 0; i < d->nhosts; i++)
+		bool null_shown = !d->null_mx;
+		for (size_t i = 0; i < d->nhosts; i++) {
+			if (!null_shown && d->hosts[i].preference >= d->null_preference) {
+				print_null_mx(fp, d);
+				null_shown = true;
+			}
 			print_host(fp, d, &d->hosts[i], d->checked);
+		}
+		if (!null_shown)
+			print_null_mx(fp, d);
 		if (d->status == DNS_OK || d->status == DNS_NODATA)
 			out_print(fp, "  DNSSEC: %s\n", d->ad ? "validated (AD bit set)" : "not validated");
 		if (d->checked) {
@@ -216,7 +231,11 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 	json_kstr(&j, "status", dns_status_name(d->status));
 	json_kstr(&j, "kind", kind_name(d->kind));
 	json_kbool(&j, "dnssec", d->ad);
-	json_kbool(&j, "null_mx", d->kind == MX_NULL || d->null_mixed);
+	json_kbool(&j, "null_mx", d->null_mx);
+	if (d->null_mx)
+		json_kint(&j, "null_mx_preference", d->null_preference);
+	else
+		json_kstr(&j, "null_mx_preference", NULL);
 	json_key(&j, "mx");
 	json_array(&j);
 	for (size_t i = 0; i < d->nhosts; i++)

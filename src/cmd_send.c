@@ -109,8 +109,10 @@ static void list_free(struct list *l)
 	l->n = 0;
 }
 
-/* Comma-separated lists become one entry per address. */
-static int list_add_addresses(struct list *l, const char *arg, struct err *e)
+/* Comma-separated lists become one entry per address.  A value with no
+ * address at all ("", " ", ",") is a usage error, as for --from: not a
+ * message without recipients (65).  what names the option. */
+static int list_add_addresses(struct list *l, const char *what, const char *arg, struct err *e)
 {
 	char **v;
 	size_t n;
@@ -118,6 +120,8 @@ static int list_add_addresses(struct list *l, const char *arg, struct err *e)
 		return -1;
 	if (msg_split_addresses(arg, &v, &n) < 0)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	if (n == 0)
+		return err_set(e, ERR_USAGE, NULL, "bad address \"%s\" (%s): empty address", arg, what);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0 && list_add(l, v[i]) < 0)
@@ -132,9 +136,9 @@ static int on_option(int val, const char *arg, void *ctx, struct err *e)
 {
 	(void)ctx;
 	switch (val) {
-	case OPT_TO: return list_add_addresses(&a.to, arg, e);
-	case OPT_CC: return list_add_addresses(&a.cc, arg, e);
-	case OPT_BCC: return list_add_addresses(&a.bcc, arg, e);
+	case OPT_TO: return list_add_addresses(&a.to, "--to", arg, e);
+	case OPT_CC: return list_add_addresses(&a.cc, "--cc", arg, e);
+	case OPT_BCC: return list_add_addresses(&a.bcc, "--bcc", arg, e);
 	case OPT_HEADER:
 		if (net_check_value("--header", arg, e) < 0)
 			return -1;
@@ -319,7 +323,7 @@ static int build_envelope(struct envelope *env, poptContext ctx, const struct ms
 {
 	const char *arg;
 	while ((arg = poptGetArg(ctx)))
-		if (list_add_addresses(&a.to, arg, e) < 0)
+		if (list_add_addresses(&a.to, "RECIPIENT", arg, e) < 0)
 			return -1;
 	const struct list *lists[] = {&a.to, &a.cc, &a.bcc};
 	for (size_t l = 0; l < 3; l++)
@@ -576,6 +580,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	for (size_t i = 0; i < nv; i++)
 		if (v[i].ran) {
 			findings_session(&v[i].out, &v[i].s);
+			findings_starttls(&v[i].out, &v[i].s);
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
 	send_report(v, nv, oo, a.quit_after, a.server != NULL);

@@ -58,6 +58,10 @@ void findings_session(struct out *out, const struct smtp_session *s)
 	if (s->nonconforming)
 		out_finding(out, FINDING_WARN, "non-conforming-reply",
 			    "the server ends reply lines with LF alone (RFC 5321 2.3.8 requires CRLF)");
+}
+
+void findings_starttls(struct out *out, const struct smtp_session *s)
+{
 	if (s->starttls_refused)
 		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",
 			    "the server offers STARTTLS but refuses it");

@@ -11,8 +11,11 @@
  * cert-not-yet-valid (fail), cert-expiring within warn_days, weak-key (warn). */
 void findings_tls(struct out *out, const struct tls_info *info, int warn_days);
 
-/* Session findings: auth-without-tls, non-conforming-reply, no-starttls
- * (fail on 587 and 2525, warn elsewhere). */
+/* Session findings: auth-without-tls, non-conforming-reply. */
 void findings_session(struct out *out, const struct smtp_session *s);
+
+/* no-starttls (fail on 587 and 2525, warn elsewhere).  Not for tls-check,
+ * whose verdict on a port without TLS is no-tls (SPEC 9). */
+void findings_starttls(struct out *out, const struct smtp_session *s);
 
 #endif

@@ -255,14 +255,26 @@ static void check_findings(struct mx_domain *d)
 
 static void smtp_findings(struct mx_domain *d)
 {
+	size_t reached = 0;
+	for (size_t i = 0; i < d->nhosts; i++)
+		reached += d->hosts[i].smtp_done && d->hosts[i].smtp.connected;
 	for (size_t i = 0; i < d->nhosts; i++) {
 		struct mx_host *h = &d->hosts[i];
-		if (!h->smtp_done || !h->smtp.connected)
+		if (!h->smtp_done)
 			continue;
+		if (!h->smtp.connected) {
+			/* A sender moves on to the next MX (RFC 5321 5.1): one host
+			 * down is a warning while another answers; none is a fail. */
+			out_finding_at(&d->out, h->name, h->smtp.port, reached ? FINDING_WARN : FINDING_FAIL,
+				       "mx-unreachable", "%s: %s%s", h->name, h->smtp.err.msg,
+				       reached ? "" : " (no MX host could be reached)");
+			continue;
+		}
 		struct out tmp;
 		struct out_opts oo = {.json = true};
 		out_init(&tmp, &oo, NULL);
 		findings_session(&tmp, &h->smtp);
+		findings_starttls(&tmp, &h->smtp);
 		findings_tls(&tmp, &h->smtp.tls, 30);
 		for (size_t k = 0; k < tmp.nfindings; k++)
 			out_finding_at(&d->out, h->name, h->smtp.port, tmp.findings[k].level, tmp.findings[k].id, "%s: %s", h->name,

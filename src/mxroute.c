@@ -152,20 +152,21 @@ static int find_hosts(struct mx_domain *d, const struct dns_resolver *res)
 		dns_answer_free(&mx);
 		return -1;
 	}
-	bool null_mx = false;
 	for (size_t i = 0; mx.status == DNS_OK && i < mx.n; i++) {
 		if (strcmp(mx.mx[i].host, ".") == 0 || mx.mx[i].host[0] == '\0') {
-			null_mx = true;
+			if (!d->null_mx || mx.mx[i].preference < d->null_preference)
+				d->null_preference = mx.mx[i].preference;
+			d->null_mx = true;
 			continue;
 		}
 		add_host(d, mx.mx[i].host, mx.mx[i].preference);
 	}
 	dns_answer_free(&mx);
-	if (null_mx && d->nhosts == 0) {
+	if (d->null_mx && d->nhosts == 0) {
 		d->kind = MX_NULL;
 		return err_set(&d->err, ERR_NOHOST, "dns", "%s accepts no mail: null MX (RFC 7505)", d->name);
 	}
-	if (null_mx)
+	if (d->null_mx)
 		d->null_mixed = true;
 	if (d->nhosts == 0) {
 		/* RFC 5321 5.1: no MX, so the domain itself is the mail host. */

@@ -54,6 +54,8 @@ struct mx_domain {
 	enum dns_status status;     /* of the MX query */
 	enum mx_kind kind;
 	bool ad;
+	bool null_mx;               /* a null MX record ("." target) is present */
+	uint16_t null_preference;   /* its preference (RFC 7505 3: should be 0) */
 	bool null_mixed;
 	struct mx_host *hosts;
 	size_t nhosts;

@@ -22,7 +22,8 @@ struct poptOption net_options[] = {
 	 "auto (implicit on 465, else STARTTLS when offered), starttls (required), implicit, none", "MODE"},
 	{"insecure", '\0', POPT_ARG_NONE, &net_args.insecure, 0,
 	 "go on when the certificate does not verify (still reported)", NULL},
-	{"cafile", '\0', POPT_ARG_STRING, &net_args.cafile, 0, "trust these CAs instead of the system store", "FILE"},
+	{"cafile", '\0', POPT_ARG_STRING, &net_args.cafile, 0,
+	 "trust these CAs instead of the system store: a PEM file, or a directory of PEM files", "FILE|DIR"},
 	{"cert", '\0', POPT_ARG_STRING, &net_args.cert, 0, "client certificate (PEM)", "FILE"},
 	{"key", '\0', POPT_ARG_STRING, &net_args.key, 0, "client certificate's key (PEM)", "FILE"},
 	{"sni", '\0', POPT_ARG_STRING, &net_args.sni, 0, "server name to send (default: --tls-name, else HOST when a name)", "NAME"},
@@ -96,8 +97,10 @@ int net_parse_target(const char *arg, char **host, int *port, struct err *e)
 		return err_set(e, ERR_USAGE, NULL, "empty host");
 	if (arg[0] == '[') {
 		const char *close = strchr(arg, ']');
-		if (!close || close == arg + 1)
+		if (!close)
 			return err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": unclosed [", arg);
+		if (close == arg + 1)
+			return err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": empty address between [ and ]", arg);
 		*host = strndup(arg + 1, (size_t)(close - arg - 1));
 		if (close[1] == ':') {
 			if (parse_port(close + 2, port, e) < 0)
@@ -122,7 +125,7 @@ int net_parse_target(const char *arg, char **host, int *port, struct err *e)
 	if (colon) {
 		*host = strndup(arg, (size_t)(colon - arg));
 		if (!**host) {
-			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\"", arg);
+			err_set(e, ERR_USAGE, NULL, "invalid host \"%s\": empty host name before :PORT", arg);
 			goto fail;
 		}
 		if (parse_port(colon + 1, port, e) < 0)

@@ -42,6 +42,7 @@ void out_free(struct out *out)
 		for (size_t k = 0; k < out->replies[i].nlines; k++)
 			free(out->replies[i].lines[k]);
 		free(out->replies[i].lines);
+		free(out->replies[i].in_context);
 	}
 	free(out->replies);
 	for (size_t i = 0; i < out->nfindings; i++)
@@ -224,7 +225,7 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, const 
 		or->tls = tls;
 		or->ms = ms;
 		or->stage = stage;
-		or->in_context = in_context;
+		or->in_context = in_context ? strdup(in_context) : NULL;
 		or->lines = calloc(r->nlines ? r->nlines : 1, sizeof *or->lines);
 		if (or->lines) {
 			char esc[ESC_MAX];

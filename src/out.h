@@ -45,7 +45,7 @@ struct out_reply {
 	bool tls;
 	double ms;
 	const char *stage;          /* static */
-	const char *in_context;     /* the code's meaning for this command, static; NULL: the general one */
+	char *in_context;           /* the code's meaning for this command, owned; NULL: the general one */
 };
 
 enum finding_level { FINDING_OK, FINDING_WARN, FINDING_FAIL };

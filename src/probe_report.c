@@ -114,6 +114,7 @@ void probe_port_findings(struct port_probe *pp, struct out *all, const char *hos
 		return;
 	out_init(&tmp, &oo, NULL);
 	findings_session(&tmp, s);
+	findings_starttls(&tmp, s);
 	findings_tls(&tmp, &s->tls, 30);
 	if (s->greeting.nlines > 0 && !conn_is_address(host)) {
 		const char *g = s->greeting.lines[0];

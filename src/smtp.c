@@ -237,8 +237,12 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	}
 	if (r->bare_lf)
 		s->nonconforming = true;
-	out_reply(s->out, r, smtp_step_name(s), smtp_reply_meaning(s->state, r->code), s->in_tls,
-		  conn_elapsed(&s->conn));
+	const char *in_context = smtp_reply_meaning(s->state, r->code);
+	char challenge[400];
+	if ((s->state == SMTP_AUTH || s->state == SMTP_AUTH_STEP)
+	    && smtp_auth_challenge_meaning(s, r, challenge, sizeof challenge))
+		in_context = challenge;
+	out_reply(s->out, r, smtp_step_name(s), in_context, s->in_tls, conn_elapsed(&s->conn));
 	return 0;
 }
 

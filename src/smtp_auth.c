@@ -127,6 +127,32 @@ int smtp_enter_auth_step(struct smtp_session *s)
 	return smtp_flush(s);
 }
 
+/* AUTH LOGIN's challenges are prompts in base64 ("VXNlcm5hbWU6" is
+ * "Username:"): shown decoded when they are printable ASCII, escaped all
+ * the same.  Other mechanisms' challenges are nonces, salts and proofs
+ * (CRAM-MD5, SCRAM): decoded, they mean nothing more to a reader. */
+const char *smtp_auth_challenge_meaning(const struct smtp_session *s, const struct reply *r, char *buf,
+					size_t size)
+{
+	if (!s->auth || s->auth->mech != AUTH_LOGIN || r->code != 334 || r->nlines != 1)
+		return NULL;
+	size_t len;
+	unsigned char *prompt = text_b64_decode(r->lines[0], r->lens[0], &len);
+	if (!prompt)
+		return NULL;
+	bool printable = len > 0 && len <= 64;
+	for (size_t i = 0; printable && i < len; i++)
+		printable = prompt[i] >= 0x20 && prompt[i] < 0x7f;
+	char esc[300];
+	if (printable)
+		text_escape((const char *)prompt, len, esc, sizeof esc);
+	free(prompt);
+	if (!printable)
+		return NULL;
+	snprintf(buf, size, "server challenge, AUTH LOGIN asks \"%s\" (base64-decoded; RFC 4954 4)", esc);
+	return buf;
+}
+
 enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r)
 {
 	const char *name = auth_mech_name(s->auth->mech);

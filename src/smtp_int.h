@@ -36,6 +36,9 @@ enum smtp_state smtp_auth_choose(struct smtp_session *s);
 int smtp_enter_auth(struct smtp_session *s);
 int smtp_enter_auth_step(struct smtp_session *s);
 enum smtp_state smtp_on_auth(struct smtp_session *s, const struct reply *r);
+/* A 334's meaning in context, into buf, or NULL for the general one. */
+const char *smtp_auth_challenge_meaning(const struct smtp_session *s, const struct reply *r, char *buf,
+					size_t size);
 
 /* smtp_txn.c */
 enum smtp_state smtp_txn_begin(struct smtp_session *s);

@@ -168,6 +168,29 @@ size_t text_escape(const char *in, size_t len, char *buf, size_t size)
 	return text_escape_hiding(in, len, buf, size, true);
 }
 
+size_t text_squeeze(const char *in, char *buf, size_t size)
+{
+	size_t o = 0;
+	bool space = false;
+	if (size == 0)
+		return 0;
+	for (const char *p = in; *p && o + 1 < size; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			space = o > 0;
+			continue;
+		}
+		if (space) {
+			if (o + 2 >= size)
+				break;
+			buf[o++] = ' ';
+		}
+		space = false;
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
 bool text_has_control(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)

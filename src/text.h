@@ -27,6 +27,11 @@ int text_hide(const char *secret, size_t len);
 /* Forget (and wipe) every secret text_hide() was given. */
 void text_hide_clear(void);
 
+/* Copy in into buf (always NUL-terminated, cut to fit) with each run of
+ * spaces, tabs and line breaks made one space, and none at either end: a
+ * library's message as one clean line.  Returns the length written. */
+size_t text_squeeze(const char *in, char *buf, size_t size);
+
 /* True when s holds a byte a single SMTP command line cannot carry:
  * CR, LF, NUL (impossible in a C string), other C0 controls or DEL
  * (SPEC 10.5). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -40,6 +41,21 @@ static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
 	if (n < 0)
 		gnutls_transport_set_errno(c->tls, errno);
 	return n;
+}
+
+/* GnuTLS's messages as smtpkit shows them: the verification status ends
+ * with a space, and joined sentences can double one.  Every GnuTLS text
+ * shown comes through here, once, where it enters. */
+#define TLS_WORDS 512
+static const char *tls_words(const char *gnutls_text, char buf[TLS_WORDS])
+{
+	text_squeeze(gnutls_text ? gnutls_text : "", buf, TLS_WORDS);
+	return buf;
+}
+
+static const char *tls_strerror(int rc, char buf[TLS_WORDS])
+{
+	return tls_words(gnutls_strerror(rc), buf);
 }
 
 static void describe_cert(const gnutls_datum_t *der, struct tls_cert_info *ci, time_t now)
@@ -130,10 +146,11 @@ static void verify(struct conn *c, struct tls_info *info, const char *name)
 		return;
 	}
 	unsigned status = 0;
+	char words[TLS_WORDS];
 	int rc = gnutls_certificate_verify_peers2(c->tls, &status);
 	if (rc < 0) {
 		snprintf(info->status_text, sizeof info->status_text,
-			 "verification failed: %s", gnutls_strerror(rc));
+			 "verification failed: %.400s", tls_strerror(rc, words));
 		return;
 	}
 	info->status = status;
@@ -149,7 +166,7 @@ static void verify(struct conn *c, struct tls_info *info, const char *name)
 	gnutls_datum_t out = {0};
 	if (status != 0
 	    && gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
-		snprintf(info->status_text, sizeof info->status_text, "%s", (char *)out.data);
+		snprintf(info->status_text, sizeof info->status_text, "%s", tls_words((char *)out.data, words));
 		gnutls_free(out.data);
 	} else if (status == 0 && info->name_ok) {
 		snprintf(info->status_text, sizeof info->status_text,
@@ -164,7 +181,7 @@ static void verify(struct conn *c, struct tls_info *info, const char *name)
 			 " The certificate does not match the name %s.", name);
 	}
 	if (status == 0)
-		info->verdict = info->name_ok ? TLS_VERIFIED : TLS_TRUSTED;
+		info->verdict = info->name_ok ? TLS_VERIFIED : TLS_MISMATCHED;
 	info->verified = info->verdict == TLS_VERIFIED;
 }
 
@@ -214,19 +231,26 @@ static int load_credentials(gnutls_certificate_credentials_t cred, const struct 
 			    struct err *e, const char *stage)
 {
 	int rc;
+	char words[TLS_WORDS];
 	if (cfg->cafile) {
-		if (access(cfg->cafile, R_OK) != 0)
+		struct stat st;
+		if (access(cfg->cafile, R_OK) != 0 || stat(cfg->cafile, &st) != 0)
 			return err_set(e, ERR_NOINPUT, stage, "cannot read --cafile %s: %s",
 				       cfg->cafile, strerror(errno));
-		rc = gnutls_certificate_set_x509_trust_file(cred, cfg->cafile, GNUTLS_X509_FMT_PEM);
+		/* A directory of CA certificates, as OpenSSL's CApath and swaks's
+		 * --tls-ca-path take: every PEM file in it (not hashed names). */
+		bool dir = S_ISDIR(st.st_mode);
+		rc = dir ? gnutls_certificate_set_x509_trust_dir(cred, cfg->cafile, GNUTLS_X509_FMT_PEM)
+			 : gnutls_certificate_set_x509_trust_file(cred, cfg->cafile, GNUTLS_X509_FMT_PEM);
 		if (rc <= 0)
-			return err_set(e, ERR_CONFIG, stage, "no CA certificate in --cafile %s%s%s",
-				       cfg->cafile, rc < 0 ? ": " : "", rc < 0 ? gnutls_strerror(rc) : "");
+			return err_set(e, ERR_CONFIG, stage, "no CA certificate in --cafile %s%s%s%s",
+				       dir ? "directory " : "", cfg->cafile, rc < 0 ? ": " : "",
+				       rc < 0 ? tls_strerror(rc, words) : "");
 	} else {
 		rc = gnutls_certificate_set_x509_system_trust(cred);
 		if (rc < 0)
 			return err_set(e, ERR_CONFIG, stage, "cannot load the system trust store: %s",
-				       gnutls_strerror(rc));
+				       tls_strerror(rc, words));
 	}
 	if (cfg->certfile || cfg->keyfile) {
 		const char *cert = cfg->certfile ? cfg->certfile : cfg->keyfile;
@@ -237,7 +261,7 @@ static int load_credentials(gnutls_certificate_credentials_t cred, const struct 
 		rc = gnutls_certificate_set_x509_key_file(cred, cert, key, GNUTLS_X509_FMT_PEM);
 		if (rc < 0)
 			return err_set(e, ERR_CONFIG, stage, "cannot use client certificate %s: %s",
-				       cert, gnutls_strerror(rc));
+				       cert, tls_strerror(rc, words));
 	}
 	return 0;
 }
@@ -245,6 +269,7 @@ static int load_credentials(gnutls_certificate_credentials_t cred, const struct 
 static int handshake_error(struct conn *c, int rc, struct err *e, const char *stage)
 {
 	int b = c->tls_first_byte;
+	char words[TLS_WORDS];
 	/* TLS record content types: 20 change_cipher_spec .. 23 application_data */
 	if (b >= 0 && (b < 20 || b > 23)) {
 		char shown[16];
@@ -265,9 +290,9 @@ static int handshake_error(struct conn *c, int rc, struct err *e, const char *st
 		return err_set(e, ERR_TLS_CLOSED, stage, "connection closed during the TLS handshake");
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		return err_set(e, ERR_TLS, stage, "the server refused the TLS handshake: alert %s",
-			       gnutls_alert_get_name(gnutls_alert_get(c->tls)));
+			       tls_words(gnutls_alert_get_name(gnutls_alert_get(c->tls)), words));
 	default:
-		return err_set(e, ERR_TLS, stage, "TLS handshake failed: %s", gnutls_strerror(rc));
+		return err_set(e, ERR_TLS, stage, "TLS handshake failed: %s", tls_strerror(rc, words));
 	}
 }
 
@@ -325,6 +350,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	gnutls_certificate_credentials_t cred = NULL;
 	bool cached = false;
 	const char *errpos = NULL;
+	char words[TLS_WORDS];
 	int rc;
 
 	memset(info, 0, sizeof *info);
@@ -338,7 +364,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	rc = gnutls_priority_set_direct(c->tls, cfg->priority ? cfg->priority : "NORMAL", &errpos);
 	if (rc < 0) {
 		err_set(e, ERR_USAGE, stage, "invalid --tls-priority at \"%s\": %s",
-			errpos ? errpos : "", gnutls_strerror(rc));
+			errpos ? errpos : "", tls_strerror(rc, words));
 		goto fail;
 	}
 	gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, cred);
@@ -405,7 +431,7 @@ const char *tls_verdict_name(enum tls_verdict v)
 {
 	switch (v) {
 	case TLS_VERIFIED: return "Verified";
-	case TLS_TRUSTED: return "Trusted";
+	case TLS_MISMATCHED: return "Mismatched";
 	default: return "Untrusted";
 	}
 }

@@ -39,10 +39,12 @@ struct tls_cert_info {
 	char *pem;                  /* owned */
 };
 
+/* One word for chain and name together (tls_verdict_name): a trusted
+ * chain for another name is not "Trusted" next to cert-name-mismatch. */
 enum tls_verdict {
 	TLS_VERIFIED,               /* chain trusted and name matches */
-	TLS_TRUSTED,                /* chain trusted, name does not match */
-	TLS_UNTRUSTED,
+	TLS_MISMATCHED,             /* chain trusted, name does not match */
+	TLS_UNTRUSTED,              /* chain not trusted (whatever the name) */
 };
 
 struct tls_info {
@@ -86,6 +88,7 @@ void tls_save_session(struct conn *c, struct tls_info *info);
 /* Send close_notify (best effort, bounded by the step deadline). */
 void tls_bye(struct conn *c);
 
+/* "Verified", "Mismatched", "Untrusted". */
 const char *tls_verdict_name(enum tls_verdict v);
 void tls_info_free(struct tls_info *info);
 

@@ -136,6 +136,9 @@ void tlscheck_report_human(struct tlscheck *tc);
 /* 0, 1, or the error's code when the check could not run. */
 int tlscheck_exit_code(const struct tlscheck *tc);
 bool tlscheck_offered(const struct tlscheck *tc, size_t version);
+/* Why STARTTLS never got its 220 on the main connection (not offered, HELO
+ * only, refused), or NULL: then the injection test had something to test. */
+const char *tlscheck_starttls_missing(const struct tlscheck *tc);
 /* Extended master secret and secure renegotiation are TLS 1.2 matters:
  * the session to read them from, or NULL when only TLS 1.3 is offered. */
 const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc);

@@ -174,9 +174,10 @@ void tlscheck_report_json(struct tlscheck *tc)
 		json_null(&j);
 	} else {
 		json_object(&j);
-		json_kbool(&j, "injection_test", tc->main.pol.injection_test);
+		bool injection_test = tc->main.pol.injection_test && !tlscheck_starttls_missing(tc);
+		json_kbool(&j, "injection_test", injection_test);
 		json_key(&j, "injection_vulnerable");
-		if (tc->main.pol.injection_test && (m->have_after || m->injection_vulnerable))
+		if (injection_test && (m->have_after || m->injection_vulnerable))
 			json_bool(&j, m->injection_vulnerable);
 		else
 			json_null(&j);

@@ -79,6 +79,20 @@ bool tlscheck_offered(const struct tlscheck *tc, size_t v)
 	return tc->versions[v].offer == TLSCHECK_OFFERED;
 }
 
+const char *tlscheck_starttls_missing(const struct tlscheck *tc)
+{
+	const struct smtp_session *m = &tc->main.s;
+	if (tc->implicit || !tc->main.ran)
+		return NULL;
+	if (m->used_helo)
+		return "the server answers HELO only: no STARTTLS";
+	if (m->starttls_refused)
+		return "the server offers STARTTLS but refuses it";
+	if (m->have_before && !ehlo_has(&m->caps_before, "STARTTLS"))
+		return "the server does not offer STARTTLS";
+	return NULL;
+}
+
 void tlscheck_findings(struct tlscheck *tc)
 {
 	struct out *out = &tc->report;
@@ -102,15 +116,12 @@ void tlscheck_findings(struct tlscheck *tc)
 			      "and before the TLS handshake");
 
 	if (!tc->best) {
+		const char *missing = tlscheck_starttls_missing(tc);
 		if (tc->implicit)
 			out_finding(out, FINDING_FAIL, "no-tls", "no TLS handshake succeeded on this port: %s",
 				    m->err.msg[0] ? m->err.msg : "refused");
-		else if (m->have_before && !m->starttls_offered && !m->starttls_refused && !m->in_tls)
-			out_finding(out, FINDING_FAIL, "no-tls", "the server does not offer STARTTLS");
-		else if (m->used_helo)
-			out_finding(out, FINDING_FAIL, "no-tls", "the server answers HELO only: no STARTTLS");
-		else if (m->starttls_refused)
-			out_finding(out, FINDING_FAIL, "no-tls", "the server offers STARTTLS but refuses it");
+		else if (missing)
+			out_finding(out, FINDING_FAIL, "no-tls", "%s", missing);
 		else if (!dat)
 			out_finding(out, FINDING_FAIL, "no-tls", "no TLS handshake succeeded: %s",
 				    m->err.msg[0] ? m->err.msg : "refused at every version");
@@ -311,6 +322,12 @@ static void print_starttls(FILE *fp, const struct tlscheck *tc)
 	const struct smtp_session *m = &tc->main.s;
 	if (tc->implicit)
 		return;
+	const char *missing = tlscheck_starttls_missing(tc);
+	if (missing) {
+		/* No 220 to STARTTLS: nothing for the injection test to test. */
+		out_print(fp, "STARTTLS:    %s\n", missing);
+		return;
+	}
 	const char *inj;
 	if (!tc->main.pol.injection_test)
 		inj = "not run (--no-injection-test)";
@@ -342,7 +359,14 @@ void tlscheck_report_human(struct tlscheck *tc)
 		if (tc->main.s.conn.peer_addr[0])
 			out_print(fp, "server:      %s, %.0f ms for the whole check\n", tc->main.s.conn.peer_addr,
 				tc->elapsed_ms);
-		for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
+		bool same = true;   /* every probe stopped short the same way */
+		for (size_t v = 0; v < TLSCHECK_NVERSIONS; v++)
+			same &= tc->versions[v].offer == TLSCHECK_UNKNOWN
+				&& strcmp(tc->versions[v].why, tc->versions[0].why) == 0;
+		if (same)
+			out_print(fp, "%-12s %-7s %-12s %s\n", "versions:", "all", offer_word(TLSCHECK_UNKNOWN),
+				tc->versions[0].why);
+		for (size_t v = TLSCHECK_NVERSIONS; !same && v-- > 0;) {
 			const struct tlscheck_version *ver = &tc->versions[v];
 			const char *detail = ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher
 					     : ver->offer == TLSCHECK_UNKNOWN || tc->oo.verbose ? ver->why : "";

@@ -74,13 +74,13 @@ def test_quiet_prints_only_result(smtpkit, scripted):
     assert not any(l.startswith((" -> ", "<-  ")) for l in lines), r
 
 
-@pytest.mark.parametrize("cert,finding", [
-    ("expired", "cert-expired"),
-    ("notyet", "cert-not-yet-valid"),
-    ("wrongname", "cert-name-mismatch"),
-    ("selfsigned", "cert-untrusted"),
+@pytest.mark.parametrize("cert,finding,verdict", [
+    ("expired", "cert-expired", "Untrusted"),
+    ("notyet", "cert-not-yet-valid", "Untrusted"),
+    ("wrongname", "cert-name-mismatch", "Mismatched"),
+    ("selfsigned", "cert-untrusted", "Untrusted"),
 ])
-def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding):
+def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding, verdict):
     # SPEC 9: each certificate problem has its own stable finding id (fail level);
     # scripts and monitoring key on it, so "untrusted" for everything is not enough.
     srv = scripted(starttls_session(cert))
@@ -89,6 +89,14 @@ def test_certificate_finding_ids(smtpkit, scripted, pki, cert, finding):
     assert r.rc == 0, r
     found = [(f["id"], f["level"]) for f in r.json()["findings"]]
     assert found == [(finding, "fail")], found
+    # One verdict word for chain and name: a trusted chain for another name
+    # is "Mismatched", never "Trusted" beside a fail finding.
+    assert (r.json()["tls"]["verdict"], r.json()["tls"]["verified"]) == (verdict, False)
+    srv = scripted(starttls_session(cert))
+    h = smtpkit("ehlo", srv.hostport, "--insecure", *_ca(pki), *T)
+    srv.finish()
+    assert "%s: " % verdict in h.out and "Trusted" not in h.out, h
+    assert h.out.rstrip("\n").splitlines()[-1].endswith(", %s)" % verdict), h
 
 
 # ---- --source ------------------------------------------------------------------
@@ -118,3 +126,33 @@ def test_source_must_be_an_address(smtpkit, scripted):
     srv.finish(timeout=0.3)
     assert r.rc == 64, r
     assert srv.connections == 0, "smtpkit connected"
+
+
+# ---- --cafile DIR ------------------------------------------------------------------
+
+def test_cafile_directory_of_cas(smtpkit, scripted, pki, tmp_path):
+    """--cafile takes a directory of PEM files too, as OpenSSL's CApath and
+    swaks's --tls-ca-path do (any file name; non-certificate files are
+    skipped): the chain verifies against the test CA found there."""
+    import shutil
+    d = tmp_path / "cas"
+    d.mkdir()
+    shutil.copy(pki.ca, d / "test-ca.pem")
+    (d / "README").write_text("not a certificate\n")
+    srv = scripted(starttls_session("good"))
+    r = smtpkit("ehlo", srv.hostport, "--cafile", str(d), "--tls-name", "localhost", *T, "--json")
+    srv.finish()
+    assert r.rc == 0, r
+    assert (r.json()["tls"]["verified"], r.json()["tls"]["verdict"]) == (True, "Verified"), r.json()["tls"]
+
+
+def test_cafile_directory_without_ca_is_78(smtpkit, scripted, pki, tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    (d / "README").write_text("not a certificate\n")
+    srv = scripted(starttls_session("good"))
+    r = smtpkit("ehlo", srv.hostport, "--cafile", str(d), "--tls-name", "localhost", *T)
+    srv.finish(timeout=0)
+    assert r.rc == 78, r
+    assert "no CA certificate in --cafile directory %s" % d in r.err, r
+    assert b"EHLO" not in b"".join(data for tls, data in srv.received if tls), srv.received

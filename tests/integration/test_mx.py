@@ -50,6 +50,11 @@ nullmx.test.                  MX    0 .
 nullmixed.test.               MX    0 .
 nullmixed.test.               MX    10 mx.nullmixed.test.
 mx.nullmixed.test.            A     11.0.1.25
+nullmid.test.                 MX    20 b.nullmid.test.
+nullmid.test.                 MX    10 .
+nullmid.test.                 MX    5 a.nullmid.test.
+a.nullmid.test.               A     11.0.1.26
+b.nullmid.test.               A     11.0.1.27
 implicit.test.                A     11.0.2.25
 implicit.test.                AAAA  2a00:1450::25
 nohost.test.                  TXT   "v=spf1 -all"
@@ -280,7 +285,12 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
     check_levels(d)
     got = findings(d)
     assert sorted(got) == sorted([("mx-private-address", "warn")] * 4 + [("no-fcrdns", "warn")] * 3
-                                 + [("dnssec-unsigned", "warn")]), got
+                                 + [("dnssec-unsigned", "warn"), ("mx-unreachable", "warn")]), got
+    # mx3 refuses connections: a warning, since mx1 and mx2 answer.
+    (down,) = [f for f in d["findings"] if f["id"] == "mx-unreachable"]
+    assert (down["host"], down["port"]) == ("mx3.example.test", port), down
+    assert down["text"] == "mx3.example.test: cannot connect to 127.0.0.3 port %d: Connection refused" \
+        % port, down
     assert not ids(d) & {"no-spf", "no-dmarc", "mta-sts-invalid", "mta-sts-mx-mismatch",
                          "spf-multiple", "cert-untrusted", "cert-name-mismatch"}
 
@@ -314,7 +324,7 @@ def test_example_full_human(smtpkit, dns, sts, mx_servers, pki):
     assert smtp[2] == "smtp: cannot connect to 127.0.0.3 port %d: Connection refused" % port, smtp
     hf = human_findings(out)
     assert sorted(hf) == sorted([("warn", "mx-private-address")] * 4 + [("warn", "no-fcrdns")] * 3
-                                + [("warn", "dnssec-unsigned")]), hf
+                                + [("warn", "dnssec-unsigned"), ("warn", "mx-unreachable")]), hf
     assert lines[-1] == "result: ok: 3 mail hosts"
 
 
@@ -354,8 +364,36 @@ def test_fault_json_and_human(smtpkit, dns, domain):
 
 def test_null_mx_mixed_details(smtpkit, dns):
     _, d = mx_json(smtpkit, dns, "nullmixed.test")
-    assert d["null_mx"] is True
+    assert (d["null_mx"], d["null_mx_preference"]) == (True, 0)
     assert [h["host"] for h in d["mx"]] == ["mx.nullmixed.test"]   # "." is not a host
+
+
+def mx_lines(out):
+    return [" ".join(line.split()[:3]) for line in out.splitlines() if line.startswith("  MX ")]
+
+
+@pytest.mark.parametrize("domain,want", [
+    ("nullmx.test", ["MX 0 ."]),
+    ("nullmixed.test", ["MX 0 .", "MX 10 mx.nullmixed.test"]),
+    # The null MX takes its place by preference among the others.
+    ("nullmid.test", ["MX 5 a.nullmid.test", "MX 10 .", "MX 20 b.nullmid.test"]),
+])
+def test_null_mx_record_is_shown(smtpkit, dns, domain, want):
+    """The null MX record itself is printed, alone or beside other MX
+    records (issue 11), and JSON gives its preference."""
+    h = mx(smtpkit, dns, domain)
+    assert mx_lines(h.out) == want, h
+    null = [line for line in h.out.splitlines() if line.startswith("  MX ") and line.split()[2] == "."]
+    assert len(null) == 1 and "null MX" in null[0], h
+    _, d = mx_json(smtpkit, dns, domain)
+    pref = int([w for w in want if w.endswith(" .")][0].split()[1])
+    assert (d["null_mx"], d["null_mx_preference"]) == (True, pref), d
+    assert "." not in [x["host"] for x in d["mx"]]
+
+
+def test_no_null_mx_preference_is_null(smtpkit, dns):
+    _, d = mx_json(smtpkit, dns, "private.test")
+    assert (d["null_mx"], d["null_mx_preference"]) == (False, None)
 
 
 def test_implicit_mx_details(smtpkit, dns):
@@ -597,6 +635,23 @@ def test_smtp_certificate_for_another_name(smtpkit, dns, pki, mxcert):
     assert ("cert-name-mismatch", "fail") in findings(d), d["findings"]
     assert not bad.messages                        # --smtp never sends a message
     assert h.rc == 1 and ("fail", "cert-name-mismatch") in human_findings(h.out), h
+    # One verdict word for chain and name: not "Trusted" beside the fail.
+    assert host["smtp"]["tls"]["verdict"] == "Mismatched", host["smtp"]["tls"]
+    (smtp,) = [line.strip() for line in h.out.splitlines() if line.strip().startswith("smtp:")]
+    assert smtp.endswith(", certificate Mismatched"), h
+
+
+def test_smtp_only_mx_refuses_is_fail(smtpkit, dns):
+    """The only MX host refuses connections: mx-unreachable at level fail
+    (no host to deliver to), exit 1."""
+    port = common_port(["127.0.0.5"])               # nothing listens there
+    r, d = mx_json(smtpkit, dns, "smtpplain.test", "--smtp", "-p", port)
+    assert r.rc == 1, r
+    assert findings(d).count(("mx-unreachable", "fail")) == 1, d["findings"]
+    (f,) = [f for f in d["findings"] if f["id"] == "mx-unreachable"]
+    assert "Connection refused" in f["text"] and "no MX host could be reached" in f["text"], f
+    h = mx(smtpkit, dns, "smtpplain.test", "--smtp", "-p", port)
+    assert h.rc == 1 and ("fail", "mx-unreachable") in human_findings(h.out), h
 
 
 def test_smtp_no_starttls(smtpkit, dns, pki):

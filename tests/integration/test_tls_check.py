@@ -118,11 +118,12 @@ def test_concurrent_wall_time(smtpkit, tls_server, pki):
 
 # --- certificates ---------------------------------------------------------------
 
-# A name mismatch is a trusted chain for another name: verdict Trusted.
+# A name mismatch is a trusted chain for another name: verdict Mismatched
+# (one word for chain and name: never "Trusted" next to a fail finding).
 @pytest.mark.parametrize("cert,fid,verdict", [
     ("expired", "cert-expired", "Untrusted"),
     ("notyet", "cert-not-yet-valid", "Untrusted"),
-    ("wrongname", "cert-name-mismatch", "Trusted"),
+    ("wrongname", "cert-name-mismatch", "Mismatched"),
     ("selfsigned", "cert-untrusted", "Untrusted"),
 ])
 def test_bad_certificates_fail(smtpkit, tls_server, pki, cert, fid, verdict):
@@ -131,18 +132,35 @@ def test_bad_certificates_fail(smtpkit, tls_server, pki, cert, fid, verdict):
     assert [(f["id"], f["level"]) for f in doc["findings"]] == [(fid, "fail")], doc["findings"]
     assert doc["tls"]["verdict"] == verdict, doc["tls"]
     assert doc["tls"]["status"], "the GnuTLS status explained"
-    lines = [l for l in rh.out.splitlines() if l.startswith(("Untrusted: ", "Trusted: "))]
+    lines = [l for l in rh.out.splitlines() if l.startswith(("Untrusted: ", "Mismatched: ", "Trusted: "))]
     assert lines == ["%s: %s" % (verdict, doc["tls"]["status"])], rh
     # tls-check reports: it never aborts the session for the certificate.
     assert any(t and l.upper().startswith(b"EHLO") for c in s.connections for t, l in c["commands"])
 
 
-def test_wrong_name_is_trusted_verdict(smtpkit, tls_server, pki):
+def test_wrong_name_is_mismatched_verdict(smtpkit, tls_server, pki):
     s = tls_server(cert="wrongname")
     r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json")
-    assert r.json()["tls"]["verdict"] == "Trusted", r
+    tls = r.json()["tls"]
+    assert (tls["verdict"], tls["verified"], tls["name_matches"]) == ("Mismatched", False, False), r
     r = smtpkit("tls-check", s.hostport, "--cafile", pki.ca, "--name", "mail.wrong.test", *T, "--json")
     assert r.rc == 0 and r.json()["tls"]["verdict"] == "Verified", r
+
+
+@pytest.mark.parametrize("name", ["localhost", "mail.other.test"])
+def test_gnutls_status_text_is_one_clean_line(smtpkit, tls_server, pki, name):
+    """GnuTLS's status ends with a space ("... issuer is unknown. "), and the
+    name-mismatch sentence joined to it made a double one: the text is
+    normalised where it enters (tls.c), for JSON and the report alike."""
+    s = tls_server(cert="selfsigned")
+    args = [s.hostport, "--cafile", pki.ca, "--name", name, *T]
+    status = smtpkit("tls-check", *args, "--json").json()["tls"]["status"]
+    assert "NOT trusted" in status and "issuer is unknown" in status, status
+    assert ("does not match the name mail.other.test" in status) is (name != "localhost"), status
+    assert status == status.strip() and "  " not in status, repr(status)
+    rh = smtpkit("tls-check", *args)
+    (line,) = [l for l in rh.out.splitlines() if l.startswith("Untrusted: ")]
+    assert line == "Untrusted: " + status, (line, rh)
 
 
 def test_expiring_warns(smtpkit, tls_server, pki):
@@ -182,10 +200,24 @@ def test_chain_with_intermediate(smtpkit, tls_server, pki):
 # --- no TLS ---------------------------------------------------------------------
 
 def test_no_starttls_fails(smtpkit, tls_server, pki):
+    """SPEC 9: tls-check's verdict on a port without TLS is one finding,
+    no-tls (fail); no-starttls would say the same thing again.  With no
+    STARTTLS there is no injection test: the report says what happened,
+    once, instead of "injection test: no result"."""
     s = tls_server(starttls=False)
-    doc, _ = check_both(smtpkit, [s.hostport, *ca(pki), *T], 1,
-                        present={"no-tls": "fail", "no-starttls": "warn"})
+    doc, rh = check_both(smtpkit, [s.hostport, *ca(pki), *T], 1,
+                         present={"no-tls": "fail"}, absent=("no-starttls",))
     assert doc["tls"] is None and doc["starttls_offered"] is False
+    assert [(f["id"], f["level"]) for f in doc["findings"]] == [("no-tls", "fail")], doc["findings"]
+    assert doc["starttls"] == {"injection_test": False, "injection_vulnerable": None,
+                               "data_after_220": False}, doc["starttls"]
+    assert "injection test" not in rh.out and "data after the 220" not in rh.out, rh
+    starttls = [l for l in rh.out.splitlines() if l.startswith("STARTTLS:")]
+    assert starttls == ["STARTTLS:    the server does not offer STARTTLS"], rh
+    versions = [l for l in rh.out.splitlines() if l.startswith(("versions:", "    "))
+                and "STARTTLS not offered" in l]
+    assert len(versions) == 1, rh
+    assert not any(b"STARTTLS" in l.upper() for c in s.connections for _, l in c["commands"])
 
 
 def test_connect_failure_is_75(smtpkit):

@@ -93,10 +93,25 @@ static void test_hide(void)
 	CHECK(strcmp(esc("535 czNjcmV0: pw!", 17), "535 czNjcmV0: pw!") == 0);
 }
 
+static void test_squeeze(void)
+{
+	char out[128];
+	/* gnutls_certificate_verification_status_print() ends with a space. */
+	CHECK(text_squeeze("The certificate is NOT trusted. The certificate issuer is unknown. ", out,
+			   sizeof out) == 66);
+	CHECK(text_squeeze("  a  b\t\n c ", out, sizeof out) == 5 && strcmp(out, "a b c") == 0);
+	CHECK(text_squeeze("", out, sizeof out) == 0 && strcmp(out, "") == 0);
+	CHECK(text_squeeze("   ", out, sizeof out) == 0 && strcmp(out, "") == 0);
+	/* Cut to fit, never ending on the space it would have added. */
+	CHECK(text_squeeze("abc  def", out, 5) == 3 && strcmp(out, "abc") == 0);
+	CHECK(text_squeeze("abc", out, 1) == 0 && strcmp(out, "") == 0);
+}
+
 int main(void)
 {
 	test_casecmp();
 	test_hex();
+	test_squeeze();
 	CHECK(strcmp(esc("plain text", 10), "plain text") == 0);
 	CHECK(strcmp(esc("\x1b[31mred", 8), "\\x1b[31mred") == 0);
 	CHECK(strcmp(esc("a\rb\nc\td", 7), "a\\x0db\\x0ac\\x09d") == 0);
