@@ -429,6 +429,8 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 		c->rstart = 0;
 	}
 	size_t room = sizeof c->rbuf - c->rend;
+	if (c->eof)             /* met by conn_arrived() */
+		return 1;
 	for (;;) {
 		if (c->deadline - deadline_now_ms() <= 0)
 			return timed_out(c, e, stage);
@@ -523,5 +525,31 @@ ssize_t conn_read_some(struct conn *c, void *buf, size_t size, struct err *e, co
 
 size_t conn_pending(const struct conn *c)
 {
+	return c->rend - c->rstart;
+}
+
+size_t conn_arrived(struct conn *c)
+{
+	if (c->rend > c->rstart || c->fd < 0 || c->eof)
+		return c->rend - c->rstart;
+	c->rstart = c->rend = 0;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	if (!(c->tls && gnutls_record_check_pending(c->tls) > 0) && poll(&p, 1, 0) <= 0)
+		return 0;
+	ssize_t n;
+	if (c->tls) {
+		/* The socket is non-blocking: a TLS 1.3 session ticket, or half a
+		 * record, is taken in and gives GNUTLS_E_AGAIN, not data. */
+		n = gnutls_record_recv(c->tls, c->rbuf, sizeof c->rbuf);
+		if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+			c->eof = true;
+	} else {
+		n = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+		if (n == 0)
+			c->eof = true;
+	}
+	/* An error is left for the next read to meet and report. */
+	if (n > 0)
+		c->rend = (size_t)n;
 	return c->rend - c->rstart;
 }
