@@ -305,6 +305,19 @@ static int udp_wait(int *fds, int nservers, const unsigned char *q, int qlen, un
 	}
 }
 
+/* A UDP socket connect()ed to the server, or -2 when none can be had. */
+static int udp_open(const struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -2;
+	if (connect(fd, (const struct sockaddr *)ss, sockaddr_len(ss)) < 0) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 /* The query over UDP to each server in turn, `tries` rounds, all under one
  * deadline: each attempt waits its share of the time left (the last one
  * until the deadline) while an answer to an earlier attempt still counts.
@@ -315,22 +328,15 @@ static int udp_wait(int *fds, int nservers, const unsigned char *q, int qlen, un
 static int udp_exchange(const struct sockaddr_storage *servers, int nservers, int tries,
 			const unsigned char *q, int qlen, unsigned char *ans, int64_t deadline, int *from)
 {
+	/* Per server: its socket, -1 before the first attempt, -2 unusable. */
 	int fds[MAXNS], attempts = tries * nservers, rc = 0;
 
 	for (int i = 0; i < nservers; i++)
 		fds[i] = -1;
 	for (int k = 0; k < attempts && rc == 0; k++) {
 		int i = k % nservers;
-		if (fds[i] == -1) {
-			fds[i] = socket(servers[i].ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			if (fds[i] >= 0 && connect(fds[i], (const struct sockaddr *)&servers[i],
-						   sockaddr_len(&servers[i])) < 0) {
-				close(fds[i]);
-				fds[i] = -2;
-			}
-			if (fds[i] == -1)
-				fds[i] = -2;
-		}
+		if (fds[i] == -1)
+			fds[i] = udp_open(&servers[i]);
 		if (fds[i] >= 0 && send(fds[i], q, (size_t)qlen, MSG_NOSIGNAL) < 0 && errno == ECONNREFUSED) {
 			close(fds[i]);
 			fds[i] = -2;
