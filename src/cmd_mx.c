@@ -379,9 +379,8 @@ int cmd_mx(int argc, const char **argv)
 		}
 		jobs = (size_t)v;
 	}
-	if (dns_resolver_init(&res, net_args.resolver, &e) < 0)
+	if (net_resolver(&res, &pol, &e) < 0)
 		goto fail;
-	res.timeout_ms = pol.timeout_ms < 5000 ? pol.timeout_ms : 5000;
 	const char *arg;
 	bool from_stdin = false;
 	while ((arg = poptGetArg(ctx))) {

@@ -80,7 +80,7 @@ static int mx_targets(poptContext ctx, struct targets *t, struct smtp_policy *po
 	if (!t->host)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
 	if (net_port(0, 25, &mx_port, e) < 0 || net_policy(t->host, pol, oo, e) < 0
-	    || dns_resolver_init(&res, net_args.resolver, e) < 0)
+	    || net_resolver(&res, pol, e) < 0)
 		return -1;
 	if (mx_route(&res, a.mx, &d, e) < 0) {
 		mx_domain_free(&d);

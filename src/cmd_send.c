@@ -570,7 +570,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	} else {
 		struct dns_resolver res;
 		int mx_port = 25;
-		if (dns_resolver_init(&res, net_args.resolver, e) < 0 || net_port(0, 25, &mx_port, e) < 0) {
+		if (net_resolver(&res, pol, e) < 0 || net_port(0, 25, &mx_port, e) < 0) {
 			deliveries_free(v, nv);
 			return -1;
 		}

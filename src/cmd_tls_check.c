@@ -92,13 +92,14 @@ int cmd_tls_check(int argc, const char **argv)
 	}
 	if (net_check_value("--name", net_args.tls_name, &e) < 0)
 		goto fail;
+	if (net_resolver(&tc->resolver, &tc->base, &e) < 0)
+		goto fail;
 
 	tc->host = host;
 	tc->port = port;
 	tc->implicit = tc->base.tls_mode == SMTP_TLS_MODE_IMPLICIT
 		       || (tc->base.tls_mode == SMTP_TLS_MODE_AUTO && port == 465);
 	tc->name = tc->base.tls.verify_name;
-	tc->resolver = net_args.resolver;
 	tc->warn_days = tc_args.warn_days;
 	tc->ciphers = tc_args.ciphers;
 	tc->show_certs = tc_args.show_certs;

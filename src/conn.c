@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "conn.h"
 #include "dns.h"
+#include "parallel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +217,27 @@ static int system_lookup(const char *host, int port, const struct conn_opts *o, 
 	return g;
 }
 
+/* AAAA and A of one name, asked at once: the two lookups share the
+ * time, so a silent resolver costs one deadline, not two. */
+struct host_lookup {
+	const struct conn_opts *o;
+	const char *host;
+	struct dns_answer answers[2];
+};
+
+static const int host_types[] = {DNS_T_AAAA, DNS_T_A};
+
+static void host_lookup_one(void *ctx, size_t k)
+{
+	struct host_lookup *l = ctx;
+	if ((host_types[k] == DNS_T_AAAA && l->o->family == AF_INET)
+	    || (host_types[k] == DNS_T_A && l->o->family == AF_INET6)) {
+		l->answers[k].status = DNS_NODATA;
+		return;
+	}
+	dns_query(l->o->resolver, l->host, host_types[k], &l->answers[k]);
+}
+
 /* With --resolver, names go through our DNS (with its deadline); without
  * it, through the system's (getaddrinfo: /etc/hosts, nsswitch). */
 static int resolve(const char *host, int port, const struct conn_opts *o, struct target *t,
@@ -223,19 +245,16 @@ static int resolve(const char *host, int port, const struct conn_opts *o, struct
 {
 	*n = 0;
 	if (o->resolver && !conn_is_address(host)) {
-		static const int types[] = {DNS_T_AAAA, DNS_T_A};
 		enum dns_status worst = DNS_NXDOMAIN;
+		struct host_lookup l = {.o = o, .host = host};
+		parallel_run(2, 2, host_lookup_one, &l);
 		for (size_t k = 0; k < 2; k++) {
-			if ((types[k] == DNS_T_AAAA && o->family == AF_INET)
-			    || (types[k] == DNS_T_A && o->family == AF_INET6))
-				continue;
-			struct dns_answer a;
-			dns_query(o->resolver, host, types[k], &a);
-			for (size_t i = 0; a.status == DNS_OK && i < a.n; i++)
-				add_target(t, n, a.addrs[i], port);
-			if (a.status != DNS_OK && a.status != DNS_NXDOMAIN && a.status != DNS_NODATA)
-				worst = a.status;
-			dns_answer_free(&a);
+			struct dns_answer *a = &l.answers[k];
+			for (size_t i = 0; a->status == DNS_OK && i < a->n; i++)
+				add_target(t, n, a->addrs[i], port);
+			if (a->status != DNS_OK && a->status != DNS_NXDOMAIN && a->status != DNS_NODATA)
+				worst = a->status;
+			dns_answer_free(a);
 		}
 		if (*n == 0 && worst == DNS_NXDOMAIN)
 			return err_set(e, dns_err_cause(worst), stage, "cannot resolve %s: no address", host);
@@ -429,6 +448,8 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 		c->rstart = 0;
 	}
 	size_t room = sizeof c->rbuf - c->rend;
+	if (c->eof)             /* met by conn_arrived() */
+		return 1;
 	for (;;) {
 		if (c->deadline - deadline_now_ms() <= 0)
 			return timed_out(c, e, stage);
@@ -523,5 +544,31 @@ ssize_t conn_read_some(struct conn *c, void *buf, size_t size, struct err *e, co
 
 size_t conn_pending(const struct conn *c)
 {
+	return c->rend - c->rstart;
+}
+
+size_t conn_arrived(struct conn *c)
+{
+	if (c->rend > c->rstart || c->fd < 0 || c->eof)
+		return c->rend - c->rstart;
+	c->rstart = c->rend = 0;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	if (!(c->tls && gnutls_record_check_pending(c->tls) > 0) && poll(&p, 1, 0) <= 0)
+		return 0;
+	ssize_t n;
+	if (c->tls) {
+		/* The socket is non-blocking: a TLS 1.3 session ticket, or half a
+		 * record, is taken in and gives GNUTLS_E_AGAIN, not data. */
+		n = gnutls_record_recv(c->tls, c->rbuf, sizeof c->rbuf);
+		if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+			c->eof = true;
+	} else {
+		n = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+		if (n == 0)
+			c->eof = true;
+	}
+	/* An error is left for the next read to meet and report. */
+	if (n > 0)
+		c->rend = (size_t)n;
 	return c->rend - c->rstart;
 }

@@ -81,6 +81,9 @@ ssize_t conn_read_some(struct conn *c, void *buf, size_t size, struct err *e, co
 /* Bytes received but not yet consumed (RFC 3207 5: nothing may follow the
  * 220 to STARTTLS before the handshake). */
 size_t conn_pending(const struct conn *c);
+/* The same, after taking in without waiting whatever the socket (or TLS)
+ * holds now: what the server sent that no read has asked for yet. */
+size_t conn_arrived(struct conn *c);
 
 /* Used by tls.c while it owns the handshake. */
 int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage);

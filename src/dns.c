@@ -1,8 +1,10 @@
 /* dns.c - DNS on glibc's libresolv: the --resolver spec and the queries.
  * Every query has its own resolver state (res_ninit/res_nclose), so
- * lookups may run in parallel threads; res_nsend asks over UDP and a
- * truncated answer is asked again over TCP here, under a deadline.  The
- * answers are read by dns_parse.c. */
+ * lookups may run in parallel threads.  libresolv reads resolv.conf and
+ * builds the query; the exchange is done here, over UDP and over TCP for
+ * a truncated answer, under one deadline for the whole lookup: res_nsend
+ * gives each try and each server its own timeout, in whole seconds, and
+ * reads over TCP without one.  The answers are read by dns_parse.c. */
 #define _GNU_SOURCE
 
 #include "dns_int.h"
@@ -56,7 +58,7 @@ int dns_resolver_init(struct dns_resolver *r, const char *spec, struct err *e)
 {
 	memset(r, 0, sizeof *r);
 	r->port = 53;
-	r->timeout_ms = 2000;
+	r->timeout_ms = DNS_TIMEOUT_MS;
 	r->tries = 2;
 	if (spec == NULL)
 		return 0;
@@ -218,28 +220,182 @@ static int use_servers(res_state st, const struct dns_resolver *r, struct sockad
 /* ------------------------------------------------------------------ */
 /* Queries                                                             */
 
-enum { TCP_ERROR = -1, TCP_TIMEOUT = -2 };
+/* What the exchanges return instead of an answer's length. */
+enum { EX_ERROR = -1, EX_TIMEOUT = -2, EX_REFUSED = -3 };
 
-/* One query over TCP (RFC 7766), the whole exchange bounded by timeout_ms.
- * glibc's own TCP retry reads without a deadline, so truncated answers
- * come here instead (RES_IGNTC). */
-static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *q, int qlen,
-			unsigned char *ans, size_t anssize, int timeout_ms)
+/* The one question of message m: its name (expanded), type and class. */
+static bool question(const unsigned char *m, int mlen, char *name, size_t size, unsigned char tc[4])
 {
-	int64_t deadline = deadline_now_ms() + timeout_ms;
-	socklen_t salen = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	if (mlen < NS_HFIXEDSZ || m[4] != 0 || m[5] != 1)
+		return false;
+	int n = dn_expand(m, m + mlen, m + NS_HFIXEDSZ, name, (int)size);
+	if (n < 0 || NS_HFIXEDSZ + n + 4 > mlen)
+		return false;
+	memcpy(tc, m + NS_HFIXEDSZ + n, 4);
+	return true;
+}
+
+/* Message m asks q's question: name (ASCII case-insensitively, RFC 4343),
+ * type and class.  res_queriesmatch does this, but is deprecated. */
+static bool same_question(const unsigned char *q, int qlen, const unsigned char *m, int mlen)
+{
+	char qname[NS_MAXDNAME], mname[NS_MAXDNAME];
+	unsigned char qtc[4], mtc[4];
+	return question(q, qlen, qname, sizeof qname, qtc) && question(m, mlen, mname, sizeof mname, mtc)
+	       && memcmp(qtc, mtc, 4) == 0 && text_casecmp(qname, mname) == 0;
+}
+
+/* m answers query q: the same ID, QR set, and the same question (RFC 5452
+ * 9.1, as res_nsend checks).  Servers often drop the question from an
+ * error answer: without one, only an rcode that ends in a temporary
+ * failure or a retry (FORMERR, SERVFAIL, NOTIMP, REFUSED) is taken, never
+ * records, NOERROR or NXDOMAIN.  Anything else is not an answer: ignored,
+ * never used. */
+static bool answers(const unsigned char *q, int qlen, const unsigned char *m, int mlen)
+{
+	if (mlen < NS_HFIXEDSZ || m[0] != q[0] || m[1] != q[1] || !(m[2] & 0x80))
+		return false;
+	if (m[4] == 0 && m[5] == 0 && m[6] == 0 && m[7] == 0) {
+		int rcode = m[3] & 0x0f;
+		return rcode == ns_r_formerr || rcode == ns_r_servfail || rcode == ns_r_notimpl
+		       || rcode == ns_r_refused;
+	}
+	return same_question(q, qlen, m, mlen);
+}
+
+static socklen_t sockaddr_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+/* Wait for an answer on the open UDP sockets until `until`.  A socket
+ * whose server refused (ICMP port unreachable) is closed (-2).  Returns
+ * the answer's length with *from set, 0 when the time passed, EX_ERROR. */
+static int udp_wait(int *fds, int nservers, const unsigned char *q, int qlen, unsigned char *ans,
+		    int64_t until, int *from)
+{
+	for (;;) {
+		struct pollfd p[MAXNS];
+		int who[MAXNS], np = 0;
+		for (int i = 0; i < nservers; i++) {
+			if (fds[i] >= 0) {
+				p[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+				who[np++] = i;
+			}
+		}
+		int64_t left = until - deadline_now_ms();
+		if (np == 0 || left <= 0)
+			return 0;
+		/* Timeouts are at most a day (options.c), so left fits an int. */
+		int n = poll(p, (nfds_t)np, (int)left);
+		if (n < 0 && errno != EINTR)
+			return EX_ERROR;
+		for (int k = 0; n > 0 && k < np; k++) {
+			if (!p[k].revents)
+				continue;
+			ssize_t m = recv(p[k].fd, ans, DNS_ANSWER_MAX, MSG_DONTWAIT);
+			if (m < 0 && errno == ECONNREFUSED) {
+				close(fds[who[k]]);
+				fds[who[k]] = -2;
+			} else if (m > 0 && answers(q, qlen, ans, (int)m)) {
+				*from = who[k];
+				return (int)m;
+			}
+		}
+	}
+}
+
+/* A UDP socket connect()ed to the server, or -2 when none can be had. */
+static int udp_open(const struct sockaddr_storage *ss)
+{
+	int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -2;
+	if (connect(fd, (const struct sockaddr *)ss, sockaddr_len(ss)) < 0) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* The query over UDP to each server in turn, `tries` rounds, all under one
+ * deadline: each attempt waits its share of the time left (the last one
+ * until the deadline) while an answer to an earlier attempt still counts.
+ * Each server's socket is connect()ed, so the kernel drops datagrams from
+ * any other address or port; answers() drops those with a wrong ID or
+ * question.  Returns the answer's length with *from set to the server's
+ * index, or EX_TIMEOUT, EX_REFUSED (every server refused), EX_ERROR. */
+static int udp_exchange(const struct sockaddr_storage *servers, int nservers, int tries,
+			const unsigned char *q, int qlen, unsigned char *ans, int64_t deadline, int *from)
+{
+	/* Per server: its socket, -1 before the first attempt, -2 unusable. */
+	int fds[MAXNS], attempts = tries * nservers, rc = 0;
+
+	for (int i = 0; i < nservers; i++)
+		fds[i] = -1;
+	for (int k = 0; k < attempts && rc == 0; k++) {
+		int i = k % nservers;
+		if (fds[i] == -1)
+			fds[i] = udp_open(&servers[i]);
+		if (fds[i] >= 0 && send(fds[i], q, (size_t)qlen, MSG_NOSIGNAL) < 0 && errno == ECONNREFUSED) {
+			close(fds[i]);
+			fds[i] = -2;
+		}
+		int64_t now = deadline_now_ms();
+		rc = udp_wait(fds, nservers, q, qlen, ans, now + (deadline - now) / (attempts - k), from);
+	}
+	if (rc == 0)            /* the attempts to refusing servers did not wait */
+		rc = udp_wait(fds, nservers, q, qlen, ans, deadline, from);
+	bool any_open = false;
+	for (int i = 0; i < nservers; i++) {
+		if (fds[i] >= 0) {
+			any_open = true;
+			close(fds[i]);
+		}
+	}
+	if (rc == 0)
+		return any_open ? EX_TIMEOUT : EX_REFUSED;
+	return rc;
+}
+
+/* Wait for and read exactly n bytes; 0, or EX_TIMEOUT / EX_ERROR. */
+static int tcp_read(int fd, unsigned char *buf, size_t n, int64_t deadline)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t m = recv(fd, buf + got, n - got, 0);
+		if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int w = deadline_poll(fd, POLLIN, deadline);
+			if (w <= 0)
+				return w == 0 ? EX_TIMEOUT : EX_ERROR;
+			continue;
+		}
+		if (m <= 0)
+			return EX_ERROR;
+		got += (size_t)m;
+	}
+	return 0;
+}
+
+/* One query over TCP (RFC 7766) until the deadline; messages that do not
+ * answer it are read past and ignored.  glibc's own TCP retry reads
+ * without a deadline, so truncated answers come here.  Returns the
+ * answer's length, or EX_TIMEOUT, EX_ERROR. */
+static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *q, int qlen,
+			unsigned char *ans, int64_t deadline)
+{
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc = TCP_ERROR, w;
+	int rc = EX_ERROR, w;
 
 	if (fd < 0)
-		return TCP_ERROR;
-	if (connect(fd, (const struct sockaddr *)ss, salen) < 0) {
+		return EX_ERROR;
+	if (connect(fd, (const struct sockaddr *)ss, sockaddr_len(ss)) < 0) {
 		int soerr = 0;
 		socklen_t sl = sizeof soerr;
 		if (errno != EINPROGRESS)
 			goto out;
 		if ((w = deadline_poll(fd, POLLOUT, deadline)) <= 0) {
-			rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
+			rc = w == 0 ? EX_TIMEOUT : EX_ERROR;
 			goto out;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr != 0)
@@ -255,7 +411,7 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 		ssize_t n = send(fd, out + done, outlen - done, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if ((w = deadline_poll(fd, POLLOUT, deadline)) <= 0) {
-				rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
+				rc = w == 0 ? EX_TIMEOUT : EX_ERROR;
 				goto out;
 			}
 			continue;
@@ -265,32 +421,18 @@ static int tcp_exchange(const struct sockaddr_storage *ss, const unsigned char *
 		done += (size_t)n;
 	}
 
-	unsigned char lenbuf[2];
-	size_t want = 2, got = 0;
-	unsigned char *dst = lenbuf;
-	for (int part = 0; part < 2; part++) {
-		while (got < want) {
-			ssize_t n = recv(fd, dst + got, want - got, 0);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if ((w = deadline_poll(fd, POLLIN, deadline)) <= 0) {
-					rc = w == 0 ? TCP_TIMEOUT : TCP_ERROR;
-					goto out;
-				}
-				continue;
-			}
-			if (n <= 0)
-				goto out;
-			got += (size_t)n;
-		}
-		if (part == 0) {
-			want = (size_t)lenbuf[0] << 8 | lenbuf[1];
-			if (want > anssize)
-				goto out;
-			got = 0;
-			dst = ans;
+	for (;;) {
+		unsigned char lenbuf[2];
+		if ((rc = tcp_read(fd, lenbuf, 2, deadline)) < 0)
+			goto out;
+		size_t want = (size_t)lenbuf[0] << 8 | lenbuf[1];
+		if ((rc = tcp_read(fd, ans, want, deadline)) < 0)
+			goto out;
+		if (answers(q, qlen, ans, (int)want)) {
+			rc = (int)want;
+			goto out;
 		}
 	}
-	rc = (int)want;
 out:
 	close(fd);
 	return rc;
@@ -316,38 +458,35 @@ static int add_edns0(unsigned char *q, int qlen, size_t size)
 	return qlen + (int)sizeof opt;
 }
 
-/* Send the query, over UDP by res_nsend, then over TCP when the answer
- * is truncated.  Returns the answer's length, or -1 with out filled. */
-static int exchange(res_state st, const unsigned char *query, int qlen, unsigned char *ans,
-		    const struct sockaddr_storage *servers, int nservers, int timeout_ms,
+/* Send the query over UDP, then over TCP when the answer is truncated,
+ * all before the deadline.  Returns the answer's length, or -1 with out
+ * filled. */
+static int exchange(const unsigned char *query, int qlen, unsigned char *ans,
+		    const struct sockaddr_storage *servers, int nservers, int tries, int64_t deadline,
 		    struct dns_answer *out)
 {
 	char ebuf[128];
+	int from = 0;
 
 	errno = 0;
-	int n = res_nsend(st, query, qlen, ans, DNS_ANSWER_MAX);
-	if (n < 0) {
-		int e = errno;
-		if (e == ETIMEDOUT || e == ECONNREFUSED || e == EAGAIN || e == 0)
-			return dns_answer_fail(out, DNS_TIMEOUT, e == ECONNREFUSED
-					   ? "no server answered (connection refused)" : "no server answered");
-		return dns_answer_fail(out, DNS_ERROR, strerror_r(e, ebuf, sizeof ebuf));
-	}
-	if (n < NS_HFIXEDSZ || n > DNS_ANSWER_MAX)
-		return dns_answer_fail(out, DNS_MALFORMED, "answer shorter than a DNS header");
+	int n = udp_exchange(servers, nservers, tries, query, qlen, ans, deadline, &from);
+	if (n == EX_TIMEOUT)
+		return dns_answer_fail(out, DNS_TIMEOUT, "no server answered");
+	if (n == EX_REFUSED)
+		return dns_answer_fail(out, DNS_TIMEOUT, "no server answered (connection refused)");
+	if (n < 0)
+		return dns_answer_fail(out, DNS_ERROR, strerror_r(errno, ebuf, sizeof ebuf));
 	if (!(ans[2] & 0x02))
 		return n;
 
-	/* RFC 7766 5: TC set, ask again over TCP. */
-	int tn = TCP_ERROR;
-	for (int i = 0; i < nservers && tn < 0; i++)
-		tn = tcp_exchange(&servers[i], query, qlen, ans, DNS_ANSWER_MAX, timeout_ms);
-	if (tn == TCP_TIMEOUT)
+	/* RFC 7766 5: TC set, ask again over TCP, the server that answered first. */
+	int tn = EX_ERROR;
+	for (int k = 0; k < nservers && tn == EX_ERROR; k++)
+		tn = tcp_exchange(&servers[(from + k) % nservers], query, qlen, ans, deadline);
+	if (tn == EX_TIMEOUT)
 		return dns_answer_fail(out, DNS_TIMEOUT, "no answer over TCP after a truncated answer");
 	if (tn < 0)
 		return dns_answer_fail(out, DNS_ERROR, "TCP query after a truncated answer failed");
-	if (tn < NS_HFIXEDSZ || ans[0] != query[0] || ans[1] != query[1])
-		return dns_answer_fail(out, DNS_MALFORMED, "TCP answer does not match the query");
 	if (ans[2] & 0x02)
 		return dns_answer_fail(out, DNS_MALFORMED, "answer truncated even over TCP");
 	out->truncated_tcp = true;
@@ -367,24 +506,17 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 		return dns_answer_fail(out, DNS_ERROR, "cannot initialise the resolver");
 
 	int tries = r->tries < 1 ? 1 : r->tries > 5 ? 5 : r->tries;
-	int timeout_ms = r->timeout_ms < 1 ? 2000 : r->timeout_ms;
-	/* RES_TRUSTAD keeps the AD bit; RES_IGNTC: truncated answers are
-	 * retried over TCP here, under a deadline.  RES_USE_EDNS0 only acts
-	 * in res_nquery: add_edns0() adds the OPT record itself. */
-	st.options |= RES_USE_EDNS0 | RES_TRUSTAD | RES_IGNTC;
-	st.options &= ~(unsigned long)(RES_ROTATE | RES_USEVC);
-	/* glibc's send_dg() turns SERVFAIL, NOTIMP and REFUSED into "try the
-	 * next server" and finally a timeout, unless pfcode is set ("called
-	 * from dig"); it only selects debug output, which release builds
-	 * do not print.  We want the rcode. */
-	st.pfcode = RES_PRF_STATS;
-	/* glibc counts retrans in whole seconds. */
-	st.retrans = (timeout_ms + 999) / 1000;
-	st.retry = tries;
+	/* One deadline for the whole lookup: every try, every server, the TCP
+	 * retry and the retry without EDNS. */
+	int64_t deadline = deadline_now_ms() + (r->timeout_ms < 1 ? DNS_TIMEOUT_MS : r->timeout_ms);
 	struct sockaddr_storage servers[MAXNS];
 	int nservers = use_servers(&st, r, servers);
 	if (nservers < 0) {
 		dns_answer_fail(out, DNS_ERROR, "cannot use the --resolver address");
+		goto done;
+	}
+	if (nservers == 0) {
+		dns_answer_fail(out, DNS_ERROR, "no DNS server to ask");
 		goto done;
 	}
 
@@ -403,7 +535,7 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 		dns_answer_fail(out, DNS_ERROR, "out of memory");
 		goto done;
 	}
-	int n = exchange(&st, query, qlen, ans, servers, nservers, timeout_ms, out);
+	int n = exchange(query, qlen, ans, servers, nservers, tries, deadline, out);
 	if (n < 0)
 		goto done;
 	rc = dns_parse_answer(ans, (size_t)n, name, type, out);
@@ -411,7 +543,7 @@ int dns_query(const struct dns_resolver *r, const char *name, int type, struct d
 		/* RFC 6891 7: a server that does not know EDNS; ask without OPT. */
 		query[11]--;
 		memset(out, 0, sizeof *out);
-		n = exchange(&st, query, plain, ans, servers, nservers, timeout_ms, out);
+		n = exchange(query, plain, ans, servers, nservers, tries, deadline, out);
 		if (n < 0) {
 			rc = -1;
 			goto done;

@@ -31,9 +31,13 @@ struct dns_resolver {
 	bool custom;            /* a --resolver was given */
 	char addr[64];          /* numeric IPv4 or IPv6 */
 	int port;
-	int timeout_ms;         /* per try */
-	int tries;
+	int timeout_ms;         /* the whole lookup: every try, server, TCP retry */
+	int tries;              /* rounds over the servers within it */
 };
+
+/* A lookup's deadline when --timeout is not given (glibc's resolver: 5 s
+ * per try, 2 tries). */
+#define DNS_TIMEOUT_MS 10000
 
 /* spec: NULL (use /etc/resolv.conf), "ADDR", "ADDR:PORT", "[V6]" or
  * "[V6]:PORT".  64 for a malformed spec. */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct net_args net_args;
-static struct dns_resolver net_resolver;
+static struct dns_resolver host_resolver;        /* names of HOST, with --resolver */
 
 struct poptOption net_options[] = {
 	{"port", 'p', POPT_ARG_STRING, &net_args.port, 0, "port (overrides HOST:PORT)", "PORT"},
@@ -218,6 +218,15 @@ static const char *default_helo(void)
 	return name;
 }
 
+int net_resolver(struct dns_resolver *r, const struct smtp_policy *pol, struct err *e)
+{
+	if (dns_resolver_init(r, net_args.resolver, e) < 0)
+		return -1;
+	if (net_args.timeout_given)
+		r->timeout_ms = pol->timeout_ms;
+	return 0;
+}
+
 int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, struct err *e)
 {
 	struct net_args *a = &net_args;
@@ -265,14 +274,14 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	pol->conn.family = a->ipv4 ? AF_INET : a->ipv6 ? AF_INET6 : AF_UNSPEC;
 	pol->conn.source = a->source;
 	pol->conn.connect_timeout_ms = 10000;
-	if (a->resolver) {
-		if (dns_resolver_init(&net_resolver, a->resolver, e) < 0)
-			return -1;
-		pol->conn.resolver = &net_resolver;
-	}
 	pol->timeout_ms = 30000;
 	if (a->timeout && parse_seconds("--timeout", a->timeout, &pol->timeout_ms, e) < 0)
 		return -1;
+	if (a->resolver) {
+		if (net_resolver(&host_resolver, pol, e) < 0)
+			return -1;
+		pol->conn.resolver = &host_resolver;
+	}
 	if (a->connect_timeout
 	    && parse_seconds("--connect-timeout", a->connect_timeout, &pol->conn.connect_timeout_ms, e) < 0)
 		return -1;

@@ -48,6 +48,12 @@ int net_parse_target(const char *arg, char **host, int *port, struct err *e);
  * TLS configuration, timeouts, HELO name.  host is the target as given
  * (used for SNI and the certificate name). */
 int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, struct err *e);
+/* The resolver for DNS lookups (MX, addresses, policy records, TLSA):
+ * --resolver, else resolv.conf's servers.  An explicit --timeout bounds
+ * each whole lookup, else DNS_TIMEOUT_MS does.  pol from net_policy(). */
+struct dns_resolver;
+int net_resolver(struct dns_resolver *r, const struct smtp_policy *pol, struct err *e);
+
 /* The one positional HOST[:PORT] of ehlo and tls-check: *host allocated,
  * *port from -p, HOST:PORT or fallback.  64 when there is not exactly one. */
 int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, int *port,

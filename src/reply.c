@@ -80,8 +80,17 @@ enum reply_status reply_feed(struct reply *r, const char *line, size_t len,
 		*why = "reply line too long";
 		return REPLY_MALFORMED;
 	}
-	if (memchr(line, '\0', len)) {
-		*why = "NUL byte in reply";
+	/* RFC 5321 4.2: textstring = 1*(%d09 / %d32-126); a lone CR or any
+	 * other control byte is no reply text (a CR ending the line before LF
+	 * is not in line).  8-bit bytes are let through: SMTPUTF8 servers
+	 * (RFC 6531 3.7.4) and old Latin-1 banners send them. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((c >= 0x20 && c != 0x7f) || c == '\t')
+			continue;
+		*why = c == '\0' ? "NUL byte in reply"
+		       : c == '\r' ? "CR without LF in reply"
+		       : "control character in reply (RFC 5321 4.2: text is TAB and printable characters)";
 		return REPLY_MALFORMED;
 	}
 	/* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39 */

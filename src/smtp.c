@@ -199,8 +199,37 @@ int smtp_flush(struct smtp_session *s)
 	return conn_flush(&s->conn, &s->err, smtp_step_name(s));
 }
 
+int smtp_expect_quiet(struct smtp_session *s, const char *command)
+{
+	size_t n = conn_arrived(&s->conn);
+	if (n == 0)
+		return 0;
+	if (err_is_set(&s->err))        /* RSET after a refusal: that stays the cause */
+		return -1;
+	/* Shown as received, line by line (a partial last line too), and the
+	 * first line quoted in the error. */
+	const char *p = (const char *)s->conn.rbuf + s->conn.rstart, *end = p + n;
+	char quoted[ERR_REPLY_MAX] = "";
+	for (int i = 0; p < end && i < 20; i++) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		size_t len = lf ? (size_t)(lf - p) : (size_t)(end - p);
+		size_t shown = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+		out_received(s->out, s->in_tls, conn_elapsed(&s->conn), p, shown);
+		if (i == 0)
+			text_escape(p, shown < 200 ? shown : 200, quoted, sizeof quoted);
+		p += len + (lf != NULL);
+	}
+	err_set(&s->err, ERR_PROTOCOL, smtp_step_name(s),
+		"the server sent %zu bytes before %s, answering nothing: "
+		"they would be read as its reply (RFC 5321 4.2)", n, command);
+	err_quote(&s->err, quoted);
+	return -1;
+}
+
 static int send_command(struct smtp_session *s, const char *command)
 {
+	if (smtp_expect_quiet(s, command) < 0)
+		return -1;
 	if (smtp_queue_command(s, NULL, "%s", command) < 0)
 		return -1;
 	return smtp_flush(s);
@@ -303,12 +332,21 @@ static int enter(struct smtp_session *s)
 	case SMTP_GREETING:
 		return 0;
 	case SMTP_EHLO:
-	case SMTP_HELO:
-		if (smtp_queue_command(s, NULL, "%s %s", s->state == SMTP_EHLO ? "EHLO" : "HELO",
-				       p->helo) < 0)
+	case SMTP_HELO: {
+		const char *hello = s->state == SMTP_EHLO ? "EHLO" : "HELO";
+		/* After the greeting, a refused EHLO or the handshake the server
+		 * waits for us, except that the injection test's NOOP may be
+		 * answered inside TLS: check_injection() reads that. */
+		bool noop_answer = s->in_tls && p->injection_test && !s->have_after;
+		if (!noop_answer && smtp_expect_quiet(s, hello) < 0)
+			return -1;
+		if (smtp_queue_command(s, NULL, "%s %s", hello, p->helo) < 0)
 			return -1;
 		return smtp_flush(s);
+	}
 	case SMTP_STARTTLS:
+		if (smtp_expect_quiet(s, "STARTTLS") < 0)
+			return -1;
 		s->starttls_ms = conn_elapsed(&s->conn);
 		if (smtp_queue_command(s, NULL, "STARTTLS") < 0)
 			return -1;
@@ -332,9 +370,13 @@ static int enter(struct smtp_session *s)
 	case SMTP_RSET:
 		return send_command(s, "RSET");
 	case SMTP_QUIT:
+		/* Unasked bytes before QUIT could only be taken for its reply,
+		 * a courtesy: not worth failing a session that did its work. */
 		if (s->ahead.quit)
 			return 0;
-		return send_command(s, "QUIT");
+		if (smtp_queue_command(s, NULL, "QUIT") < 0)
+			return -1;
+		return smtp_flush(s);
 	case SMTP_QUIT_NOWAIT:
 		/* After a failure: one short attempt, never a wait for the reply. */
 		if (s->ahead.quit)
@@ -508,7 +550,7 @@ static enum smtp_state on_helo(struct smtp_session *s, const struct reply *r)
 static enum smtp_state on_starttls(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code == 220) {
-		size_t extra = conn_pending(&s->conn);
+		size_t extra = conn_arrived(&s->conn);
 		s->starttls_ms = conn_elapsed(&s->conn) - s->starttls_ms;
 		s->data_after_starttls = extra > 0;
 		if (extra > 0)

@@ -79,8 +79,8 @@ int smtp_enter_auth(struct smtp_session *s)
 	char *initial = NULL;
 	enum auth_mech m = s->auth->mech;
 
-	if (smtp_hide_credentials(s) < 0 ||
-	    auth_begin(s->auth, m, p->auth.user, p->auth.secret, s->host, s->port, &initial, &s->err) < 0)
+	if (smtp_expect_quiet(s, "AUTH") < 0 || smtp_hide_credentials(s) < 0
+	    || auth_begin(s->auth, m, p->auth.user, p->auth.secret, s->host, s->port, &initial, &s->err) < 0)
 		return -1;
 	const char *name = auth_mech_name(m);
 	char shown[128];
@@ -109,6 +109,9 @@ int smtp_enter_auth(struct smtp_session *s)
 int smtp_enter_auth_step(struct smtp_session *s)
 {
 	char *response = NULL;
+	/* Behind a pipelined AUTH PLAIN, the transaction's replies may follow. */
+	if (!s->ahead.mail && smtp_expect_quiet(s, "the AUTH response") < 0)
+		return -1;
 	if (auth_step(s->auth, s->challenge, &response, &s->err) < 0) {
 		/* RFC 4954 4: "*" cancels the exchange; the error stays ours
 		 * (76 when the server broke the exchange, 77 when the login

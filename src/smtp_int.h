@@ -18,6 +18,13 @@ int smtp_queue_command(struct smtp_session *s, const char *shown, const char *fm
 	__attribute__((format(printf, 3, 4)));
 int smtp_flush(struct smtp_session *s);
 
+/* Before writing a command when no reply is awaited (nothing pipelined
+ * ahead of it): the server must have sent nothing since its last reply.
+ * Bytes that arrived would be read as the reply to this command, so they
+ * are a protocol violation (76), as after the STARTTLS 220 (RFC 3207 5).
+ * Only what has arrived by now counts.  -1 with s->err set. */
+int smtp_expect_quiet(struct smtp_session *s, const char *command);
+
 /* Record a failure caused by reply r (may be NULL), quoting it; returns
  * the state that ends the session after a failure. */
 enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,

@@ -316,7 +316,7 @@ int smtp_enter_mail(struct smtp_session *s)
 {
 	if (s->ahead.mail)
 		return 0;
-	if (queue_mail_group(s, true) < 0)
+	if (smtp_expect_quiet(s, "MAIL") < 0 || queue_mail_group(s, true) < 0)
 		return -1;
 	conn_step(&s->conn, s->pol->timeout_ms);
 	return smtp_flush(s);
@@ -327,7 +327,7 @@ int smtp_enter_rcpt(struct smtp_session *s)
 	struct smtp_txn *t = s->txn;
 	if (t->rcpt_reply < s->ahead.rcpts)
 		return 0;
-	if (queue_rcpt(s, t->batch_start + t->rcpt_reply) < 0)
+	if (smtp_expect_quiet(s, "RCPT") < 0 || queue_rcpt(s, t->batch_start + t->rcpt_reply) < 0)
 		return -1;
 	s->ahead.rcpts++;
 	return smtp_flush(s);
@@ -337,7 +337,7 @@ int smtp_enter_data(struct smtp_session *s)
 {
 	if (s->ahead.data)
 		return 0;
-	if (smtp_queue_command(s, NULL, "DATA") < 0)
+	if (smtp_expect_quiet(s, "DATA") < 0 || smtp_queue_command(s, NULL, "DATA") < 0)
 		return -1;
 	s->ahead.data = true;
 	return smtp_flush(s);
@@ -346,6 +346,9 @@ int smtp_enter_data(struct smtp_session *s)
 int smtp_enter_data_body(struct smtp_session *s)
 {
 	struct smtp_txn *t = s->txn;
+	/* After the 354 (the last reply of a pipelined group too). */
+	if (smtp_expect_quiet(s, "the message") < 0)
+		return -1;
 	if (t->dot_only) {
 		/* RFC 2920 3.1: DATA accepted although no recipient was: end it
 		 * empty, and the server must refuse it. */
@@ -373,7 +376,7 @@ int smtp_enter_bdat(struct smtp_session *s)
 		conn_step(&s->conn, s->pol->data_timeout_ms);
 		return 0;
 	}
-	if (queue_bdat(s) < 0)
+	if (smtp_expect_quiet(s, "BDAT") < 0 || queue_bdat(s) < 0)
 		return -1;
 	conn_step(&s->conn, s->pol->timeout_ms);
 	if (smtp_flush(s) < 0)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dns.h"
 #include "err.h"
 #include "out.h"
 #include "smtp.h"
@@ -93,7 +94,7 @@ struct tlscheck {
 	int port;
 	bool implicit;              /* TLS from the first byte */
 	const char *name;           /* the name the certificate must match */
-	const char *resolver;       /* --resolver or NULL */
+	struct dns_resolver resolver;       /* for TLSA: --resolver, --timeout */
 	int warn_days;
 	bool ciphers, show_certs, injection_test;
 	struct smtp_policy base;    /* from the shared options */

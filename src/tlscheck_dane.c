@@ -26,16 +26,9 @@ static void hex(const unsigned char *b, size_t n, char *out, size_t size)
 void tlscheck_dane_lookup(struct tlscheck *tc)
 {
 	struct tlscheck_dane *d = &tc->dane;
-	struct dns_resolver r;
-	struct err e = {0};
-	if (dns_resolver_init(&r, tc->resolver, &e) < 0) {
-		d->state = TLSCHECK_DANE_ERROR;
-		snprintf(d->why, sizeof d->why, "%.200s", e.msg);
-		return;
-	}
 	struct dns_answer a;
 	memset(&a, 0, sizeof a);
-	dns_query(&r, d->qname, DNS_T_TLSA, &a);
+	dns_query(&tc->resolver, d->qname, DNS_T_TLSA, &a);
 	snprintf(d->lookup, sizeof d->lookup, "%s", dns_status_name(a.status));
 	d->ad = a.ad;
 	switch (a.status) {

@@ -13,7 +13,8 @@ from harness.tls_servers import SMTPTLSServer
 T = ["--timeout", "2", "--connect-timeout", "2"]
 NAME = "smtp.resolver-host.test"
 ZONE = "%s. 300 IN A 127.0.0.1\n" % NAME
-FAULTS = {"servfail.resolver-host.test": {"rcode": "SERVFAIL"}}
+FAULTS = {"servfail.resolver-host.test": {"rcode": "SERVFAIL"},
+          "silent.resolver-host.test": {"drop": True}}
 COMMANDS = ["ehlo", "tls-check", "probe", "send"]
 
 
@@ -76,12 +77,16 @@ def test_name_from_the_fixture(smtpkit, scripted, pki, dns, command):
 @pytest.mark.parametrize("host,code,words", [
     ("nosuch.resolver-host.test", 68, "no address"),
     ("servfail.resolver-host.test", 75, "servfail"),
+    ("silent.resolver-host.test", 75, "timeout"),
 ])
 def test_lookup_failure(smtpkit, dns, pki, command, host, code, words):
     before = len(dns.queries)
     r = smtpkit(*argv(command, host, 9, dns, pki))      # port 9: nothing is ever reached
     assert asked_for(dns, host, before), "the fixture was never asked for %s" % host
     assert r.rc == code, r
+    # --timeout 2 bounds the lookup: AAAA and A are asked at once, each
+    # with every try inside the one deadline.
+    assert r.secs < 3.2, r
     if command == "probe":
         # probe's own line sums the ports up ("no port of HOST answered" for
         # 75); each port's error says why.

@@ -561,7 +561,7 @@ static void test_resolver_spec(void)
 	struct err e;
 
 	memset(&e, 0, sizeof e);
-	CHECK(dns_resolver_init(&r, NULL, &e) == 0 && !r.custom && r.timeout_ms == 2000 && r.tries == 2);
+	CHECK(dns_resolver_init(&r, NULL, &e) == 0 && !r.custom && r.timeout_ms == DNS_TIMEOUT_MS && r.tries == 2);
 	CHECK(dns_resolver_init(&r, "127.0.0.1", &e) == 0 && r.custom && strcmp(r.addr, "127.0.0.1") == 0 && r.port == 53);
 	CHECK(dns_resolver_init(&r, "127.0.0.1:5353", &e) == 0 && r.port == 5353);
 	CHECK(dns_resolver_init(&r, "[::1]", &e) == 0 && strcmp(r.addr, "::1") == 0 && r.port == 53);

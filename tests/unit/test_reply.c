@@ -55,6 +55,13 @@ static void test_good(void)
 	CHECK(parse("451 4.7.1234 x\r\n", &r) == REPLY_DONE && r.enhanced[0] == '\0');
 	reply_free(&r);
 
+	/* RFC 5321 4.2 textstring: TAB is text; so are 8-bit bytes here
+	 * (SMTPUTF8, old Latin-1 banners). */
+	CHECK(parse("220 mx\texample\r\n", &r) == REPLY_DONE && strcmp(r.lines[0], "mx\texample") == 0);
+	reply_free(&r);
+	CHECK(parse("220 mx.example caf\xc3\xa9\r\n", &r) == REPLY_DONE);
+	reply_free(&r);
+
 	/* Bare LF endings are accepted but remembered. */
 	CHECK(parse("220 hi\n", &r) == REPLY_DONE && r.bare_lf);
 	reply_free(&r);
@@ -79,6 +86,26 @@ static void test_malformed(void)
 	struct reply r = {0};
 	const char *why;
 	CHECK(reply_feed(&r, "220 a\0b", 7, false, &why) == REPLY_MALFORMED);
+	reply_free(&r);
+	/* A lone CR, and every other control byte but TAB (RFC 5321 4.2),
+	 * in the first line or a later one: malformed, whatever follows. */
+	static const char *const control[] = {
+		"220 a\rb\r\n", "220 a\r\r\n", "220 \x1b[31mred\r\n", "220 bell\x07\r\n",
+		"220 del\x7f\r\n", "220 \x01\r\n", "250-ok\r\n250-AUTH \x1b]0;x\x07\r\n250 8BITMIME\r\n",
+		"220\r\r\n",
+	};
+	for (size_t i = 0; i < sizeof control / sizeof control[0]; i++) {
+		memset(&r, 0, sizeof r);
+		enum reply_status st = feed_text(&r, control[i], &why);
+		if (st != REPLY_MALFORMED)
+			fprintf(stderr, "accepted control byte: case %zu\n", i);
+		CHECK(st == REPLY_MALFORMED && why != NULL);
+		reply_free(&r);
+	}
+	memset(&r, 0, sizeof r);
+	CHECK(feed_text(&r, "220 a\rb\r\n", &why) == REPLY_MALFORMED && strstr(why, "CR without LF"));
+	reply_free(&r);
+	CHECK(feed_text(&r, "220 \x1b[2J\r\n", &why) == REPLY_MALFORMED && strstr(why, "control character"));
 	reply_free(&r);
 	/* Too long a line */
 	static char longline[REPLY_LINE_MAX + 10];
@@ -164,9 +191,10 @@ static void test_summary(void)
 {
 	struct reply r;
 	char buf[128];
-	parse("550-5.1.1 first\r\n550 5.1.1 user \x1b[31munknown\r\n", &r);
+	/* TAB is reply text, but not shown raw. */
+	parse("550-5.1.1 first\r\n550 5.1.1 user\tunknown\r\n", &r);
 	reply_summary(&r, buf, sizeof buf);
-	CHECK(strcmp(buf, "550 5.1.1 user \\x1b[31munknown") == 0);
+	CHECK(strcmp(buf, "550 5.1.1 user\\x09unknown") == 0);
 	reply_free(&r);
 }
 

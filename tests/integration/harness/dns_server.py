@@ -22,6 +22,13 @@ Faults, per query name (a dict; keys combine):
     raw=bytes | callable(query: bytes) -> bytes
                                          send these bytes instead (bytes get the
                                          query's id in their first two octets)
+    wrong_id=True | "udp" | "tcp"        the zone's answer, records and all, under
+                                         another message ID (on that transport; a
+                                         TCP connection is then held open, silent)
+    wrong_question=True                  the zone's answer for the asked name, with
+                                         the question naming another one
+    reply_from="port" | "address"        UDP: the zone's answer, sent from another
+                                         port (or from 127.0.0.2, IPv4 only)
 
 Names without a fault are answered from the zone: CNAMEs are followed inside
 the zone, an existing name without the type is NODATA (SOA in authority),
@@ -31,7 +38,7 @@ import socket
 import struct
 import threading
 
-from dnslib import EDNS0, QTYPE, RCODE, RR, DNSHeader, DNSRecord
+from dnslib import EDNS0, QTYPE, RCODE, RR, DNSHeader, DNSQuestion, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 __all__ = ["DNSFixture", "address_fault", "malformed_answer"]
@@ -121,9 +128,24 @@ class _Handler(DNSHandler):
                 # question, and glibc ignores answers whose question differs).
                 reply = DNSRecord(DNSHeader(id=reply.header.id, bitmap=reply.header.bitmap,
                                             tc=1), q=request.q)
+            if fault.get("wrong_question"):
+                reply.questions = [DNSQuestion("elsewhere." + str(request.q.qname),
+                                               request.q.qtype, request.q.qclass)]
             out = reply.pack()
+        wrong_id = fault.get("wrong_id")
+        if wrong_id is True or wrong_id == self.protocol:
+            out = bytes([out[0] ^ 0x5a, out[1] ^ 0xa5]) + out[2:]
+        if fault.get("reply_from") and not tcp:
+            other = socket.socket(socket.AF_INET6 if ":" in fx.host else socket.AF_INET,
+                                  socket.SOCK_DGRAM)
+            with other:
+                other.bind(("127.0.0.2" if fault["reply_from"] == "address" else fx.host, 0))
+                other.sendto(out, self.client_address)
+            return
         if tcp:
             self.request.sendall(struct.pack("!H", len(out)) + out)
+            if wrong_id is True or wrong_id == "tcp":   # and nothing else, held open
+                fx.stopping.wait(30)
         else:
             sock.sendto(out, self.client_address)
 
