@@ -1,6 +1,8 @@
 /* fuzz_mtasts.c - the MTA-STS policy parser (mtasts_parse, RFC 8461 3.2)
- * and matching MX host names against what it kept.  One input is a
- * policy body as the HTTPS server sends it. */
+ * and matching MX host names against what it kept.  An input that starts
+ * with "HTTP/" is the policy server's whole response and goes through
+ * mtasts_response first (status, Content-Length or chunked body); any
+ * other is a policy body. */
 #include "fuzz.h"
 #include "mtasts.h"
 
@@ -11,12 +13,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct mtasts m;
 	memset(&m, 0, sizeof m);
-	/* An exact-size copy: mtasts_parse is given a length, not a string. */
-	char *body = malloc(size ? size : 1);
+	/* An exact-size copy (plus the NUL mtasts_response writes, as
+	 * fetch's buffer has room for): a length is given, not a string. */
+	char *body = malloc(size + 1);
 	if (!body)
 		abort();
 	memcpy(body, data, size);
-	bool valid = mtasts_parse(&m, body, size);
+	bool valid = size >= 5 && memcmp(data, "HTTP/", 5) == 0 ? mtasts_response(&m, body, size)
+		: mtasts_parse(&m, body, size);
 	if (!valid && !m.error[0])
 		abort();        /* mtasts.h: invalid means m->error says why */
 	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
