@@ -141,7 +141,8 @@ static bool response_complete(const char *resp, size_t len)
 bool mtasts_response(struct mtasts *m, char *resp, size_t len)
 {
 	resp[len] = '\0';
-	m->http_status = atoi(resp + (strncmp(resp, "HTTP/1.", 7) == 0 ? 9 : 0));
+	/* "HTTP/1.1 200": the code after the 9th octet, if there is one. */
+	m->http_status = atoi(resp + (len >= 9 && strncmp(resp, "HTTP/1.", 7) == 0 ? 9 : 0));
 	char *body = NULL;
 	size_t blen = http_body(resp, len, &body);
 	if (!body) {
