@@ -47,6 +47,10 @@ static FILE *msg_spool_file(struct err *e)
 
 int msg_spool_write(struct msg *m, const void *p, size_t n, struct err *e)
 {
+	/* Nothing to add (an empty --body): an empty spool has no memory yet,
+	 * and m->mem + 0 on NULL is undefined. */
+	if (n == 0)
+		return 0;
 	if (!m->eightbit) {
 		const unsigned char *s = p;
 		for (size_t i = 0; i < n; i++)

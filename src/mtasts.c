@@ -138,6 +138,28 @@ static bool response_complete(const char *resp, size_t len)
 	return len - (size_t)(end + 4 - resp) >= n;
 }
 
+bool mtasts_response(struct mtasts *m, char *resp, size_t len)
+{
+	resp[len] = '\0';
+	/* "HTTP/1.1 200": the code after the 9th octet, if there is one. */
+	m->http_status = atoi(resp + (len >= 9 && strncmp(resp, "HTTP/1.", 7) == 0 ? 9 : 0));
+	char *body = NULL;
+	size_t blen = http_body(resp, len, &body);
+	if (!body) {
+		fail(m, "the policy server's response has no end of headers within %s bytes", "73728");
+		return false;
+	}
+	m->fetched = true;
+	/* RFC 8461 3.3: 200 only; redirects are not followed. */
+	if (m->http_status != 200) {
+		char code[16];
+		snprintf(code, sizeof code, "%d", m->http_status);
+		fail(m, "the policy server answered HTTP %s (200 required, redirects not followed)", code);
+		return false;
+	}
+	return mtasts_parse(m, body, blen);
+}
+
 static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *domain,
 		  const char *cafile, int timeout_ms)
 {
@@ -208,24 +230,7 @@ static bool fetch(struct mtasts *m, const struct dns_resolver *res, const char *
 		free(resp);
 		goto out;
 	}
-	resp[len] = '\0';
-	m->http_status = atoi(resp + (strncmp(resp, "HTTP/1.", 7) == 0 ? 9 : 0));
-	char *body = NULL;
-	size_t blen = http_body(resp, len, &body);
-	if (!body) {
-		fail(m, "the policy server's response has no end of headers within %s bytes", "73728");
-		free(resp);
-		goto out;
-	}
-	m->fetched = true;
-	/* RFC 8461 3.3: 200 only; redirects are not followed. */
-	if (m->http_status != 200) {
-		char code[16];
-		snprintf(code, sizeof code, "%d", m->http_status);
-		fail(m, "the policy server answered HTTP %s (200 required, redirects not followed)", code);
-	} else if (body) {
-		ok = mtasts_parse(m, body, blen);
-	}
+	ok = mtasts_response(m, resp, len);
 	free(resp);
 out:
 	conn_close(&c);

@@ -30,6 +30,11 @@ struct mtasts {
  * step.  cafile: trust instead of the system store, or NULL. */
 void mtasts_check(struct mtasts *m, const struct dns_resolver *res, const char *domain,
 		  const char *cafile, int timeout_ms);
+/* The policy server's HTTP response, len octets in resp (which has room
+ * for a NUL after them and is changed in place): the status, the body
+ * (Content-Length or chunked), then the policy.  Sets fetched when the
+ * headers end; true when the status is 200 and the policy valid. */
+bool mtasts_response(struct mtasts *m, char *resp, size_t len);
 /* Parse a policy body; false with m->error set when it is invalid. */
 bool mtasts_parse(struct mtasts *m, const char *body, size_t len);
 /* RFC 8461 4.1: "mx.example.com" or "*.example.com" (one label). */

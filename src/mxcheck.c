@@ -41,27 +41,34 @@ static int add_job(struct jobs *j, enum job_kind kind, size_t host, size_t addr)
 	return 0;
 }
 
+int mx_policy_records(const struct dns_answer *a, const char *prefix, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	size_t plen = strlen(prefix);
+	for (size_t i = 0; a->status == DNS_OK && i < a->n; i++) {
+		const char *t = a->txt[i];
+		/* RFC 7208 4.5: "v=spf1" then a space or the end, case-insensitive. */
+		if (text_ncasecmp(t, prefix, plen) != 0 || (t[plen] != '\0' && t[plen] != ' ' && t[plen] != ';'))
+			continue;
+		char **v = realloc(*out, (*n + 1) * sizeof *v);
+		if (!v)
+			return -1;
+		*out = v;
+		if (!((*out)[*n] = strdup(t)))
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static void txt_records(const struct dns_resolver *res, const char *name, const char *prefix,
 			char ***out, size_t *n, enum dns_status *status)
 {
 	struct dns_answer a;
 	dns_query(res, name, DNS_T_TXT, &a);
 	*status = a.status;
-	*out = NULL;
-	*n = 0;
-	size_t plen = strlen(prefix);
-	for (size_t i = 0; a.status == DNS_OK && i < a.n; i++) {
-		const char *t = a.txt[i];
-		/* RFC 7208 4.5: "v=spf1" then a space or the end, case-insensitive. */
-		if (text_ncasecmp(t, prefix, plen) != 0 || (t[plen] != '\0' && t[plen] != ' ' && t[plen] != ';'))
-			continue;
-		char **v = realloc(*out, (*n + 1) * sizeof *v);
-		if (!v)
-			break;
-		*out = v;
-		if (((*out)[*n] = strdup(t)))
-			(*n)++;
-	}
+	mx_policy_records(&a, prefix, out, n);
 	dns_answer_free(&a);
 }
 

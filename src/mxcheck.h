@@ -27,5 +27,10 @@ void mx_examine(struct mx_domain *d, const char *name, const struct mx_opts *o);
  * mail host, 75 DNS failure, 1 a fail-level finding, else 0. */
 int mx_exit_code(const struct mx_domain *d);
 
+/* The TXT records of a that are policy records of one kind: prefix
+ * ("v=spf1", "v=DMARC1", "v=TLSRPTv1") then a space, ';' or the end,
+ * case-insensitive.  *out (allocated copies, *n of them) holds what was
+ * kept even when this returns -1 (out of memory). */
+int mx_policy_records(const struct dns_answer *a, const char *prefix, char ***out, size_t *n);
 
 #endif

@@ -563,6 +563,17 @@ static void test_compose(void)
 	free(s);
 	msg_free(&m);
 
+	/* An empty body: a text part with one empty line (nothing is
+	 * written to the still empty spool on the way; found by fuzzing). */
+	memset(&o, 0, sizeof o);
+	o.body = "";
+	s = compose(&o, &m, &code);
+	CHECK(code == 0 && s && strstr(s, "Content-Transfer-Encoding: 7bit\r\n\r\n\r\n"));
+	size_t slen = s ? strlen(s) : 0;
+	CHECK(slen >= 6 && strcmp(s + slen - 6, "\r\n\r\n\r\n") == 0);
+	free(s);
+	msg_free(&m);
+
 	/* 8-bit body: quoted-printable, trailing space encoded. */
 	memset(&o, 0, sizeof o);
 	o.body = "caf\xc3\xa9 \nline=2\t\n";
