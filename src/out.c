@@ -122,8 +122,8 @@ static void data_line(struct out *out, struct out_data *d, double ms)
 {
 	char esc[OUT_DATA_LINE_MAX * 4 + 8];
 	size_t n = text_escape(d->line, d->len, esc, sizeof esc);
-	if (d->overflow && n + 4 < sizeof esc)
-		memcpy(esc + n, "[...]", 6);
+	if (d->overflow && n + sizeof "[...]" <= sizeof esc)
+		memcpy(esc + n, "[...]", sizeof "[...]");
 	/* Only the JSON document needs the lines kept; the human form prints
 	 * them as they go, so that --show-data all stays flat too. */
 	if (out->o.json)
