@@ -363,6 +363,10 @@ static int tcp_read(int fd, unsigned char *buf, size_t n, int64_t deadline)
 {
 	size_t got = 0;
 	while (got < n) {
+		/* A server that streams without pause must not outlive the
+		 * deadline either: it is checked before every read. */
+		if (deadline_now_ms() >= deadline)
+			return EX_TIMEOUT;
 		ssize_t m = recv(fd, buf + got, n - got, 0);
 		if (m < 0 && (errno == EAGAIN || errno == EINTR)) {
 			int w = deadline_poll(fd, POLLIN, deadline);

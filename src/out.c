@@ -135,6 +135,8 @@ static bool data_shown(const struct out *out, const struct out_data *d)
 {
 	if (out->o.show_data == OUT_DATA_NONE)
 		return false;
+	if (out->o.json && d->lines >= OUT_DATA_JSON_MAX)        /* all shown so far */
+		return false;
 	if (!d->in_body)
 		return d->headers < OUT_DATA_HEADER_MAX;
 	return out->o.show_data == OUT_DATA_ALL || d->body < (unsigned long long)out->o.show_data;

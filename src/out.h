@@ -63,6 +63,9 @@ struct out_finding {
  * lines; the rest are only counted. */
 #define OUT_DATA_HEADER_MAX 100
 #define OUT_DATA_LINE_MAX 1024
+/* The JSON document keeps the lines it shows: at most this many, so that
+ * memory stays flat with --show-data all (SPEC 10.10). */
+#define OUT_DATA_JSON_MAX 10000
 struct out_data {
 	bool tls;
 	bool in_body;

@@ -219,9 +219,16 @@ int smtp_expect_quiet(struct smtp_session *s, const char *command)
 			text_escape(p, shown < 200 ? shown : 200, quoted, sizeof quoted);
 		p += len + (lf != NULL);
 	}
-	err_set(&s->err, ERR_PROTOCOL, smtp_step_name(s),
-		"the server sent %zu bytes before %s, answering nothing: "
-		"they would be read as its reply (RFC 5321 4.2)", n, command);
+	const char *start = (const char *)s->conn.rbuf + s->conn.rstart;
+	if (n >= 4 && memcmp(start, "421", 3) == 0 && (start[3] == ' ' || start[3] == '-' || start[3] == '\r'))
+		/* RFC 5321 3.8: a server may say 421 and close at any time (an
+		 * idle timeout): a temporary failure, not a broken protocol. */
+		err_set(&s->err, ERR_REPLY_TEMP, smtp_step_name(s),
+			"server closing the connection (421) before %s", command);
+	else
+		err_set(&s->err, ERR_PROTOCOL, smtp_step_name(s),
+			"the server sent %zu bytes before %s, answering nothing: "
+			"they would be read as its reply (RFC 5321 4.2)", n, command);
 	err_quote(&s->err, quoted);
 	return -1;
 }
