@@ -39,6 +39,7 @@ wrongq.test.                 A     192.0.2.67
 fromport.test.               A     192.0.2.68
 fromaddr.test.               A     192.0.2.69
 big-wrongid-tcp.test.        A     192.0.2.70
+big-flood-tcp.test.          A     192.0.2.71
 """ % DIGEST
 
 
@@ -58,6 +59,7 @@ FAULTS = {
     "fromport.test": {"reply_from": "port"},
     "fromaddr.test": {"reply_from": "address"},
     "big-wrongid-tcp.test": {"truncate": True, "wrong_id": "tcp"},
+    "big-flood-tcp.test": {"truncate": True, "flood_tcp": True},
 }
 
 
@@ -191,6 +193,15 @@ def test_truncated_answer_is_fetched_over_tcp(dns_tool, dns):
     a = query(dns_tool, dns, "big.test", "A")
     assert a.status == "ok" and a.records == ["A 192.0.2.80"] and a.head["tcp"] == "1", a
     assert [p for p, _ in dns.queries] == ["udp", "tcp"]
+
+
+def test_streaming_tcp_server_cannot_outlive_the_deadline(dns_tool, dns4):
+    """A server that streams wrong-ID answers over TCP without a pause is
+    read past, never used, and the lookup still ends at its deadline."""
+    a = query(dns_tool, dns4, "big-flood-tcp.test", "A", "--timeout-ms", "1500", "--tries", "1")
+    assert a.status == "timeout" and a.records == [], a
+    assert 1.4 < a.secs < 2.4, a
+    assert [p for p, _ in dns4.queries] == ["udp", "tcp"]
 
 
 def test_silent_tcp_after_truncation_is_bounded(dns_tool, dns4):

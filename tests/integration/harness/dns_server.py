@@ -29,6 +29,9 @@ Faults, per query name (a dict; keys combine):
                                          the question naming another one
     reply_from="port" | "address"        UDP: the zone's answer, sent from another
                                          port (or from 127.0.0.2, IPv4 only)
+    flood_tcp=True                       TCP: the zone's answer under a wrong message
+                                         ID, again and again without a pause, until
+                                         the client goes
 
 Names without a fault are answered from the zone: CNAMEs are followed inside
 the zone, an existing name without the type is NODATA (SOA in authority),
@@ -141,6 +144,14 @@ class _Handler(DNSHandler):
             with other:
                 other.bind(("127.0.0.2" if fault["reply_from"] == "address" else fx.host, 0))
                 other.sendto(out, self.client_address)
+            return
+        if tcp and fault.get("flood_tcp"):
+            bogus = struct.pack("!H", len(out)) + bytes([out[0] ^ 0x5a, out[1] ^ 0xa5]) + out[2:]
+            try:
+                while not fx.stopping.is_set():
+                    self.request.sendall(bogus * 8192)
+            except OSError:
+                pass                                     # the client went
             return
         if tcp:
             self.request.sendall(struct.pack("!H", len(out)) + out)
