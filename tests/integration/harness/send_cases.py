@@ -185,3 +185,15 @@ def auth_session(mechs, auth, **kw):
 
 
 __all__ += ["SCRAM_SALT", "ehlo_with_auth", "scram_auth", "auth_session"]
+
+
+def clear_auth_session(mechs, *auth_rules, pipelining=False, **kw):
+    """No TLS (the client runs with --tls none): EHLO offers AUTH MECHS
+    (with PIPELINING when asked, else 8BITMIME), AUTH_RULES (serve() rules)
+    answer the exchange, then a mail transaction."""
+    ehlo = (b"250-mx.scripted.test\r\n" + (b"250-PIPELINING\r\n" if pipelining else b"250-8BITMIME\r\n")
+            + b"250 AUTH " + mechs.encode() + b"\r\n")
+    return [send(GREETING), serve([(b"EHLO", ehlo), *auth_rules, *mail_rules(**kw)])]
+
+
+__all__ += ["clear_auth_session"]

@@ -4,12 +4,9 @@ deadline like any other, then QUIT; exit 76 (the cause is the broken
 challenge, not the timeout), within the deadline, and no password."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH LOGIN\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
-    (b"AUTH LOGIN", [send(b"334 Username:\r\n"), expect(b"*\r\n"), sleep(6)]),
-    *mail_rules(),
-])]
+SCRIPT = clear_auth_session(
+    "LOGIN",
+    (b"AUTH LOGIN", [send(b"334 Username:\r\n"), expect(b"*\r\n"), sleep(6)]))
 ARGS = [*ONE, "--tls", "none", "--user", "alice", "--auth", "LOGIN"]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 76

@@ -3,13 +3,13 @@ text, the 334's explanation line keeps the general meaning (only AUTH
 LOGIN's prompts are shown decoded); delivered (0)."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-PIPELINING\r\n250 AUTH CRAM-MD5\r\n"
 # RFC 2195 2: "<1896.697170952@postoffice.reston.mci.net>"
 CHALLENGE = b"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH),
-                                 (b"AUTH CRAM-MD5", b"334 " + CHALLENGE + b"\r\n"),
-                                 (b"dS", b"235 2.7.0 Accepted\r\n"),          # base64("u ...")
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session(
+    "CRAM-MD5",
+    (b"AUTH CRAM-MD5", b"334 " + CHALLENGE + b"\r\n"),
+    (b"dS", b"235 2.7.0 Accepted\r\n"),          # base64("u ...")
+    pipelining=True)
 ARGS = [*ONE, "--tls", "none", "--user", "u", "--auth", "CRAM-MD5"]
 ENV = {"SMTPKIT_PASSWORD": "secret"}
 EXIT = 0

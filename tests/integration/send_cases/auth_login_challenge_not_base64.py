@@ -4,14 +4,11 @@ and exits 76 -- the server broke the protocol -- and the password, in any
 form, never reaches the server."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH LOGIN\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
+SCRIPT = clear_auth_session(
+    "LOGIN",
     (b"AUTH LOGIN", [send(b"334 VXNlcm5hbWU6\r\n"), expect(b"YWxpY2U=\r\n"),
                      send(b"334 Password:\r\n"), expect(b"*\r\n"),
-                     send(b"501 5.7.0 Authentication cancelled\r\n")]),
-    *mail_rules(),
-])]
+                     send(b"501 5.7.0 Authentication cancelled\r\n")]))
 ARGS = [*ONE, "--tls", "none", "--user", "alice", "--auth", "LOGIN"]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 76

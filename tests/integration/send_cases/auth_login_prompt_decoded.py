@@ -4,12 +4,12 @@ ASCII; a prompt that decodes to control bytes gets the general meaning.
 The client answers by position either way; delivered (0)."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-PIPELINING\r\n250 AUTH LOGIN\r\n"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH),
-                                 (b"AUTH LOGIN", b"334 VXNlcm5hbWU6\r\n"),       # "Username:"
-                                 (b"dQ==", b"334 UGFzcwF3b3JkOg==\r\n"),         # "Pass\x01word:"
-                                 (b"c2VjcmV0", b"235 2.7.0 Accepted\r\n"),
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session(
+    "LOGIN",
+    (b"AUTH LOGIN", b"334 VXNlcm5hbWU6\r\n"),       # "Username:"
+    (b"dQ==", b"334 UGFzcwF3b3JkOg==\r\n"),         # "Pass\x01word:"
+    (b"c2VjcmV0", b"235 2.7.0 Accepted\r\n"),
+    pipelining=True)
 ARGS = [*ONE, "--tls", "none", "--user", "u", "--auth", "LOGIN"]
 ENV = {"SMTPKIT_PASSWORD": "secret"}
 EXIT = 0

@@ -7,13 +7,10 @@ from harness.send_cases import *
 
 ERROR = base64.b64encode(b'{"status":"invalid_token","scope":"mail","openid-configuration":'
                          b'"https://auth.example/.well-known/openid-configuration"}')
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH OAUTHBEARER\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
+SCRIPT = clear_auth_session(
+    "OAUTHBEARER",
     (b"AUTH OAUTHBEARER", [send(b"334 " + ERROR + b"\r\n"), expect(b"AQ==\r\n"),
-                           send(b"535 5.7.8 Authentication failed\r\n")]),
-    *mail_rules(),
-])]
+                           send(b"535 5.7.8 Authentication failed\r\n")]))
 ARGS = [*ONE, "--tls", "none", "--user", "u@example.test", "--auth", "OAUTHBEARER",
         "--oauth-token-command", "echo tok-3x4mpl3"]
 EXIT = 77

@@ -6,14 +6,11 @@ import base64
 from harness.send_cases import *
 
 ERROR = base64.b64encode(b'{"status":"invalid_token"}')
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH OAUTHBEARER\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
+SCRIPT = clear_auth_session(
+    "OAUTHBEARER",
     (b"AUTH OAUTHBEARER", [send(b"334 " + ERROR + b"\r\n"), expect(b"AQ==\r\n"),
                            send(b"334 " + ERROR + b"\r\n"), expect(b"*\r\n"),
-                           send(b"501 5.7.0 Authentication cancelled\r\n")]),
-    *mail_rules(),
-])]
+                           send(b"501 5.7.0 Authentication cancelled\r\n")]))
 ARGS = [*ONE, "--tls", "none", "--user", "u@example.test", "--auth", "OAUTHBEARER",
         "--oauth-token-command", "echo tok-3x4mpl3"]
 EXIT = 76

@@ -4,13 +4,10 @@ the initial response, so the server broke the exchange.  Cancelled with "*",
 exit 76 (not 77: nobody refused the login); no MAIL."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
+SCRIPT = clear_auth_session(
+    "PLAIN",
     (b"AUTH PLAIN", [send(b"334 \r\n"), expect(b"*\r\n"),
-                     send(b"501 5.7.0 Authentication cancelled\r\n")]),
-    *mail_rules(),
-])]
+                     send(b"501 5.7.0 Authentication cancelled\r\n")]))
 ARGS = [*ONE, "--tls", "none", "--user", "alice", "--auth", "PLAIN"]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 76

@@ -3,10 +3,9 @@ transaction follow AUTH in the same group (PLAIN completes in one round
 trip), so AUTH, MAIL, RCPT and DATA leave in one write; delivered (0)."""
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH),
-                                 (b"AUTH", [sleep(0.3), mark("auth"), send(b"235 2.7.0 Accepted\r\n")]),
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session(
+    "PLAIN LOGIN",
+    (b"AUTH", [sleep(0.3), mark("auth"), send(b"235 2.7.0 Accepted\r\n")]), pipelining=True)
 ARGS = [*ONE, "--tls", "none", "--user", "u", "--auth", "PLAIN"]
 ENV = {"SMTPKIT_PASSWORD": "secret"}
 EXIT = 0

@@ -19,9 +19,7 @@ def scram_then_more(srv):
             expect(b"*\r\n"), send(b"501 5.7.0 Authentication cancelled\r\n")]
 
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH SCRAM-SHA-256\r\n"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH), (b"AUTH SCRAM", scram_then_more),
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session("SCRAM-SHA-256", (b"AUTH SCRAM", scram_then_more))
 ARGS = [*ONE, "--tls", "none", "--user", "alice"]
 ENV = {"SMTPKIT_PASSWORD": "pencil"}
 EXIT = 76

@@ -7,13 +7,10 @@ import base64
 from harness.send_cases import *
 
 ERROR = base64.b64encode(b'{"status":"401","schemes":"Bearer","scope":"https://mail.example/"}')
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH XOAUTH2\r\n"
-SCRIPT = [send(GREETING), serve([
-    (b"EHLO", EHLO_AUTH),
+SCRIPT = clear_auth_session(
+    "XOAUTH2",
     (b"AUTH XOAUTH2", [send(b"334 " + ERROR + b"\r\n"), expect(b"\r\n"),
-                       send(b"535 5.7.8 Username and Password not accepted\r\n")]),
-    *mail_rules(),
-])]
+                       send(b"535 5.7.8 Username and Password not accepted\r\n")]))
 ARGS = [*ONE, "--tls", "none", "--user", "u@example.test", "--auth", "XOAUTH2",
         "--oauth-token-command", "echo tok-3x4mpl3"]
 EXIT = 77

@@ -4,9 +4,7 @@ import base64
 
 from harness.send_cases import *
 
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH), (b"AUTH", b"235 2.7.0 Accepted\r\n"),
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session("PLAIN", (b"AUTH", b"235 2.7.0 Accepted\r\n"))
 DATA = b"s3cret-pw\n"
 ARGS = [*ONE, "--tls", "none", "--user", "alice", "--auth", "PLAIN", "--password-file", "{data}"]
 EXIT = 0

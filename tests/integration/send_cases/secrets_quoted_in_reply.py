@@ -9,11 +9,10 @@ from harness.send_cases import *
 
 MARK = "<secret hidden; --show-secrets shows it>"
 SECRETS = ["AGFsaWNlAHMzY3JldC1wdw==", "YWxpY2U=", "czNjcmV0LXB3", "s3cret-pw"]
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n"
 REFUSAL = (b"535-5.7.8 AUTH PLAIN AGFsaWNlAHMzY3JldC1wdw== refused\r\n"
            b"535-5.7.8 user YWxpY2U= password czNjcmV0LXB3\r\n"
            b"535 5.7.8 s3cret-pw is not the password of alice\r\n")
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH), (b"AUTH PLAIN", REFUSAL), *mail_rules()])]
+SCRIPT = clear_auth_session("PLAIN", (b"AUTH PLAIN", REFUSAL))
 ARGS = [*ONE, "--tls", "none", "--user", "alice", "--auth", "PLAIN"]
 ENV = {"SMTPKIT_PASSWORD": "s3cret-pw"}
 EXIT = 77

@@ -8,10 +8,9 @@ from harness.send_cases import *
 MARK = "<secret hidden; --show-secrets shows it>"
 TOKEN = "ya29.tok-3x4mpl3-Qq"
 INITIAL = base64.b64encode(("user=u@example.test\x01auth=Bearer %s\x01\x01" % TOKEN).encode())
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-8BITMIME\r\n250 AUTH XOAUTH2\r\n"
 REFUSAL = (b"535-5.7.8 " + INITIAL + b"\r\n"
            b"535 5.7.8 token " + TOKEN.encode() + b" expired\r\n")
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH), (b"AUTH XOAUTH2", REFUSAL), *mail_rules()])]
+SCRIPT = clear_auth_session("XOAUTH2", (b"AUTH XOAUTH2", REFUSAL))
 ARGS = [*ONE, "--tls", "none", "--user", "u@example.test", "--auth", "XOAUTH2",
         "--oauth-token-command", "echo " + TOKEN]
 EXIT = 77

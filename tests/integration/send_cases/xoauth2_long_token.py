@@ -7,9 +7,7 @@ import base64
 from harness.send_cases import *
 
 TOKEN = "t" * 3000
-EHLO_AUTH = b"250-mx.scripted.test\r\n250-PIPELINING\r\n250 AUTH XOAUTH2\r\n"
-SCRIPT = [send(GREETING), serve([(b"EHLO", EHLO_AUTH), (b"AUTH", b"235 2.7.0 Accepted\r\n"),
-                                 *mail_rules()])]
+SCRIPT = clear_auth_session("XOAUTH2", (b"AUTH", b"235 2.7.0 Accepted\r\n"), pipelining=True)
 ARGS = [*ONE, "--tls", "none", "--user", "u@example.test", "--auth", "XOAUTH2",
         "--oauth-token-command", "printf %s " + TOKEN]
 EXIT = 0
