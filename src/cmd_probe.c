@@ -1,23 +1,17 @@
 /* cmd_probe.c - `smtpkit probe`: which ports of a host work and what each
- * offers (SPEC 6).  Every port is the same session stopped after the EHLO
- * inside TLS (plus MAIL/RCPT/RSET with --relay-test), run concurrently. */
+ * offers (SPEC 6): the options, the ports or MX hosts to probe, and the
+ * outcome.  The sessions are probe_run.c's, the report probe_report.c's. */
 #include "cmd.h"
 #include "probe.h"
 #include "findings.h"
-#include "json.h"
 #include "msg.h"
 #include "mxcheck.h"
 #include "options.h"
 #include "out.h"
-#include "parallel.h"
-#include "reply.h"
 #include "smtp.h"
 #include "text.h"
 
 #include <popt.h>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
