@@ -1,6 +1,5 @@
 """Interoperability with real servers: aiosmtpd (in-process) and a private
 Postfix instance.  Neither may be skipped: a fixture that cannot start fails."""
-import time
 
 from harness.cases import CA, T
 
@@ -30,18 +29,8 @@ def test_aiosmtpd_human(smtpkit, aiosmtpd_server, pki):
     assert any(l.startswith(" ~> EHLO") for l in r.out.splitlines()), r
 
 
-def _disconnect_line(postfix, before):
-    """The maillog's smtpd disconnect line for our session (postlogd writes late)."""
-    for _ in range(30):
-        new = [l for l in postfix.maillog.splitlines()[before:] if "smtpd" in l and "disconnect from" in l]
-        if new:
-            return new[-1]
-        time.sleep(0.1)
-    return None
-
-
 def test_postfix_ehlo_json(smtpkit, postfix, pki):
-    before = len(postfix.maillog.splitlines())
+    before = postfix.log_mark()
     r = smtpkit("ehlo", postfix.hostport, *[a.replace("{ca}", pki.ca) for a in CA], *T, "--json")
     assert r.rc == 0, "%s\n--- maillog\n%s" % (r, postfix.maillog[-3000:])
     doc = r.json()
@@ -56,8 +45,7 @@ def test_postfix_ehlo_json(smtpkit, postfix, pki):
     assert any(t["tls"] and t["dir"] == "C" and t["text"].upper().startswith("EHLO")
                for t in doc["transcript"])
     # What Postfix saw: two EHLOs, one STARTTLS, a QUIT, and no MAIL.
-    line = _disconnect_line(postfix, before)
-    assert line, postfix.maillog[-3000:]
+    line = postfix.disconnect_line(before)
     assert "ehlo=2" in line and "starttls=1" in line and "mail=" not in line, line
 
 
@@ -71,11 +59,11 @@ def test_postfix_human(smtpkit, postfix, pki):
 
 
 def test_postfix_tls_none(smtpkit, postfix):
-    before = len(postfix.maillog.splitlines())
+    before = postfix.log_mark()
     r = smtpkit("ehlo", postfix.hostport, "--tls", "none", *T, "--json")
     assert r.rc == 0, r
     doc = r.json()
     assert doc["tls"] is None and doc["capabilities"]["after_tls"] is None, r
     assert not any(t["tls"] for t in doc["transcript"])
-    line = _disconnect_line(postfix, before)
-    assert line and "starttls" not in line, line
+    line = postfix.disconnect_line(before)
+    assert "starttls" not in line, line

@@ -87,22 +87,6 @@ def as_stored(wire_message):
     return wire_message.replace(b"\r\n", b"\n")
 
 
-def disconnect_line(postfix, before):
-    """Postfix smtpd's 'disconnect from ... ehlo=1 mail=1 ...' line for the
-    session that began after maillog line BEFORE."""
-    for _ in range(50):
-        new = [l for l in postfix.maillog.splitlines()[before:]
-               if "smtpd" in l and "disconnect from" in l]
-        if new:
-            return new[-1]
-        time.sleep(0.1)
-    raise AssertionError("no disconnect line in the maillog\n" + postfix.maillog[-3000:])
-
-
-def maillog_mark(postfix):
-    return len(postfix.maillog.splitlines())
-
-
 def counts(line):
     """'ehlo=2 starttls=1 mail=1 rcpt=1 bdat=1 quit=1 commands=7' -> dict."""
     return dict(re.findall(r"\b([a-z]+)=(\d+(?:/\d+)?)", line.split("disconnect from", 1)[1]))
@@ -119,7 +103,7 @@ def test_postfix_plain_dots_byte_for_byte(smtpkit, postfix, tmp_path, chunking):
     DATA with --no-chunking (Postfix counts them in its maillog); either way
     the delivered message is the one --dry-run shows, byte for byte."""
     path, msgid = message(tmp_path, "dots", DOTTED)
-    before = maillog_mark(postfix)
+    before = postfix.log_mark()
     extra = [] if chunking else ["--no-chunking"]
     r = smtpkit("send", "-s", postfix.hostport, "--tls", "none", "--data", path, TO1, *T, *extra,
                 "--json")
@@ -131,7 +115,7 @@ def test_postfix_plain_dots_byte_for_byte(smtpkit, postfix, tmp_path, chunking):
     assert strip_trace(got) == as_stored(want)
     # The body as written, the final line given its line end.
     assert strip_trace(got).endswith(DOTTED.encode() + b"\n")
-    c = counts(disconnect_line(postfix, before))
+    c = counts(postfix.disconnect_line(before))
     if chunking:
         assert c.get("bdat") == "1" and "data" not in c, c
     else:
@@ -144,7 +128,7 @@ def test_postfix_starttls(smtpkit, postfix, pki, tmp_path):
     """STARTTLS verified with the test CA, then the message: Postfix saw
     STARTTLS and EHLO twice, and the Received header says TLS was used."""
     path, msgid = message(tmp_path, "starttls", "over TLS\n")
-    before = maillog_mark(postfix)
+    before = postfix.log_mark()
     r = smtpkit("send", "-s", postfix.hostport, *_ca(pki), "--data", path, TO1, *T, "--json")
     assert r.rc == 0, "%s\n--- maillog\n%s" % (r, postfix.maillog[-3000:])
     doc = r.json()
@@ -154,7 +138,7 @@ def test_postfix_starttls(smtpkit, postfix, pki, tmp_path):
     assert strip_trace(got) == as_stored(dry_run_message(smtpkit, "--data", path, TO1))
     # RFC 3848: "with ESMTPS" is ESMTP under STARTTLS.
     assert re.search(rb"\bwith ESMTPS\b", trace_headers(got)), trace_headers(got)
-    c = counts(disconnect_line(postfix, before))
+    c = counts(postfix.disconnect_line(before))
     assert c.get("starttls") == "1" and c.get("ehlo") == "2" and c.get("bdat") == "1", c
 
 
@@ -185,7 +169,7 @@ def test_postfix_two_recipients(smtpkit, postfix, tmp_path):
     """Two recipients in one transaction: Postfix counts rcpt=2 and delivers
     one copy to each."""
     path, msgid = message(tmp_path, "two", "for two\n")
-    before = maillog_mark(postfix)
+    before = postfix.log_mark()
     r = smtpkit("send", "-s", postfix.hostport, "--tls", "none", "--data", path, TO1, TO2, *T,
                 "--json")
     assert r.rc == 0, r
@@ -195,7 +179,7 @@ def test_postfix_two_recipients(smtpkit, postfix, tmp_path):
     copies = delivered(postfix, msgid, count=2)
     assert sorted(re.search(rb"^Delivered-To: (\S+)", c, re.M).group(1) for c in copies) == \
         [TO1.encode(), TO2.encode()]
-    c = counts(disconnect_line(postfix, before))
+    c = counts(postfix.disconnect_line(before))
     assert c.get("mail") == "1" and c.get("rcpt") == "2", c
 
 
@@ -203,11 +187,11 @@ def test_postfix_partial_refusal_delivers_nothing(smtpkit, postfix, tmp_path):
     """One recipient Postfix will not relay for: 69, Postfix saw no data at
     all (its counts: rcpt 1 of 2, an RSET, no BDAT/DATA), nothing delivered."""
     path, msgid = message(tmp_path, "partial", "must not arrive\n")
-    before = maillog_mark(postfix)
+    before = postfix.log_mark()
     r = smtpkit("send", "-s", postfix.hostport, "--tls", "none", "--data", path, TO1,
                 "outside@example.com", *T)
     assert r.rc == 69, r
-    c = counts(disconnect_line(postfix, before))
+    c = counts(postfix.disconnect_line(before))
     assert c.get("rcpt") == "1/2" and "bdat" not in c and "data" not in c, c
     assert c.get("rset") == "1", c
     time.sleep(1)

@@ -123,6 +123,30 @@ class PostfixServer:
         except OSError as e:
             return "(no maillog: %s)" % e
 
+    def _smtpd_lines(self, word, since=0):
+        return [l for l in self.maillog.splitlines()[since:] if "smtpd[" in l and word in l]
+
+    def log_mark(self):
+        """The maillog's length once every earlier smtpd session has logged
+        its disconnect (postlogd writes late: a session of the previous test
+        must not be taken for the next one's)."""
+        for _ in range(50):
+            if len(self._smtpd_lines(" connect from")) == len(self._smtpd_lines("disconnect from")):
+                break
+            time.sleep(0.1)
+        return len(self.maillog.splitlines())
+
+    def disconnect_line(self, since):
+        """smtpd's 'disconnect from ... ehlo=1 mail=1 ...' line for the one
+        session that began after log_mark() returned SINCE."""
+        for _ in range(50):
+            new = self._smtpd_lines("disconnect from", since)
+            if new:
+                assert len(new) == 1, "more than one session since the mark:\n" + "\n".join(new)
+                return new[0]
+            time.sleep(0.1)
+        raise AssertionError("no disconnect line in the maillog\n" + self.maillog[-3000:])
+
     def _postfix(self, *args):
         return subprocess.run([self.exe, "-c", str(self.dir / "etc"), *args],
                               capture_output=True, text=True, timeout=60)
