@@ -12,15 +12,22 @@
 #include <string.h>
 
 static struct {
-	int ciphers, show_certs, no_injection_test;
+	int ciphers, show_certs, no_injection_test, quick;
 	int warn_days;
-} tc_args = {.warn_days = 30};
+	int max_connections, pause_ms;
+} tc_args = {.warn_days = 30, .max_connections = 4};
 
 static struct poptOption tls_check_options[] = {
 	{"name", '\0', POPT_ARG_STRING, &net_args.tls_name, 0,
 	 "name the certificate must match (same as --tls-name; default HOST)", "NAME"},
 	{"ciphers", '\0', POPT_ARG_NONE, &tc_args.ciphers, 0,
-	 "list the cipher suites accepted at each version, and the groups", NULL},
+	 "enumerate the suites accepted at each version (server order), groups, DH size, signature algorithms", NULL},
+	{"quick", '\0', POPT_ARG_NONE, &tc_args.quick, 0,
+	 "only the GnuTLS handshakes: no ClientHellos of smtpkit's own (no SSLv2/SSLv3, no grading of suites)", NULL},
+	{"max-connections", '\0', POPT_ARG_INT, &tc_args.max_connections, 0,
+	 "connections open at a time (default 4; MX hosts rate-limit scanners)", "N"},
+	{"pause", '\0', POPT_ARG_INT, &tc_args.pause_ms, 0,
+	 "wait MS milliseconds before each connection of the scan (default 0)", "MS"},
 	{"show-certs", '\0', POPT_ARG_NONE, &tc_args.show_certs, 0, "print the chain in PEM", NULL},
 	{"warn-days", '\0', POPT_ARG_INT, &tc_args.warn_days, 0,
 	 "warn when the certificate expires within N days (default 30)", "N"},
@@ -79,6 +86,18 @@ int cmd_tls_check(int argc, const char **argv)
 		err_set(&e, ERR_USAGE, NULL, "invalid --warn-days %d: 0 to 36500", tc_args.warn_days);
 		goto fail;
 	}
+	if (tc_args.max_connections < 1 || tc_args.max_connections > 64) {
+		err_set(&e, ERR_USAGE, NULL, "invalid --max-connections %d: 1 to 64", tc_args.max_connections);
+		goto fail;
+	}
+	if (tc_args.pause_ms < 0 || tc_args.pause_ms > 600000) {
+		err_set(&e, ERR_USAGE, NULL, "invalid --pause %d: 0 to 600000 ms", tc_args.pause_ms);
+		goto fail;
+	}
+	if (tc_args.quick && tc_args.ciphers) {
+		err_set(&e, ERR_USAGE, NULL, "--quick and --ciphers exclude each other");
+		goto fail;
+	}
 	tc = calloc(1, sizeof *tc);
 	if (!tc) {
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
@@ -104,6 +123,9 @@ int cmd_tls_check(int argc, const char **argv)
 	tc->ciphers = tc_args.ciphers;
 	tc->show_certs = tc_args.show_certs;
 	tc->injection_test = !tc_args.no_injection_test;
+	tc->quick = tc_args.quick;
+	tc->max_connections = (unsigned)tc_args.max_connections;
+	tc->pause_ms = tc_args.pause_ms;
 	tlscheck_init(tc);
 	dane_name(tc, net_args.tls_name != NULL);
 

@@ -331,6 +331,8 @@ static int enter(struct smtp_session *s)
 	case SMTP_TLS_HANDSHAKE:
 		/* RFC 3207 5 / SPEC 10.2: nothing may arrive between the 220 to
 		 * STARTTLS and the handshake; checked in on_starttls(). */
+		if (p->raw_hello)
+			return p->raw_hello(p->raw_hello_ctx, &s->conn, &s->err);
 		if (tls_start(&s->conn, &p->tls, &s->tls, &s->err, smtp_step_name(s)) < 0)
 			return -1;
 		s->in_tls = true;
@@ -613,6 +615,8 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 		return SMTP_ADVANCE;
 	case SMTP_TLS_IMPLICIT:
 	case SMTP_TLS_HANDSHAKE:
+		if (s->pol->raw_hello)
+			return SMTP_DONE;
 		return on_handshake(s);
 	case SMTP_GREETING:
 		return on_greeting(s, r);

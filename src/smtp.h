@@ -140,6 +140,12 @@ struct smtp_policy {
 	 * a reply to it inside TLS means the server ran plaintext commands
 	 * after the handshake. */
 	bool injection_test;
+	/* tls-check's own ClientHellos: called instead of the GnuTLS handshake
+	 * on the plain connection (after the 220 to STARTTLS, or at once with
+	 * implicit TLS); the session ends after it, since nothing can follow
+	 * a handshake left half done. */
+	int (*raw_hello)(void *ctx, struct conn *c, struct err *e);
+	void *raw_hello_ctx;
 };
 
 struct smtp_session {

@@ -7,16 +7,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "dns.h"
 #include "err.h"
 #include "out.h"
 #include "smtp.h"
 #include "tls.h"
+#include "tlscheck_scan.h"
 
 #define TLSCHECK_THREADS 8
 #define TLSCHECK_NVERSIONS 4
-#define TLSCHECK_NGROUPS 10
 
 /* One connection: its policy (priority string and stop stage), its
  * collected output, and the session as it ended. */
@@ -40,19 +41,6 @@ struct tlscheck_version {
 	struct tlscheck_conn conn;
 	enum tlscheck_offer offer;
 	char why[256];              /* UNKNOWN / NOT_OFFERED: what happened */
-};
-
-/* --ciphers: one suite tried alone at one version. */
-struct tlscheck_suite {
-	size_t version;             /* index into versions[] */
-	char name[96];              /* IANA name once accepted */
-	char restrict_prio[160];    /* ":-CIPHER-ALL:+AES-128-GCM..." */
-	enum tlscheck_offer offer;
-};
-
-struct tlscheck_group {
-	const char *name;           /* GnuTLS name "X25519" */
-	enum tlscheck_offer offer;
 };
 
 #define TLSCHECK_MAX_TLSA 16
@@ -97,6 +85,9 @@ struct tlscheck {
 	struct dns_resolver resolver;       /* for TLSA: --resolver, --timeout */
 	int warn_days;
 	bool ciphers, show_certs, injection_test;
+	bool quick;                 /* today's fast check: no ClientHellos of our own */
+	unsigned max_connections;   /* at a time */
+	int pause_ms;               /* between connections of the scan */
 	struct smtp_policy base;    /* from the shared options */
 	struct out_opts oo;
 
@@ -108,10 +99,8 @@ struct tlscheck {
 	const struct tls_info *best;        /* main's session, else the best probe's */
 	const char *best_from;              /* "main" or the version's name */
 	bool ocsp_expected;                 /* leaf names an OCSP responder or must-staple */
-	struct tlscheck_suite *suites;
-	size_t nsuites;
-	struct tlscheck_group groups[TLSCHECK_NGROUPS];
-	size_t ngroups;
+	struct tlscheck_scan scan;         /* own ClientHellos (not with --quick) */
+	bool scanned;
 	struct tlscheck_dane dane;
 	double elapsed_ms;
 
@@ -143,6 +132,13 @@ const char *tlscheck_starttls_missing(const struct tlscheck *tc);
 /* Extended master secret and secure renegotiation are TLS 1.2 matters:
  * the session to read them from, or NULL when only TLS 1.3 is offered. */
 const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc);
+
+/* tlscheck_grade.c: the scan's findings, human section and JSON keys
+ * "ciphers", "groups" and "scan". */
+void tlscheck_scan_findings(struct tlscheck *tc);
+void tlscheck_scan_print(FILE *fp, const struct tlscheck *tc);
+struct json;
+void tlscheck_scan_json(struct json *j, const struct tlscheck *tc);
 
 /* tlscheck_json.c */
 void tlscheck_report_json(struct tlscheck *tc);

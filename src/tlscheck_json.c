@@ -66,36 +66,6 @@ static void json_session(struct json *j, const struct tlscheck *tc)
 	json_object_end(j);
 }
 
-static void json_ciphers(struct json *j, const struct tlscheck *tc)
-{
-	json_key(j, "ciphers");
-	if (!tc->ciphers || !tc->best) {
-		json_null(j);
-		json_key(j, "groups");
-		json_array(j);
-		json_array_end(j);
-		return;
-	}
-	json_object(j);
-	for (size_t v = 0; v < TLSCHECK_NVERSIONS; v++) {
-		if (!tlscheck_offered(tc, v))
-			continue;
-		json_key(j, tc->versions[v].name);
-		json_array(j);
-		for (size_t i = 0; i < tc->nsuites; i++)
-			if (tc->suites[i].version == v && tc->suites[i].offer == TLSCHECK_OFFERED)
-				json_str(j, tc->suites[i].name);
-		json_array_end(j);
-	}
-	json_object_end(j);
-	json_key(j, "groups");
-	json_array(j);
-	for (size_t i = 0; i < tc->ngroups; i++)
-		if (tc->groups[i].offer == TLSCHECK_OFFERED)
-			json_str(j, tc->groups[i].name);
-	json_array_end(j);
-}
-
 static void json_dane(struct json *j, const struct tlscheck_dane *d)
 {
 	json_key(j, "dane");
@@ -167,7 +137,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 		json_array_end(&j);
 	}
 	json_session(&j, tc);
-	json_ciphers(&j, tc);
+	tlscheck_scan_json(&j, tc);
 	json_dane(&j, &tc->dane);
 	json_key(&j, "starttls");
 	if (tc->implicit) {

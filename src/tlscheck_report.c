@@ -145,6 +145,8 @@ void tlscheck_findings(struct tlscheck *tc)
 		out_finding(out, FINDING_WARN, "no-ocsp-staple",
 			    "the certificate names an OCSP responder but the server sends no OCSP staple");
 
+	tlscheck_scan_findings(tc);
+
 	if (tc->dane.state == TLSCHECK_DANE_MATCH)
 		dane_downgrade(out, tc->dane.matched_usage);
 	if (tc->dane.state == TLSCHECK_DANE_MISMATCH)
@@ -249,39 +251,6 @@ static void print_cert(FILE *fp, const struct tls_cert_info *ci, size_t i, bool 
 	}
 	if (pem && ci->pem)
 		fputs(ci->pem, fp);
-}
-
-static void print_suites(FILE *fp, const struct tlscheck *tc)
-{
-	out_print(fp, "cipher suites accepted (each tried alone):\n");
-	for (size_t v = TLSCHECK_NVERSIONS; v-- > 0;) {
-		if (!tlscheck_offered(tc, v))
-			continue;
-		size_t n = 0, unknown = 0;
-		for (size_t i = 0; i < tc->nsuites; i++) {
-			const struct tlscheck_suite *su = &tc->suites[i];
-			if (su->version != v)
-				continue;
-			if (su->offer == TLSCHECK_OFFERED) {
-				out_print(fp, "  %-7s %s\n", tc->versions[v].name, su->name);
-				n++;
-			} else if (su->offer == TLSCHECK_UNKNOWN) {
-				unknown++;
-			}
-		}
-		if (n == 0)
-			out_print(fp, "  %-7s (none of the suites tried alone)\n", tc->versions[v].name);
-		if (unknown)
-			out_print(fp, "  %-7s (%zu suites could not be tried: connection problems)\n",
-				tc->versions[v].name, unknown);
-	}
-	if (tc->ngroups) {
-		out_print(fp, "groups accepted:");
-		for (size_t i = 0; i < tc->ngroups; i++)
-			if (tc->groups[i].offer == TLSCHECK_OFFERED)
-				out_print(fp, " %s", tc->groups[i].name);
-		fputc('\n', fp);
-	}
 }
 
 static void print_dane(FILE *fp, const struct tlscheck_dane *d)
@@ -394,8 +363,7 @@ void tlscheck_report_human(struct tlscheck *tc)
 		}
 		print_dane(fp, &tc->dane);
 		print_starttls(fp, tc);
-		if (tc->ciphers && b)
-			print_suites(fp, tc);
+		tlscheck_scan_print(fp, tc);
 		for (int lvl = FINDING_FAIL; lvl >= FINDING_OK; lvl--)
 			for (size_t i = 0; i < out->nfindings; i++)
 				if ((int)out->findings[i].level == lvl)
