@@ -15,7 +15,7 @@ static struct {
 	int ciphers, show_certs, no_injection_test, quick;
 	int warn_days;
 	int max_connections, pause_ms;
-} tc_args = {.warn_days = 30, .max_connections = 4};
+} tc_args = {.warn_days = 30, .max_connections = 8};
 
 static struct poptOption tls_check_options[] = {
 	{"name", '\0', POPT_ARG_STRING, &net_args.tls_name, 0,
@@ -25,7 +25,7 @@ static struct poptOption tls_check_options[] = {
 	{"quick", '\0', POPT_ARG_NONE, &tc_args.quick, 0,
 	 "only the GnuTLS handshakes: no ClientHellos of smtpkit's own (no SSLv2/SSLv3, no grading of suites)", NULL},
 	{"max-connections", '\0', POPT_ARG_INT, &tc_args.max_connections, 0,
-	 "connections open at a time (default 4; MX hosts rate-limit scanners)", "N"},
+	 "connections open at a time (default 8; MX hosts rate-limit scanners)", "N"},
 	{"pause", '\0', POPT_ARG_INT, &tc_args.pause_ms, 0,
 	 "wait MS milliseconds before each connection of the scan (default 0)", "MS"},
 	{"show-certs", '\0', POPT_ARG_NONE, &tc_args.show_certs, 0, "print the chain in PEM", NULL},

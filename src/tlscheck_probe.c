@@ -133,6 +133,8 @@ static void phase1_job(void *ctx, size_t index)
 		run_main(tc);
 	else if (index <= TLSCHECK_NVERSIONS)
 		run_version(tc, index - 1);
+	else if (index <= TLSCHECK_NVERSIONS + 2 && !tc->quick)
+		tlscheck_scan_old_version(tc, &tc->scan, index - TLSCHECK_NVERSIONS - 1);
 	else
 		tlscheck_dane_lookup(tc);
 }
@@ -179,14 +181,15 @@ void tlscheck_run(struct tlscheck *tc)
 {
 	int64_t t0 = deadline_now_ms();
 	bool dane = tc->dane.qname[0] != '\0';
-	size_t threads = tc->max_connections < TLSCHECK_THREADS ? tc->max_connections : TLSCHECK_THREADS;
-	parallel_run(1 + TLSCHECK_NVERSIONS + (dane ? 1 : 0), threads, phase1_job, tc);
+	size_t threads = tc->max_connections;
+	size_t own = tc->quick ? 0 : 2;     /* SSLv2, SSLv3 */
+	tlscheck_scan_init(&tc->scan);
+	tc->scan.ciphers = tc->scan.versions_tls = tc->ciphers;
+	tc->scan.max_connections = tc->max_connections;
+	tc->scan.pause_ms = tc->pause_ms;
+	parallel_run(1 + TLSCHECK_NVERSIONS + own + (dane ? 1 : 0), threads, phase1_job, tc);
 	pick_best(tc);
 	if (!tc->quick && tc->main.s.connected && tlscheck_starttls_missing(tc) == NULL) {
-		tc->scan.ciphers = tc->ciphers;
-		tc->scan.versions_tls = tc->ciphers;
-		tc->scan.max_connections = tc->max_connections;
-		tc->scan.pause_ms = tc->pause_ms;
 		tlscheck_scan_run(tc, &tc->scan);
 		tc->scanned = true;
 		merge_versions(tc);
@@ -202,5 +205,6 @@ void tlscheck_free(struct tlscheck *tc)
 	attempt_free(&tc->resume);
 	for (size_t i = 0; i < TLSCHECK_NVERSIONS; i++)
 		attempt_free(&tc->versions[i].conn);
+	tlscheck_scan_free(&tc->scan);
 	out_free(&tc->report);
 }

@@ -447,12 +447,6 @@ struct scan_run {
 	struct tlscheck_scan *sc;
 };
 
-static void versions_job(void *ctx, size_t i)
-{
-	struct scan_run *r = ctx;
-	scan_version(r->tc, r->sc, i);
-}
-
 static void lists_job(void *ctx, size_t i)
 {
 	struct scan_run *r = ctx;
@@ -479,20 +473,39 @@ static void lists_job(void *ctx, size_t i)
 	}
 }
 
-void tlscheck_scan_run(struct tlscheck *tc, struct tlscheck_scan *sc)
+void tlscheck_scan_init(struct tlscheck_scan *sc)
 {
-	struct scan_run r = {tc, sc};
 	pthread_mutex_init(&sc->lock, NULL);
 	sc->fallback = -1;
 	for (size_t i = 0; i < SCAN_NVERSIONS; i++) {
 		sc->v[i].version = scan_versions[i];
 		sc->v[i].offer = TLSCHECK_UNKNOWN;
 	}
+}
+
+void tlscheck_scan_old_version(struct tlscheck *tc, struct tlscheck_scan *sc, size_t i)
+{
+	scan_version(tc, sc, i);
+}
+
+static void tls_versions_job(void *ctx, size_t i)
+{
+	struct scan_run *r = ctx;
+	scan_version(r->tc, r->sc, 2 + i);
+}
+
+void tlscheck_scan_run(struct tlscheck *tc, struct tlscheck_scan *sc)
+{
+	struct scan_run r = {tc, sc};
 	unsigned threads = sc->max_connections ? sc->max_connections : 1;
-	/* SSLv2 and SSLv3 always; TLS 1.0-1.3 with the enumeration. */
-	parallel_run(sc->versions_tls ? SCAN_NVERSIONS : 2, threads, versions_job, &r);
-	if (sc->ciphers)
-		parallel_run(5, threads, lists_job, &r);
+	if (!sc->ciphers)
+		return;
+	parallel_run(SCAN_NVERSIONS - 2, threads, tls_versions_job, &r);
+	parallel_run(5, threads, lists_job, &r);
+}
+
+void tlscheck_scan_free(struct tlscheck_scan *sc)
+{
 	pthread_mutex_destroy(&sc->lock);
 }
 

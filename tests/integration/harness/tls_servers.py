@@ -103,7 +103,7 @@ class SMTPTLSServer(AcceptLoop):
                 # in the clear, as a real server's buffered reader would.
                 while select.select([sock], [], [], 0.05)[0]:
                     data = sock.recv(65536, socket.MSG_PEEK)
-                    if not data or data[:1] == b"\x16":     # EOF, or the ClientHello
+                    if not data or data[:1] in (b"\x16", b"\x80"):  # EOF, or a ClientHello (SSLv2's: 0x80)
                         break
                     data = sock.recv(65536)
                     rec["received"].append((False, data))

@@ -1,0 +1,116 @@
+"""A scripted STARTTLS front end before a real TLS server (openssl s_server
+or gnutls-serv on its own ephemeral port), so that tls-check's ClientHellos
+meet a real TLS stack configured per case.  The front end greets, answers
+EHLO with STARTTLS, and after its 220 relays bytes both ways untouched.
+
+    srv = OpensslFront(pki, cert="rsa", cipher="AES128-SHA:...",
+                       ciphersuites="TLS_AES_128_GCM_SHA256", groups="X25519",
+                       versions=("-tls1_2",), extra=["-serverpref"])
+    ... srv.hostport ...; srv.connections; srv.stop()
+
+limit=N: connections after the Nth get "421 4.7.0 too many connections"
+(a rate-limiting MX).  Everything started is stopped by stop() (the TLS
+server by its PID)."""
+import select
+import socket
+import subprocess
+import threading
+import time
+
+from .accept_loop import AcceptLoop
+from .aiosmtpd_server import free_port
+
+__all__ = ["OpensslFront"]
+
+
+class OpensslFront(AcceptLoop):
+    BACKLOG = 64
+
+    def __init__(self, pki, cert="good", cipher="ALL:@SECLEVEL=0", ciphersuites=None, groups=None,
+                 versions=(), extra=(), limit=None, dhparam=None, pair=None):
+        """pair=(certfile, keyfile) instead of a PKI leaf."""
+        self.backend_port = free_port()
+        # -rev: inside TLS, lines come back reversed: an SMTP client sees a
+        # malformed reply at once instead of waiting for one.
+        cmd = ["openssl", "s_server", "-accept", f"127.0.0.1:{self.backend_port}", "-quiet", "-rev",
+               "-cert", pair[0] if pair else pki[cert].cert, "-key", pair[1] if pair else pki[cert].key,
+               "-cipher", cipher]
+        if ciphersuites is not None:
+            cmd += ["-ciphersuites", ciphersuites]
+        if groups:
+            cmd += ["-groups", groups]
+        if dhparam:
+            cmd += ["-dhparam", dhparam]
+        cmd += list(versions) + list(extra)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.backend_port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.limit = limit
+        self.connections = []
+        self.lock2 = threading.Lock()
+        super().__init__("127.0.0.1")
+
+    def handle(self, sock, peer):
+        rec = {"commands": [], "relayed": 0, "refused": False}
+        with self.lock2:
+            self.connections.append(rec)
+            n = len(self.connections)
+        sock.settimeout(10)
+        if self.limit is not None and n > self.limit:
+            rec["refused"] = True
+            sock.sendall(b"421 4.7.0 mx.front.test too many connections, try later\r\n")
+            return
+        sock.sendall(b"220 mx.front.test ESMTP openssl front\r\n")
+        buf = b""
+        while True:
+            while b"\n" not in buf:
+                data = sock.recv(4096)
+                if not data:
+                    return
+                buf += data
+            line, buf = buf.split(b"\n", 1)
+            rec["commands"].append(line.strip())
+            verb = line.strip().upper()
+            if verb.startswith(b"EHLO"):
+                sock.sendall(b"250-mx.front.test\r\n250 STARTTLS\r\n")
+            elif verb == b"STARTTLS":
+                sock.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+                # RFC 3207 4.2: what was pipelined behind STARTTLS in the
+                # clear (tls-check's injection test NOOP) is discarded.
+                self._relay(sock, rec)
+                return
+            elif verb == b"QUIT":
+                sock.sendall(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                sock.sendall(b"500 5.5.2 unrecognized command\r\n")
+
+    def _relay(self, sock, rec):
+        back = socket.create_connection(("127.0.0.1", self.backend_port), timeout=10)
+        try:
+            socks = [sock, back]
+            while True:
+                r, _, _ = select.select(socks, [], [], 10)
+                if not r:
+                    return
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (back if s is sock else sock).sendall(data)
+                    rec["relayed"] += len(data)
+        except OSError:
+            return
+        finally:
+            back.close()
+
+    def stop(self, timeout=2):
+        super().stop(timeout=timeout)
+        self.proc.kill()
+        self.proc.wait()

@@ -1,0 +1,150 @@
+"""tls-check's own ClientHellos against openssl s_server behind a scripted
+STARTTLS front end (harness/starttls_front.py): for each configuration, the
+suites accepted per version, their order, the groups and the DH size equal
+what the server was configured with, including suites GnuTLS cannot speak
+(ARIA, anonymous ECDH); a server answering 421 after a few connections
+gives a partial report that says what it could not learn."""
+import subprocess
+
+import pytest
+
+from harness.starttls_front import OpensslFront
+
+T = ["--timeout", "3", "--connect-timeout", "2"]
+
+
+def ca(pki):
+    return ["--cafile", pki.ca, "--name", "localhost"]
+
+
+@pytest.fixture
+def front(pki):
+    servers = []
+
+    def start(**kw):
+        s = OpensslFront(pki, **kw)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def scan_version(doc, name):
+    return next(v for v in doc["scan"]["versions"] if v["version"] == name)
+
+
+def starttls_sessions(srv):
+    return sum(1 for c in srv.connections if b"STARTTLS" in c["commands"])
+
+
+# The server's order (-serverpref) as configured; the EC test leaf takes
+# ECDSA and anonymous suites.
+LEGACY = ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-ARIA256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA",
+          "AECDH-AES256-SHA"]
+LEGACY_IANA = ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384",
+               "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDH_anon_WITH_AES_256_CBC_SHA"]
+
+
+def test_suites_gnutls_cannot_speak_in_server_order(smtpkit, front, pki):
+    s = front(cipher=":".join(LEGACY) + ":@SECLEVEL=0",
+              ciphersuites="TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+              groups="P-384:X25519", extra=["-serverpref"])
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    assert r.rc == 1, r
+    doc = r.json()
+    assert doc["ciphers"]["TLS1.2"] == LEGACY_IANA, doc["ciphers"]
+    # TLS 1.0 and 1.1 have no GCM suites (RFC 5246 A.5).
+    assert doc["ciphers"]["TLS1.1"] == LEGACY_IANA[2:], doc["ciphers"]
+    assert doc["ciphers"]["TLS1.0"] == LEGACY_IANA[2:], doc["ciphers"]
+    assert set(doc["ciphers"]["TLS1.3"]) == {"TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"}
+    v12 = scan_version(doc, "TLS1.2")
+    assert v12["order"] == "server" and v12["complete"], v12
+    assert [x["openssl"] for x in v12["suites"]] == LEGACY
+    aria = v12["suites"][1]
+    assert (aria["kx"], aria["auth"], aria["encryption"], aria["bits"], aria["grade"]) == \
+        ("ECDHE", "ECDSA", "ARIA-GCM", 256, "insufficient")
+    assert scan_version(doc, "SSLv3")["offered"] == "no"
+    assert scan_version(doc, "SSLv2")["offered"] == "no"
+    assert {g["name"] for g in doc["scan"]["groups_tls13"]["accepted"]} == {"secp384r1", "x25519"}
+    assert {g["name"] for g in doc["scan"]["groups_tls12"]["accepted"]} == {"secp384r1", "x25519"}
+    assert doc["scan"]["extensions"]["secure_renegotiation"] is True
+    assert doc["scan"]["fallback_scsv"] is True
+    f = {x["id"]: x["level"] for x in doc["findings"]}
+    assert f["cipher-anon"] == "fail" and f["cipher-insufficient"] == "fail", f
+    assert f["cipher-cbc-sha1"] == "warn" and f["tls-old-version"] == "warn", f
+    # Few connections: per version one per accepted suite, one refusal,
+    # one order check; each went through STARTTLS at the front end.
+    n = doc["scan"]["connections"]
+    assert n <= 6 + (4 + 2) + (2 + 2) * 2 + (2 + 2) + 3 + 3 + 1 + 1 + 6, n
+    assert starttls_sessions(s) >= n
+    rh = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--ciphers", timeout=60)
+    assert rh.rc == 1
+    assert "ECDHE-ECDSA-ARIA256-GCM-SHA384" in rh.out and "AECDH-AES256-SHA" in rh.out, rh
+    assert "finding: fail cipher-anon:" in rh.out
+
+
+def test_client_order(smtpkit, front, pki):
+    s = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", versions=["-tls1_2"])
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    doc = r.json()
+    assert list(doc["ciphers"]) == ["TLS1.2"], doc["ciphers"]
+    assert set(doc["ciphers"]["TLS1.2"]) == {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                                             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"}
+    assert scan_version(doc, "TLS1.2")["order"] == "client"
+    assert scan_version(doc, "TLS1.3")["offered"] == "no"
+    assert r.rc == 0, r      # only good suites at TLS 1.2
+
+
+def test_dh_size_and_rsa_kx(smtpkit, front, pki, tmp_path):
+    key, crt = tmp_path / "rsa.key", tmp_path / "rsa.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
+    s = front(pair=(str(crt), str(key)), cipher="DHE-RSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=0",
+              versions=["-tls1_2"], extra=["-serverpref"])
+    r = smtpkit("tls-check", s.hostport, "--insecure", *T, "--json", "--ciphers", timeout=60)
+    doc = r.json()
+    # (Debian 12's OpenSSL has no 3DES any more, even at SECLEVEL=0.)
+    assert doc["ciphers"]["TLS1.2"] == ["TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"], \
+        doc["ciphers"]
+    assert doc["scan"]["dh_bits"] == 2048, doc["scan"]
+    f = {x["id"]: x["level"] for x in doc["findings"]}
+    assert f["dh-2048"] == "warn" and f["cipher-rsa-kx"] == "warn", f
+    sig = [g["name"] for g in doc["scan"]["sigalgs_tls12"]["accepted"]]
+    assert "rsa_pkcs1_sha1" in sig and f.get("sigalg-sha1") == "warn", (sig, f)
+
+
+def test_421_after_some_connections_is_a_partial_report(smtpkit, front, pki):
+    s = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-SHA",
+              limit=9, extra=["-serverpref"])
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", "--max-connections", "1",
+                timeout=60)
+    doc = r.json()
+    f = {x["id"]: x for x in doc["findings"]}
+    assert f["scan-incomplete"]["level"] == "warn", f
+    assert "421" in f["scan-incomplete"]["text"] or "too many" in f["scan-incomplete"]["text"], f
+    assert doc["scan"]["failed_connections"] >= 1
+    # What was not learned is not "no".
+    unknown = [v for v in doc["scan"]["versions"] if v["offered"] == "unknown"]
+    incomplete = [v for v in doc["scan"]["versions"] if v.get("complete") is False]
+    assert unknown or incomplete, doc["scan"]["versions"]
+    assert any(c["refused"] for c in s.connections)
+    s2 = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", limit=9)
+    rh = smtpkit("tls-check", s2.hostport, *ca(pki), *T, "--ciphers", "--max-connections", "1", timeout=60)
+    assert "finding: warn scan-incomplete:" in rh.out, rh
+
+
+def test_quick_sends_no_own_hello(smtpkit, front, pki):
+    s = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256")
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--quick")
+    doc = r.json()
+    assert doc["scan"] is None and doc["ciphers"] is None
+    assert starttls_sessions(s) <= 6, len(s.connections)
+    r2 = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--quick", "--ciphers")
+    assert r2.rc == 64, r2
+
+
+def test_pause_and_max_connections_checked(smtpkit):
+    for args in (["--max-connections", "0"], ["--pause", "-1"], ["--max-connections", "65"]):
+        r = smtpkit("tls-check", "127.0.0.1:9", *args)
+        assert r.rc == 64, r
