@@ -241,7 +241,12 @@ void tlscheck_scan_print(FILE *fp, const struct tlscheck *tc)
 	if (sc->dh_asked)
 		out_print(fp, "%-27s %s\n", "DH size (TLS1.2 and older):", sc->dh_bits ? "" : "not learned");
 	if (sc->dh_bits)
-		out_print(fp, "  %u bits (%s)\n", sc->dh_bits, tlscheck_grade_name(tlscheck_dh_grade(sc->dh_bits)));
+		out_print(fp, "  %u bits (%s)", sc->dh_bits, tlscheck_grade_name(tlscheck_dh_grade(sc->dh_bits)));
+	if (sc->dh_bits && sc->dh_bits_max > sc->dh_bits)
+		out_print(fp, ", %u bits with other suites (%s)", sc->dh_bits_max,
+			  tlscheck_grade_name(tlscheck_dh_grade(sc->dh_bits_max)));
+	if (sc->dh_bits)
+		fputc('\n', fp);
 	print_named(fp, "signature algs (TLS1.2):", &sc->sigalgs12, false);
 	out_print(fp, "%-27s %s\n", "signature algs (TLS1.3):", "not learned (sent encrypted)");
 	uint16_t at = 0;
@@ -386,6 +391,11 @@ void tlscheck_scan_json(struct json *j, const struct tlscheck *tc)
 	json_key(j, "dh_bits");
 	if (sc->dh_bits)
 		json_int(j, sc->dh_bits);
+	else
+		json_null(j);
+	json_key(j, "dh_bits_max");
+	if (sc->dh_bits_max)
+		json_int(j, sc->dh_bits_max);
 	else
 		json_null(j);
 	uint16_t at = 0;

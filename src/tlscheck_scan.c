@@ -168,6 +168,14 @@ static size_t suites_for(uint16_t version, uint16_t *out)
 	return n;
 }
 
+static bool contains(const uint16_t *list, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
 static bool remove_value(uint16_t *list, size_t *n, uint16_t v)
 {
 	for (size_t i = 0; i < *n; i++) {
@@ -314,6 +322,21 @@ static size_t suites_with_kx(const struct tlscheck_scan *sc, uint16_t version, c
 
 enum list_kind { LIST_GROUPS13, LIST_GROUPS12, LIST_SIGALGS12 };
 
+/* The curve of an ECDSA leaf: up to TLS 1.2 the client's groups also name
+ * the curves it can verify (RFC 8422 5.1.1), so it stays offered. */
+static uint16_t cert_curve(const struct tlscheck *tc)
+{
+	const struct tls_info *info = tc->best;
+	if (!info || info->ncerts == 0 || strncmp(info->certs[0].key_type, "EC", 2) != 0)
+		return 0;
+	switch (info->certs[0].key_bits) {
+	case 256: return 0x0017;
+	case 384: return 0x0018;
+	case 521: return 0x0019;
+	default: return 0;
+	}
+}
+
 static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_kind kind)
 {
 	uint16_t suites[SCAN_MAX_LIST], items[64], sigalgs[64], groups[64];
@@ -349,13 +372,18 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 		return;
 	}
 	l->asked = true;
+	uint16_t pin = kind == LIST_GROUPS12 ? cert_curve(tc) : 0, offered[65];
 	for (;;) {
 		if (kind == LIST_SIGALGS12) {
 			rq.sigalgs = items;
 			rq.nsigalgs = nitems;
 		} else {
-			rq.groups = items;
+			/* The certificate's curve, once found, stays last. */
+			memcpy(offered, items, nitems * sizeof *items);
 			rq.ngroups = nitems;
+			if (pin && !contains(items, nitems, pin))
+				offered[rq.ngroups++] = pin;
+			rq.groups = offered;
 			rq.sigalgs = sigalgs;
 		}
 		enum ask_result res = ask(tc, sc, &rq, &rep, why, sizeof why);
@@ -372,6 +400,10 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 			snprintf(l->why, sizeof l->why, "the server's answer does not name it");
 			return;
 		}
+		if (pin && chosen == pin && !contains(items, nitems, pin)) {
+			snprintf(l->why, sizeof l->why, "the server prefers the certificate's curve, which must stay offered");
+			return;
+		}
 		if (!remove_value(items, &nitems, chosen)) {
 			snprintf(l->why, sizeof l->why, "the server chose 0x%04X, which was not offered", chosen);
 			return;
@@ -384,27 +416,56 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 	}
 }
 
-/* The server's own finite-field group: DHE suites with no ffdhe group
- * offered, so that it uses what it is configured with (RFC 7919 4). */
+/* Finite-field DH suites: DHE, and anonymous DH (RFC 5246 A.5). */
+static bool is_ffdh(const struct tlscheck_suite_info *s)
+{
+	return strcmp(s->kx, "DHE") == 0 || (strcmp(s->kx, "DH") == 0 && strcmp(s->au, "anon") == 0);
+}
+
+/* The server's own finite-field groups, with no ffdhe group offered so
+ * that it uses what it is configured with (RFC 7919 4).  OpenSSL's
+ * automatic choice follows the suite's strength and authentication (1024
+ * bits for 128-bit anonymous suites), so one connection per class of
+ * accepted suites: signed or anonymous, 128 bits or more. */
 static void scan_dh(struct tlscheck *tc, struct tlscheck_scan *sc)
 {
-	uint16_t version = best_tls12(sc), suites[SCAN_MAX_LIST], groups[64], sigalgs[64];
+	uint16_t version = best_tls12(sc), groups[64], sigalgs[64];
+	const struct scan_version *v = tlscheck_scan_version(sc, version);
 	struct hello_request rq = {0};
 	struct hello_reply rep;
 	char why[160];
 	rq.version = version;
-	rq.nsuites = suites_with_kx(sc, version, "DHE", suites);
-	rq.suites = suites;
 	rq.ngroups = all_groups(groups, true);
 	rq.groups = groups;
 	rq.nsigalgs = all_sigalgs(sigalgs);
 	rq.sigalgs = sigalgs;
 	rq.sni = tc->base.tls.sni;
-	if (!rq.nsuites)
-		return;
-	sc->dh_asked = true;
-	if (ask(tc, sc, &rq, &rep, why, sizeof why) == ASK_ANSWERED && answered_at(&rep, version))
-		sc->dh_bits = rep.dh_bits;
+	for (unsigned cls = 0; cls < 4; cls++) {
+		uint16_t suites[SCAN_MAX_LIST];
+		size_t n = 0;
+		bool anon = cls & 1, strong = cls & 2;
+		size_t count = v && v->suites.asked ? v->suites.n : tlscheck_suite_count();
+		for (size_t i = 0; i < count && n < SCAN_MAX_LIST; i++) {
+			const struct tlscheck_suite_info *s = v && v->suites.asked ? tlscheck_suite_find(v->suites.v[i])
+							      : tlscheck_suite_at(i);
+			if (!s || !is_ffdh(s) || !tlscheck_suite_fits(s, version)
+			    || (strcmp(s->au, "anon") == 0) != anon || (s->bits > 128) != strong)
+				continue;
+			suites[n++] = s->value;
+		}
+		if (n == 0)
+			continue;
+		rq.suites = suites;
+		rq.nsuites = n;
+		sc->dh_asked = true;
+		if (ask(tc, sc, &rq, &rep, why, sizeof why) != ASK_ANSWERED || !answered_at(&rep, version)
+		    || !rep.dh_bits)
+			continue;
+		if (!sc->dh_bits || rep.dh_bits < sc->dh_bits)
+			sc->dh_bits = rep.dh_bits;
+		if (rep.dh_bits > sc->dh_bits_max)
+			sc->dh_bits_max = rep.dh_bits;
+	}
 }
 
 /* RFC 7507: a ClientHello below the best version with TLS_FALLBACK_SCSV

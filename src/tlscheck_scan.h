@@ -50,7 +50,8 @@ struct tlscheck_scan {
 	/* results */
 	struct scan_version v[SCAN_NVERSIONS];
 	struct scan_list groups13, groups12, sigalgs12;
-	unsigned dh_bits;
+	unsigned dh_bits;           /* the smallest finite-field group seen */
+	unsigned dh_bits_max;       /* the largest (suites of other strength) */
 	bool dh_asked;
 	int fallback;               /* -1 not asked, 0 not honoured, 1 honoured (RFC 7507) */
 	unsigned connections;
