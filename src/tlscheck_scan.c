@@ -207,24 +207,39 @@ static void note(char *why, size_t size, const struct hello_reply *r, const char
 		snprintf(why, size, "%s", fallback);
 }
 
+/* What one request offers: its lists live here. */
+struct offer {
+	uint16_t suites[SCAN_MAX_LIST], groups[64], sigalgs[64];
+};
+
+/* A request at version with no suite yet, every group (or the elliptic
+ * ones) and every signature algorithm. */
+static void request_init(const struct tlscheck *tc, struct hello_request *rq, struct offer *o,
+			 uint16_t version, bool ec_only)
+{
+	memset(rq, 0, sizeof *rq);
+	rq->version = version;
+	rq->suites = o->suites;
+	rq->ngroups = all_groups(o->groups, ec_only);
+	rq->groups = o->groups;
+	rq->nsigalgs = all_sigalgs(o->sigalgs);
+	rq->sigalgs = o->sigalgs;
+	rq->sni = tc->base.tls.sni;
+}
+
 /* ---- versions and their suites --------------------------------------- */
 
 static void scan_version(struct tlscheck *tc, struct tlscheck_scan *sc, size_t vi)
 {
 	struct scan_version *v = &sc->v[vi];
-	uint16_t offer[SCAN_MAX_LIST], groups[64], sigalgs[64];
-	struct hello_request rq = {0};
+	struct offer o;
+	uint16_t *offer = o.suites;
+	struct hello_request rq;
 	struct hello_reply rep;
 	char why[160] = "";
 
-	rq.version = v->version;
+	request_init(tc, &rq, &o, v->version, false);
 	rq.nsuites = suites_for(v->version, offer);
-	rq.suites = offer;
-	rq.ngroups = all_groups(groups, false);
-	rq.groups = groups;
-	rq.nsigalgs = all_sigalgs(sigalgs);
-	rq.sigalgs = sigalgs;
-	rq.sni = tc->base.tls.sni;
 	rq.offer_compression = v->version != TLSCHECK_TLS13 && v->version != TLSCHECK_SSL2;
 
 	enum ask_result res = ask(tc, sc, &rq, &rep, why, sizeof why);
@@ -339,40 +354,30 @@ static uint16_t cert_curve(const struct tlscheck *tc)
 
 static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_kind kind)
 {
-	uint16_t suites[SCAN_MAX_LIST], items[64], sigalgs[64], groups[64];
-	struct hello_request rq = {0};
+	struct offer o;
+	uint16_t items[64], offered[65];
+	struct hello_request rq;
 	struct scan_list *l = kind == LIST_GROUPS13 ? &sc->groups13 : kind == LIST_GROUPS12 ? &sc->groups12 : &sc->sigalgs12;
 	struct hello_reply rep;
 	char why[160];
-	size_t nitems;
+	uint16_t version = kind == LIST_GROUPS13 ? TLSCHECK_TLS13 : TLSCHECK_TLS12;
 
-	rq.sni = tc->base.tls.sni;
+	request_init(tc, &rq, &o, version, kind == LIST_GROUPS12);
 	if (kind == LIST_GROUPS13) {
-		rq.version = TLSCHECK_TLS13;
-		rq.nsuites = suites_for(TLSCHECK_TLS13, suites);
-		nitems = all_groups(items, false);
-		rq.nsigalgs = all_sigalgs(sigalgs);
+		rq.nsuites = suites_for(version, o.suites);
 	} else {
-		rq.version = TLSCHECK_TLS12;
-		if (kind == LIST_GROUPS12) {
-			rq.nsuites = suites_with_kx(sc, TLSCHECK_TLS12, "ECDHE", suites);
-			nitems = all_groups(items, true);
-			rq.nsigalgs = all_sigalgs(sigalgs);
-		} else {
-			rq.nsuites = suites_with_kx(sc, TLSCHECK_TLS12, "ECDHE", suites);
-			rq.nsuites += suites_with_kx(sc, TLSCHECK_TLS12, "DHE", suites + rq.nsuites);
-			nitems = all_sigalgs(items);
-			rq.ngroups = all_groups(groups, false);
-			rq.groups = groups;
-		}
+		rq.nsuites = suites_with_kx(sc, version, "ECDHE", o.suites);
+		if (kind == LIST_SIGALGS12)
+			rq.nsuites += suites_with_kx(sc, version, "DHE", o.suites + rq.nsuites);
 	}
-	rq.suites = suites;
+	size_t nitems = kind == LIST_SIGALGS12 ? rq.nsigalgs : rq.ngroups;
+	memcpy(items, kind == LIST_SIGALGS12 ? o.sigalgs : o.groups, nitems * sizeof *items);
 	if (rq.nsuites == 0) {
 		snprintf(l->why, sizeof l->why, "no suite to ask with");
 		return;
 	}
 	l->asked = true;
-	uint16_t pin = kind == LIST_GROUPS12 ? cert_curve(tc) : 0, offered[65];
+	uint16_t pin = kind == LIST_GROUPS12 ? cert_curve(tc) : 0;
 	for (;;) {
 		if (kind == LIST_SIGALGS12) {
 			rq.sigalgs = items;
@@ -384,7 +389,6 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 			if (pin && !contains(items, nitems, pin))
 				offered[rq.ngroups++] = pin;
 			rq.groups = offered;
-			rq.sigalgs = sigalgs;
 		}
 		enum ask_result res = ask(tc, sc, &rq, &rep, why, sizeof why);
 		if (res == ASK_FAILED) {
@@ -429,19 +433,15 @@ static bool is_ffdh(const struct tlscheck_suite_info *s)
  * accepted suites: signed or anonymous, 128 bits or more. */
 static void scan_dh(struct tlscheck *tc, struct tlscheck_scan *sc)
 {
-	uint16_t version = best_tls12(sc), groups[64], sigalgs[64];
+	uint16_t version = best_tls12(sc);
 	const struct scan_version *v = tlscheck_scan_version(sc, version);
-	struct hello_request rq = {0};
+	struct offer o;
+	struct hello_request rq;
 	struct hello_reply rep;
 	char why[160];
-	rq.version = version;
-	rq.ngroups = all_groups(groups, true);
-	rq.groups = groups;
-	rq.nsigalgs = all_sigalgs(sigalgs);
-	rq.sigalgs = sigalgs;
-	rq.sni = tc->base.tls.sni;
+	request_init(tc, &rq, &o, version, true);
 	for (unsigned cls = 0; cls < 4; cls++) {
-		uint16_t suites[SCAN_MAX_LIST];
+		uint16_t *suites = o.suites;
 		size_t n = 0;
 		bool anon = cls & 1, strong = cls & 2;
 		size_t count = v && v->suites.asked ? v->suites.n : tlscheck_suite_count();
@@ -455,7 +455,6 @@ static void scan_dh(struct tlscheck *tc, struct tlscheck_scan *sc)
 		}
 		if (n == 0)
 			continue;
-		rq.suites = suites;
 		rq.nsuites = n;
 		sc->dh_asked = true;
 		if (ask(tc, sc, &rq, &rep, why, sizeof why) != ASK_ANSWERED || !answered_at(&rep, version)
@@ -472,7 +471,7 @@ static void scan_dh(struct tlscheck *tc, struct tlscheck_scan *sc)
  * must be refused with inappropriate_fallback (86). */
 static void scan_fallback(struct tlscheck *tc, struct tlscheck_scan *sc)
 {
-	uint16_t best = 0, lower = 0, suites[SCAN_MAX_LIST], groups[64], sigalgs[64];
+	uint16_t best = 0, lower = 0;
 	for (size_t i = SCAN_NVERSIONS; i-- > 0;) {
 		if (sc->v[i].offer != TLSCHECK_OFFERED || sc->v[i].version < TLSCHECK_SSL3)
 			continue;
@@ -483,17 +482,12 @@ static void scan_fallback(struct tlscheck *tc, struct tlscheck_scan *sc)
 	}
 	if (!lower)
 		return;
-	struct hello_request rq = {0};
+	struct offer o;
+	struct hello_request rq;
 	struct hello_reply rep;
 	char why[160];
-	rq.version = lower;
-	rq.nsuites = suites_for(lower, suites);
-	rq.suites = suites;
-	rq.ngroups = all_groups(groups, false);
-	rq.groups = groups;
-	rq.nsigalgs = all_sigalgs(sigalgs);
-	rq.sigalgs = sigalgs;
-	rq.sni = tc->base.tls.sni;
+	request_init(tc, &rq, &o, lower, false);
+	rq.nsuites = suites_for(lower, o.suites);
 	rq.fallback_scsv = true;
 	enum ask_result res = ask(tc, sc, &rq, &rep, why, sizeof why);
 	if (res == ASK_ANSWERED)
