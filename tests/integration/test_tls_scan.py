@@ -148,3 +148,64 @@ def test_pause_and_max_connections_checked(smtpkit):
     for args in (["--max-connections", "0"], ["--pause", "-1"], ["--max-connections", "65"]):
         r = smtpkit("tls-check", "127.0.0.1:9", *args)
         assert r.rc == 64, r
+
+
+# --- Postfix, default and hardened -----------------------------------------------
+
+def s_client(hostport, cipher, version="-tls1_2"):
+    """Can a real client negotiate CIPHER with the server at VERSION?"""
+    host, port = hostport.rsplit(":", 1)
+    r = subprocess.run(["openssl", "s_client", "-connect", f"{host}:{port}", "-starttls", "smtp", version,
+                        "-cipher", cipher + ":@SECLEVEL=0"], input="", capture_output=True, text=True,
+                       timeout=20)
+    return r.returncode == 0 and f"Cipher is {cipher}" in r.stdout
+
+
+def test_postfix_default(smtpkit, postfix, pki):
+    r = smtpkit("tls-check", postfix.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    doc = r.json()
+    by = {v["version"]: v for v in doc["scan"]["versions"]}
+    assert by["SSLv2"]["offered"] == by["SSLv3"]["offered"] == "no"
+    assert by["TLS1.2"]["offered"] == "yes" and by["TLS1.2"]["complete"], by["TLS1.2"]
+    names = {s["openssl"] for s in by["TLS1.2"]["suites"]}
+    # What smtpkit found, a real client negotiates; what it did not, it cannot.
+    for c in ("ADH-AES256-GCM-SHA384", "ECDHE-ECDSA-ARIA256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256"):
+        assert c in names and s_client(postfix.hostport, c), c
+    for c in ("ECDHE-RSA-AES128-GCM-SHA256", "AES128-SHA"):
+        assert c not in names and not s_client(postfix.hostport, c), c
+    assert by["TLS1.2"]["order"] == "client"      # Postfix's default: tls_preempt_cipherlist = no
+    f = {x["id"]: x["level"] for x in doc["findings"]}
+    assert f["cipher-anon"] == "fail" and r.rc == 1, f
+    assert doc["scan"]["dh_bits"] == 1024 and f["dh-weak"] == "fail", doc["scan"]
+
+
+HARDENED = """
+smtpd_tls_protocols = >=TLSv1.2
+smtpd_tls_ciphers = high
+tls_high_cipherlist = ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256
+tls_preempt_cipherlist = yes
+tls_eecdh_auto_curves = X25519 prime256v1 secp384r1
+"""
+
+
+def test_postfix_hardened(smtpkit, pki):
+    from harness.postfix_server import PostfixServer
+    pf = PostfixServer(pki, main_extra=HARDENED)
+    try:
+        r = smtpkit("tls-check", pf.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    finally:
+        pf.stop()
+    doc = r.json()
+    by = {v["version"]: v for v in doc["scan"]["versions"]}
+    assert [v for v in by if by[v]["offered"] == "yes"] == ["TLS1.3", "TLS1.2"], by
+    assert [s["openssl"] for s in by["TLS1.2"]["suites"]] == \
+        ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+    assert by["TLS1.2"]["order"] == "server"
+    assert {g["name"] for g in doc["scan"]["groups_tls13"]["accepted"]} == {"x25519", "secp256r1", "secp384r1"}
+    # At TLS 1.2 the ECDSA leaf's curve must stay offered (RFC 8422 5.1.1)
+    # and this server prefers it to secp384r1: not learned, and said so.
+    g12 = doc["scan"]["groups_tls12"]
+    assert [g["name"] for g in g12["accepted"]] == ["x25519", "secp256r1"] and not g12["complete"], g12
+    f = {x["id"]: x["level"] for x in doc["findings"]}
+    assert "fail" not in f.values() and r.rc == 0, f
+    assert not any(i.startswith("cipher-") for i in f), f

@@ -80,7 +80,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 class PostfixServer:
-    def __init__(self, pki, cert="good"):
+    def __init__(self, pki, cert="good", main_extra=""):
+        """main_extra: lines appended to main.cf (a TLS configuration)."""
         self.exe = shutil.which("postfix") or "/usr/sbin/postfix"
         if not os.access(self.exe, os.X_OK):
             raise RuntimeError("postfix is not installed (scripts/setup installs it)")
@@ -100,7 +101,7 @@ class PostfixServer:
         shutil.copy(pki[cert].cert, d / "etc" / "cert.pem")
         shutil.copy(pki[cert].key, d / "etc" / "key.pem")
         os.chmod(d / "etc" / "key.pem", 0o600)
-        (d / "etc" / "main.cf").write_text(MAIN_CF.format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid))
+        (d / "etc" / "main.cf").write_text(MAIN_CF.format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid) + main_extra)
         master = MASTER_CF.format(port=self.port)
         if not ipv6_loopback():
             master = "\n".join(l for l in master.splitlines() if not l.startswith("[::1]")) + "\n"
