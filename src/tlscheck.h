@@ -72,6 +72,12 @@ struct tlscheck_dane {
 	size_t n;
 	struct tlscheck_tlsa tlsa[TLSCHECK_MAX_TLSA];
 	unsigned matched_usage;     /* with MATCH: 2 or 3 */
+	/* With MATCH (RFC 7671 8.1): a next key is already published (a usable
+	 * record that matches nothing today beside one that matches), or both
+	 * a DANE-EE and a DANE-TA record match, so a key or certificate can
+	 * change without a gap. */
+	bool rollover_ready;
+	size_t unmatched;           /* usable records matching nothing */
 	char **raw;                 /* per record: usage, selector, mtype, data */
 	int *raw_len;               /* (dane_raw_tlsa's form), freed after matching */
 };

@@ -196,6 +196,17 @@ void tlscheck_dane_match(struct tlscheck *tc)
 	dane_state_deinit(st);
 	if (d->state == TLSCHECK_DANE_NO_USABLE && usable > 0)
 		d->state = any ? TLSCHECK_DANE_MATCH : TLSCHECK_DANE_MISMATCH;
+	bool ee = false, ta = false;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct tlscheck_tlsa *x = &d->tlsa[i];
+		if (!x->usable || !x->why[0])
+			continue;
+		if (!x->matched)
+			d->unmatched++;
+		ee |= x->matched && x->usage == 3;
+		ta |= x->matched && x->usage == 2;
+	}
+	d->rollover_ready = any && ((ee && ta) || d->unmatched > 0);
 free_der:
 	for (size_t i = 0; i < n; i++)
 		gnutls_free(der[i].data);

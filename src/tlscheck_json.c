@@ -75,6 +75,12 @@ static void json_dane(struct json *j, const struct tlscheck_dane *d)
 	json_kstr(j, "lookup", d->lookup[0] ? d->lookup : NULL);
 	json_kbool(j, "dnssec_validated", d->ad);
 	json_kstr(j, "message", d->why[0] ? d->why : NULL);
+	json_key(j, "rollover_ready");
+	if (d->state == TLSCHECK_DANE_MATCH)
+		json_bool(j, d->rollover_ready);
+	else
+		json_null(j);
+	json_kint(j, "unmatched", (long long)d->unmatched);
 	json_key(j, "records");
 	json_array(j);
 	for (size_t i = 0; i < d->n; i++) {

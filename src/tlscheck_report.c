@@ -147,8 +147,18 @@ void tlscheck_findings(struct tlscheck *tc)
 
 	tlscheck_scan_findings(tc);
 
-	if (tc->dane.state == TLSCHECK_DANE_MATCH)
+	if (tc->dane.state == TLSCHECK_DANE_MATCH) {
 		dane_downgrade(out, tc->dane.matched_usage);
+		if (!tc->dane.rollover_ready)
+			out_finding(out, FINDING_WARN, "dane-no-rollover",
+				    "the TLSA records of %s cover only the current key: publish the next key's record "
+				    "(or add a DANE-TA 2 1 1 beside 3 1 1) before changing it (RFC 7671 8.1)", tc->dane.qname);
+		if (tc->dane.unmatched)
+			out_finding(out, FINDING_OK, "dane-unmatched-record",
+				    "%zu usable TLSA record%s of %s match%s nothing in the chain: a next key, or stale",
+				    tc->dane.unmatched, tc->dane.unmatched == 1 ? "" : "s", tc->dane.qname,
+				    tc->dane.unmatched == 1 ? "es" : "");
+	}
 	if (tc->dane.state == TLSCHECK_DANE_MISMATCH)
 		out_finding(out, FINDING_FAIL, "dane-mismatch",
 			    "no DNSSEC-validated TLSA record of %s matches the server's certificate chain",
@@ -273,7 +283,8 @@ static void print_dane(FILE *fp, const struct tlscheck_dane *d)
 		out_print(fp, "DANE:        %s: no usable record (usage 2 or 3), DNSSEC-validated\n", d->qname);
 		break;
 	case TLSCHECK_DANE_MATCH:
-		out_print(fp, "DANE:        %s (DNSSEC-validated): match\n", d->qname);
+		out_print(fp, "DANE:        %s (DNSSEC-validated): match, rollover %s\n", d->qname,
+			  d->rollover_ready ? "ready" : "NOT ready (only the current key)");
 		break;
 	case TLSCHECK_DANE_MISMATCH:
 		out_print(fp, "DANE:        %s (DNSSEC-validated): MISMATCH\n", d->qname);

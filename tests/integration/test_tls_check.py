@@ -375,12 +375,12 @@ def _cert_der(pem_file):
                           capture_output=True, check=True).stdout
 
 
-def _dane(smtpkit, s, pki, records, ad=True, extra=(), rc=None):
+def _dane(smtpkit, s, pki, records, ad=True, extra=(), rc=None, present=(), absent=()):
     qname = "_%d._tcp.localhost" % s.port
     zone = {qname: ["TLSA %s" % r for r in records]}
     with DNSFixture(zone, faults={qname: {"ad": True}} if ad else {}) as dns:
         args = [s.hostport, *ca(pki), *T, "--resolver", dns.resolver, *extra]
-        doc, rh = check_both(smtpkit, args, rc)
+        doc, rh = check_both(smtpkit, args, rc, present, absent)
         assert any(str(q.q.qname).rstrip(".") == qname and q.q.qtype == 52 for _, q in dns.queries)
     return doc, rh
 
@@ -391,6 +391,24 @@ def test_dane_ee_match(smtpkit, tls_server, pki):
     assert doc["dane"]["state"] == "match" and doc["dane"]["dnssec_validated"] is True, doc["dane"]
     assert doc["dane"]["records"][0]["matched"] is True
     assert "(DNSSEC-validated): match" in rh.out, rh
+
+
+def test_dane_rollover(smtpkit, tls_server, pki):
+    """RFC 7671 8.1: the current key alone is not ready for a rollover; a
+    published next key (a record matching nothing today), or DANE-TA beside
+    DANE-EE, is."""
+    s = tls_server(cert="chain")
+    ee = "3 1 1 " + _sha256_hex(_spki_der(pki["chain"].cert))
+    ta = "2 0 1 " + _sha256_hex(_cert_der(str(pki.dir / "intermediate.pem")))
+    doc, rh = _dane(smtpkit, s, pki, [ee], rc=0, present={"dane-no-rollover": "warn"})
+    assert doc["dane"]["rollover_ready"] is False and doc["dane"]["unmatched"] == 0, doc["dane"]
+    assert "rollover NOT ready" in rh.out
+    doc, rh = _dane(smtpkit, s, pki, [ee, "3 1 1 " + "cd" * 32], rc=0, present={"dane-unmatched-record": "ok"},
+                    absent=["dane-no-rollover"])
+    assert doc["dane"]["rollover_ready"] is True and doc["dane"]["unmatched"] == 1, doc["dane"]
+    assert [r["matched"] for r in doc["dane"]["records"]] == [True, False]
+    doc, rh = _dane(smtpkit, s, pki, [ee, ta], rc=0, absent=["dane-no-rollover", "dane-unmatched-record"])
+    assert doc["dane"]["rollover_ready"] is True and "rollover ready" in rh.out, doc["dane"]
 
 
 def test_dane_mismatch_fails(smtpkit, tls_server, pki):
