@@ -738,8 +738,10 @@ static enum smtp_state stop_or_advance(struct smtp_session *s)
 	if (stage_order(s, completes(s, s->state)) <= at && at < stage_order(s, upcoming(s))) {
 		if (stop == SMTP_STAGE_CONNECT)
 			return SMTP_QUIT_NOWAIT;        /* no greeting read */
-		if (stop == SMTP_STAGE_RCPT)
-			return SMTP_RSET;               /* nothing of the transaction stays */
+		/* Nothing of the transaction stays; MAIL alone (no recipient,
+		 * tls-check's mandatory-STARTTLS question) is taken back too. */
+		if (stop == SMTP_STAGE_RCPT || (stop == SMTP_STAGE_MAIL && s->txn && s->txn->nrcpt == 0))
+			return SMTP_RSET;
 		return SMTP_QUIT;
 	}
 	return advance(s);

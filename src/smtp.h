@@ -110,6 +110,8 @@ struct smtp_txn {
 	bool no_pipelining, no_chunking;
 
 	/* results */
+	int mail_code;              /* the reply to the last MAIL FROM, 0 until read */
+	char mail_enhanced[16];
 	char queue_id[128];
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */

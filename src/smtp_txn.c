@@ -387,6 +387,8 @@ int smtp_enter_bdat(struct smtp_session *s)
 
 enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
 {
+	s->txn->mail_code = r->code;
+	snprintf(s->txn->mail_enhanced, sizeof s->txn->mail_enhanced, "%s", r->enhanced);
 	if (r->code != 250) {
 		/* Pipelined RCPT/DATA replies would follow; we end the session
 		 * instead of reading them. */

@@ -46,16 +46,17 @@ static void attempt_setup(const struct tlscheck *tc, struct tlscheck_conn *c, co
 	c->pol.tls.priority = c->priority;
 }
 
-static void attempt_run(const struct tlscheck *tc, struct tlscheck_conn *c)
+void tlscheck_conn_run(const struct tlscheck *tc, struct tlscheck_conn *c, struct smtp_txn *txn)
 {
 	out_init(&c->out, &tc->oo, NULL);
 	smtp_init(&c->s, &c->pol, &c->out, tc->host, tc->port);
+	c->s.txn = txn;
 	smtp_run(&c->s);
 	conn_close(&c->s.conn);
 	c->ran = true;
 }
 
-static void attempt_free(struct tlscheck_conn *c)
+void tlscheck_conn_free(struct tlscheck_conn *c)
 {
 	if (!c->ran)
 		return;
@@ -105,7 +106,7 @@ static void run_main(struct tlscheck *tc)
 	struct tlscheck_conn *m = &tc->main;
 	attempt_setup(tc, m, NULL, SMTP_STAGE_TLS);
 	m->pol.injection_test = tc->injection_test && !tc->implicit;
-	attempt_run(tc, m);
+	tlscheck_conn_run(tc, m, NULL);
 	if (!m->s.tls.done || !m->s.tls.session_data)
 		return;
 	struct tlscheck_conn *r = &tc->resume;
@@ -113,7 +114,7 @@ static void run_main(struct tlscheck *tc)
 	r->pol.tls.resume = m->s.tls.session_data;
 	r->pol.tls.resume_len = m->s.tls.session_len;
 	tc->resume_tried = true;
-	attempt_run(tc, r);
+	tlscheck_conn_run(tc, r, NULL);
 }
 
 static void run_version(struct tlscheck *tc, size_t i)
@@ -122,21 +123,47 @@ static void run_version(struct tlscheck *tc, size_t i)
 	char restrict_prio[64];
 	snprintf(restrict_prio, sizeof restrict_prio, ":-VERS-ALL:+%s", v->vers);
 	attempt_setup(tc, &v->conn, restrict_prio, SMTP_STAGE_HANDSHAKE);
-	attempt_run(tc, &v->conn);
+	tlscheck_conn_run(tc, &v->conn, NULL);
 	v->offer = classify(&v->conn.s, v->why, sizeof v->why);
 }
 
-static void phase1_job(void *ctx, size_t index)
+/* Whether the plain session asking MAIL before STARTTLS runs. */
+static bool mandatory_asked(const struct tlscheck *tc)
+{
+	return !tc->quick && !tc->implicit;
+}
+
+/* The first connections, all at once: main, the four GnuTLS versions,
+ * then (not with --quick) SSLv2 and SSLv3 by our own ClientHellos and the
+ * plain MAIL question, and the TLSA lookup. */
+static void phase1_job(void *ctx, size_t i)
 {
 	struct tlscheck *tc = ctx;
-	if (index == 0)
+	if (i == 0) {
 		run_main(tc);
-	else if (index <= TLSCHECK_NVERSIONS)
-		run_version(tc, index - 1);
-	else if (index <= TLSCHECK_NVERSIONS + 2 && !tc->quick)
-		tlscheck_scan_old_version(tc, &tc->scan, index - TLSCHECK_NVERSIONS - 1);
-	else
-		tlscheck_dane_lookup(tc);
+		return;
+	}
+	i--;
+	if (i < TLSCHECK_NVERSIONS) {
+		run_version(tc, i);
+		return;
+	}
+	i -= TLSCHECK_NVERSIONS;
+	if (!tc->quick) {
+		if (i < 2) {
+			tlscheck_scan_old_version(tc, &tc->scan, i);
+			return;
+		}
+		i -= 2;
+	}
+	if (mandatory_asked(tc)) {
+		if (i == 0) {
+			tlscheck_mandatory_run(tc);
+			return;
+		}
+		i--;
+	}
+	tlscheck_dane_lookup(tc);
 }
 
 /* The session the report describes: the main connection's, else (when its
@@ -182,7 +209,7 @@ void tlscheck_run(struct tlscheck *tc)
 	int64_t t0 = deadline_now_ms();
 	bool dane = tc->dane.qname[0] != '\0';
 	size_t threads = tc->max_connections;
-	size_t own = tc->quick ? 0 : 2;     /* SSLv2, SSLv3 */
+	size_t own = (tc->quick ? 0 : 2) + (mandatory_asked(tc) ? 1 : 0);
 	tlscheck_scan_init(&tc->scan);
 	tc->scan.ciphers = tc->scan.versions_tls = tc->ciphers;
 	tc->scan.max_connections = tc->max_connections;
@@ -201,10 +228,11 @@ void tlscheck_run(struct tlscheck *tc)
 
 void tlscheck_free(struct tlscheck *tc)
 {
-	attempt_free(&tc->main);
-	attempt_free(&tc->resume);
+	tlscheck_conn_free(&tc->main);
+	tlscheck_conn_free(&tc->resume);
+	tlscheck_mandatory_free(tc);
 	for (size_t i = 0; i < TLSCHECK_NVERSIONS; i++)
-		attempt_free(&tc->versions[i].conn);
+		tlscheck_conn_free(&tc->versions[i].conn);
 	tlscheck_scan_free(&tc->scan);
 	out_free(&tc->report);
 }

@@ -297,6 +297,18 @@ static void print_dane(FILE *fp, const struct tlscheck_dane *d)
 	}
 }
 
+static void print_mandatory(FILE *fp, const struct tlscheck_mandatory *m)
+{
+	if (!m->asked)
+		return;
+	if (m->required == 1)
+		out_print(fp, "mandatory:   yes, MAIL before STARTTLS is refused: %s\n", m->why);
+	else if (m->required == 0)
+		out_print(fp, "mandatory:   no, MAIL FROM:<> is accepted without TLS (taken back with RSET)\n");
+	else
+		out_print(fp, "mandatory:   not learned: %s\n", m->why);
+}
+
 static void print_starttls(FILE *fp, const struct tlscheck *tc)
 {
 	const struct smtp_session *m = &tc->main.s;
@@ -374,6 +386,7 @@ void tlscheck_report_human(struct tlscheck *tc)
 		}
 		print_dane(fp, &tc->dane);
 		print_starttls(fp, tc);
+		print_mandatory(fp, &tc->mandatory);
 		tlscheck_scan_print(fp, tc);
 		for (int lvl = FINDING_FAIL; lvl >= FINDING_OK; lvl--)
 			for (size_t i = 0; i < out->nfindings; i++)

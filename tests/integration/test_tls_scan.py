@@ -209,3 +209,47 @@ def test_postfix_hardened(smtpkit, pki):
     f = {x["id"]: x["level"] for x in doc["findings"]}
     assert "fail" not in f.values() and r.rc == 0, f
     assert not any(i.startswith("cipher-") for i in f), f
+
+
+# --- mandatory STARTTLS ----------------------------------------------------------
+
+def plain_mail_sessions(srv):
+    return [c["commands"] for c in srv.connections if any(x.startswith(b"MAIL") for x in c["commands"])]
+
+
+@pytest.mark.parametrize("reply,required", [
+    (b"530 5.7.0 Must issue a STARTTLS command first", True),
+    (b"250 2.1.0 Ok", False),
+])
+def test_mandatory_starttls(smtpkit, front, pki, reply, required):
+    s = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256", mail_reply=reply)
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json")
+    m = r.json()["mandatory_starttls"]
+    assert m["required"] is required and m["code"] == int(reply[:3]), m
+    # One plain session asked: MAIL FROM:<>, then RSET (or nothing more
+    # after a refusal); never RCPT, never DATA, never STARTTLS in it.
+    sessions = plain_mail_sessions(s)
+    assert len(sessions) == 1, s.connections
+    cmds = sessions[0]
+    assert cmds[1] == b"MAIL FROM:<>" and b"STARTTLS" not in cmds, cmds
+    assert not any(c.startswith((b"RCPT", b"DATA", b"BDAT")) for c in cmds), cmds
+    if not required:
+        assert cmds[2] == b"RSET", cmds
+    rh = smtpkit("tls-check", s.hostport, *ca(pki), *T)
+    assert ("mandatory:   yes" if required else "mandatory:   no") in rh.out, rh
+    rq = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--quick")
+    assert rq.json()["mandatory_starttls"] is None
+
+
+def test_mandatory_starttls_postfix(smtpkit, postfix, pki):
+    from harness.postfix_server import PostfixServer
+    r = smtpkit("tls-check", postfix.hostport, *ca(pki), *T, "--json")
+    assert r.json()["mandatory_starttls"]["required"] is False, r
+    pf = PostfixServer(pki, main_extra="smtpd_tls_security_level = encrypt\n")
+    try:
+        r = smtpkit("tls-check", pf.hostport, *ca(pki), *T, "--json")
+        m = r.json()["mandatory_starttls"]
+        assert m["required"] is True and m["code"] == 530 and m["enhanced"] == "5.7.0", m
+        assert r.rc == 0, r
+    finally:
+        pf.stop()

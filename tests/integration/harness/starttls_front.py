@@ -9,7 +9,9 @@ EHLO with STARTTLS, and after its 220 relays bytes both ways untouched.
     ... srv.hostport ...; srv.connections; srv.stop()
 
 limit=N: connections after the Nth get "421 4.7.0 too many connections"
-(a rate-limiting MX).  Everything started is stopped by stop() (the TLS
+(a rate-limiting MX).  In the clear, MAIL gets mail_reply and RSET 250;
+.connections[i]["commands"] lists the lines each connection sent in the
+clear.  Everything started is stopped by stop() (the TLS
 server by its PID)."""
 import select
 import socket
@@ -27,8 +29,10 @@ class OpensslFront(AcceptLoop):
     BACKLOG = 64
 
     def __init__(self, pki, cert="good", cipher="ALL:@SECLEVEL=0", ciphersuites=None, groups=None,
-                 versions=(), extra=(), limit=None, dhparam=None, pair=None):
-        """pair=(certfile, keyfile) instead of a PKI leaf."""
+                 versions=(), extra=(), limit=None, dhparam=None, pair=None,
+                 mail_reply=b"250 2.1.0 Ok"):
+        """pair=(certfile, keyfile) instead of a PKI leaf; mail_reply: the
+        answer to MAIL in the clear (b"530 5.7.0 ..." for mandatory TLS)."""
         self.backend_port = free_port()
         # -rev: inside TLS, lines come back reversed: an SMTP client sees a
         # malformed reply at once instead of waiting for one.
@@ -52,6 +56,7 @@ class OpensslFront(AcceptLoop):
             except OSError:
                 time.sleep(0.05)
         self.limit = limit
+        self.mail_reply = mail_reply
         self.connections = []
         self.lock2 = threading.Lock()
         super().__init__("127.0.0.1")
@@ -85,6 +90,10 @@ class OpensslFront(AcceptLoop):
                 # clear (tls-check's injection test NOOP) is discarded.
                 self._relay(sock, rec)
                 return
+            elif verb.startswith(b"MAIL FROM:"):
+                sock.sendall(self.mail_reply + b"\r\n")
+            elif verb == b"RSET":
+                sock.sendall(b"250 2.0.0 Ok\r\n")
             elif verb == b"QUIT":
                 sock.sendall(b"221 2.0.0 Bye\r\n")
                 return
