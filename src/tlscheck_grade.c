@@ -361,7 +361,8 @@ void tlscheck_scan_json(struct json *j, const struct tlscheck *tc)
 		json_kstr(j, "offered", v->offer == TLSCHECK_OFFERED ? "yes" : v->offer == TLSCHECK_NOT_OFFERED ? "no" : "unknown");
 		json_kstr(j, "grade", tlscheck_grade_name(tlscheck_version_grade(v->version)));
 		json_kstr(j, "message", v->why[0] ? v->why : NULL);
-		if (v->offer == TLSCHECK_OFFERED && v->suites.asked) {
+		if (v->offer == TLSCHECK_OFFERED && v->suites.n) {
+			/* Without --ciphers: the one suite chosen, complete false. */
 			json_kstr(j, "order", v->order == SCAN_ORDER_SERVER ? "server" : v->order == SCAN_ORDER_CLIENT ? "client" : NULL);
 			json_kbool(j, "complete", v->suites.complete);
 			json_key(j, "suites");

@@ -128,7 +128,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 		json_object(&j);
 		json_kstr(&j, "version", ver->name);
 		json_offer(&j, "offered", ver->offer);
-		json_kstr(&j, "cipher", ver->offer == TLSCHECK_OFFERED ? ver->conn.s.tls.cipher : NULL);
+		json_kstr(&j, "cipher", ver->offer == TLSCHECK_OFFERED && ver->conn.s.tls.cipher[0] ? ver->conn.s.tls.cipher : NULL);
 		json_kstr(&j, "message", ver->why[0] ? ver->why : NULL);
 		json_object_end(&j);
 	}

@@ -217,6 +217,9 @@ void tlscheck_run(struct tlscheck *tc)
 	parallel_run(1 + TLSCHECK_NVERSIONS + own + (dane ? 1 : 0), threads, phase1_job, tc);
 	pick_best(tc);
 	if (!tc->quick && tc->main.s.connected && tlscheck_starttls_missing(tc) == NULL) {
+		/* No GnuTLS handshake at all: ask TLS 1.0-1.3 with our own
+		 * ClientHellos too, which offer what GnuTLS lacks. */
+		tc->scan.versions_tls = tc->ciphers || !tc->best;
 		tlscheck_scan_run(tc, &tc->scan);
 		tc->scanned = true;
 		merge_versions(tc);

@@ -115,7 +115,15 @@ void tlscheck_findings(struct tlscheck *tc)
 			    : "the server answered the NOOP pipelined behind STARTTLS in plaintext, after its 220 "
 			      "and before the TLS handshake");
 
-	if (!tc->best) {
+	/* Our own ClientHellos may find TLS that GnuTLS will not speak (SSLv3
+	 * only, or only suites it lacks): then the port has TLS, graded below,
+	 * but no certificate to examine. */
+	bool own_tls = tc->scanned && tlscheck_scan_any_offered(&tc->scan);
+	if (!tc->best && own_tls)
+		out_finding(out, FINDING_WARN, "cert-not-examined",
+			    "the server offers TLS, but only what GnuTLS refuses to speak: no handshake completed, "
+			    "the certificate was not examined");
+	if (!tc->best && !own_tls) {
 		const char *missing = tlscheck_starttls_missing(tc);
 		if (tc->implicit)
 			out_finding(out, FINDING_FAIL, "no-tls", "no TLS handshake succeeded on this port: %s",
@@ -139,13 +147,14 @@ void tlscheck_findings(struct tlscheck *tc)
 			    tlscheck_offered(tc, 0) ? "TLS 1.0" : "", tlscheck_offered(tc, 0) && tlscheck_offered(tc, 1) ? " and " : "",
 			    tlscheck_offered(tc, 1) ? "TLS 1.1" : "");
 
+	tlscheck_scan_findings(tc);
+	if (!tc->best)
+		return;
 	findings_tls(out, tc->best, tc->warn_days);
 	tc->ocsp_expected = ocsp_expected(tc->best);
 	if (tc->ocsp_expected && !tc->best->ocsp_stapled)
 		out_finding(out, FINDING_WARN, "no-ocsp-staple",
 			    "the certificate names an OCSP responder but the server sends no OCSP staple");
-
-	tlscheck_scan_findings(tc);
 
 	if (tc->dane.state == TLSCHECK_DANE_MATCH) {
 		dane_downgrade(out, tc->dane.matched_usage);

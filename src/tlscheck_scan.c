@@ -262,8 +262,12 @@ static void scan_version(struct tlscheck *tc, struct tlscheck_scan *sc, size_t v
 		v->suites.asked = v->suites.complete = true;
 		return;
 	}
-	if (!sc->ciphers)
+	if (!sc->ciphers) {
+		/* Without the enumeration, the suite chosen is still graded. */
+		v->suites.v[v->suites.n++] = rep.suite;
+		snprintf(v->suites.why, sizeof v->suites.why, "not enumerated (--ciphers)");
 		return;
+	}
 
 	/* Offer all, remove the chosen one, repeat (the server's order when
 	 * it has one). */
@@ -553,10 +557,18 @@ void tlscheck_scan_run(struct tlscheck *tc, struct tlscheck_scan *sc)
 {
 	struct scan_run r = {tc, sc};
 	unsigned threads = sc->max_connections ? sc->max_connections : 1;
-	if (!sc->ciphers)
-		return;
-	parallel_run(SCAN_NVERSIONS - 2, threads, tls_versions_job, &r);
-	parallel_run(5, threads, lists_job, &r);
+	if (sc->versions_tls)
+		parallel_run(SCAN_NVERSIONS - 2, threads, tls_versions_job, &r);
+	if (sc->ciphers)
+		parallel_run(5, threads, lists_job, &r);
+}
+
+bool tlscheck_scan_any_offered(const struct tlscheck_scan *sc)
+{
+	for (size_t i = 0; i < SCAN_NVERSIONS; i++)
+		if (sc->v[i].offer == TLSCHECK_OFFERED)
+			return true;
+	return false;
 }
 
 void tlscheck_scan_free(struct tlscheck_scan *sc)

@@ -64,10 +64,12 @@ void tlscheck_scan_init(struct tlscheck_scan *sc);
 /* SSLv2 (i = 0) or SSLv3 (i = 1): one connection, run beside the GnuTLS
  * probes. */
 void tlscheck_scan_old_version(struct tlscheck *tc, struct tlscheck_scan *sc, size_t i);
-/* With --ciphers: TLS 1.0-1.3 and their suites, then groups, DH size,
- * signature algorithms and the fallback test. */
+/* With versions_tls: TLS 1.0-1.3 (and with ciphers their suites); with
+ * ciphers then groups, DH size, signature algorithms and the fallback test. */
 void tlscheck_scan_run(struct tlscheck *tc, struct tlscheck_scan *sc);
 void tlscheck_scan_free(struct tlscheck_scan *sc);
+/* Some version (SSLv2 .. TLS 1.3) was found offered. */
+bool tlscheck_scan_any_offered(const struct tlscheck_scan *sc);
 /* The version's entry, or NULL. */
 const struct scan_version *tlscheck_scan_version(const struct tlscheck_scan *sc, uint16_t version);
 /* The ≤ TLS 1.2 answer the extension facts come from (best version), or NULL. */

@@ -253,3 +253,19 @@ def test_mandatory_starttls_postfix(smtpkit, postfix, pki):
         assert r.rc == 0, r
     finally:
         pf.stop()
+
+
+def test_tls_gnutls_cannot_speak_is_not_no_tls(smtpkit, front, pki):
+    """Only an anonymous suite: every GnuTLS handshake fails, but the port
+    has TLS; it is graded, not reported as "no-tls"."""
+    s = front(cipher="AECDH-AES256-SHA:@SECLEVEL=0", versions=["-no_tls1_3"])
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json")
+    doc = r.json()
+    f = {x["id"]: x["level"] for x in doc["findings"]}
+    assert "no-tls" not in f and f["cert-not-examined"] == "warn", f
+    assert f["cipher-anon"] == "fail" and r.rc == 1, f
+    assert {p["version"]: p["offered"] for p in doc["protocols"]}["TLS1.2"] is True
+    v12 = scan_version(doc, "TLS1.2")
+    # Without --ciphers: the one suite chosen, graded, not an enumeration.
+    assert v12["offered"] == "yes" and v12["complete"] is False, v12
+    assert [x["openssl"] for x in v12["suites"]] == ["AECDH-AES256-SHA"], v12
