@@ -133,6 +133,10 @@ void tlscheck_init(struct tlscheck *tc);
  * txn (or NULL), collecting its output; tlscheck_conn_free() forgets it. */
 void tlscheck_conn_run(const struct tlscheck *tc, struct tlscheck_conn *c, struct smtp_txn *txn);
 void tlscheck_conn_free(struct tlscheck_conn *c);
+/* One GnuTLS handshake with the priority string narrowed by restrict_prio
+ * (":-SIGN-ALL:+SIGN-..."): did it complete? */
+enum tlscheck_offer tlscheck_gnutls_ask(const struct tlscheck *tc, const char *restrict_prio, char *why,
+					size_t size);
 /* Every connection, concurrently (bounded); DANE lookup alongside. */
 void tlscheck_run(struct tlscheck *tc);
 void tlscheck_free(struct tlscheck *tc);

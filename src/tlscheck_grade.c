@@ -130,9 +130,10 @@ static void incomplete_findings(struct tlscheck *tc)
 			ADD("%ssuites at %s after %zu found (%s)", len ? "; " : "", tlscheck_version_name(v->version),
 			    v->suites.n, v->suites.why);
 	}
-	const struct scan_list *lists[] = {&sc->groups13, &sc->groups12, &sc->sigalgs12};
-	const char *names[] = {"TLS1.3 groups", "TLS1.2 groups", "TLS1.2 signature algorithms"};
-	for (size_t i = 0; i < 3; i++)
+	const struct scan_list *lists[] = {&sc->groups13, &sc->groups12, &sc->sigalgs12, &sc->sigalgs13};
+	const char *names[] = {"TLS1.3 groups", "TLS1.2 groups", "TLS1.2 signature algorithms",
+			       "TLS1.3 signature algorithms"};
+	for (size_t i = 0; i < 4; i++)
 		if (lists[i]->asked && !lists[i]->complete)
 			ADD("%s%s after %zu found (%s)", len ? "; " : "", names[i], lists[i]->n, lists[i]->why);
 #undef ADD
@@ -155,6 +156,7 @@ void tlscheck_scan_findings(struct tlscheck *tc)
 	named_findings(tc, &sc->groups13, true, "TLS1.3");
 	named_findings(tc, &sc->groups12, true, "TLS1.2");
 	named_findings(tc, &sc->sigalgs12, false, "TLS1.2");
+	named_findings(tc, &sc->sigalgs13, false, "TLS1.3");
 	if (sc->dh_bits) {
 		enum tlscheck_grade g = tlscheck_dh_grade(sc->dh_bits);
 		if (g >= TLSCHECK_PHASE_OUT)
@@ -248,7 +250,7 @@ void tlscheck_scan_print(FILE *fp, const struct tlscheck *tc)
 	if (sc->dh_bits)
 		fputc('\n', fp);
 	print_named(fp, "signature algs (TLS1.2):", &sc->sigalgs12, false);
-	out_print(fp, "%-27s %s\n", "signature algs (TLS1.3):", "not learned (sent encrypted)");
+	print_named(fp, "signature algs (TLS1.3):", &sc->sigalgs13, false);
 	uint16_t at = 0;
 	const struct hello_reply *f = tlscheck_scan_tls12_facts(sc, &at);
 	if (f && f->answer == HELLO_SERVER_HELLO)
@@ -389,6 +391,7 @@ void tlscheck_scan_json(struct json *j, const struct tlscheck *tc)
 	json_named(j, "groups_tls13", &sc->groups13, true);
 	json_named(j, "groups_tls12", &sc->groups12, true);
 	json_named(j, "sigalgs_tls12", &sc->sigalgs12, false);
+	json_named(j, "sigalgs_tls13", &sc->sigalgs13, false);
 	json_key(j, "dh_bits");
 	if (sc->dh_bits)
 		json_int(j, sc->dh_bits);

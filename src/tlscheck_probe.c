@@ -89,6 +89,18 @@ static enum tlscheck_offer classify(const struct smtp_session *s, char *why, siz
 	return TLSCHECK_UNKNOWN;
 }
 
+enum tlscheck_offer tlscheck_gnutls_ask(const struct tlscheck *tc, const char *restrict_prio, char *why,
+					size_t size)
+{
+	struct tlscheck_conn c;
+	memset(&c, 0, sizeof c);
+	attempt_setup(tc, &c, restrict_prio, SMTP_STAGE_HANDSHAKE);
+	tlscheck_conn_run(tc, &c, NULL);
+	enum tlscheck_offer o = classify(&c.s, why, size);
+	tlscheck_conn_free(&c);
+	return o;
+}
+
 void tlscheck_init(struct tlscheck *tc)
 {
 	for (size_t i = 0; i < TLSCHECK_NVERSIONS; i++) {

@@ -471,6 +471,50 @@ static void scan_dh(struct tlscheck *tc, struct tlscheck_scan *sc)
 	}
 }
 
+/* TLS 1.3 signature algorithms (RFC 8446 4.2.3) as GnuTLS names them;
+ * key: the leaf key type (GnuTLS's name) that signs with them. */
+static const struct {
+	uint16_t value;
+	const char *gnutls, *key;
+} sigalgs13[] = {
+	{0x0804, "SIGN-RSA-PSS-RSAE-SHA256", "RSA"}, {0x0805, "SIGN-RSA-PSS-RSAE-SHA384", "RSA"},
+	{0x0806, "SIGN-RSA-PSS-RSAE-SHA512", "RSA"}, {0x0809, "SIGN-RSA-PSS-SHA256", "RSA-PSS"},
+	{0x080A, "SIGN-RSA-PSS-SHA384", "RSA-PSS"}, {0x080B, "SIGN-RSA-PSS-SHA512", "RSA-PSS"},
+	{0x0403, "SIGN-ECDSA-SECP256R1-SHA256", "EC/ECDSA"}, {0x0503, "SIGN-ECDSA-SECP384R1-SHA384", "EC/ECDSA"},
+	{0x0603, "SIGN-ECDSA-SECP521R1-SHA512", "EC/ECDSA"}, {0x0807, "SIGN-EdDSA-Ed25519", "EdDSA (Ed25519)"},
+	{0x0808, "SIGN-EdDSA-Ed448", "EdDSA (Ed448)"},
+};
+
+/* The server signs its CertificateVerify under encryption: asked with
+ * GnuTLS, one handshake per algorithm the leaf's key type can use. */
+static void scan_sigalgs13(struct tlscheck *tc, struct tlscheck_scan *sc)
+{
+	const char *key = tc->best && tc->best->ncerts ? tc->best->certs[0].key_type : "";
+	struct scan_list *l = &sc->sigalgs13;
+	l->asked = true;
+	l->complete = true;
+	for (size_t i = 0; i < sizeof sigalgs13 / sizeof sigalgs13[0]; i++) {
+		if (strcmp(key, sigalgs13[i].key) != 0)
+			continue;
+		char prio[96], why[160];
+		snprintf(prio, sizeof prio, ":-VERS-ALL:+VERS-TLS1.3:-SIGN-ALL:+%s", sigalgs13[i].gnutls);
+		pthread_mutex_lock(&sc->lock);
+		sc->connections++;
+		pthread_mutex_unlock(&sc->lock);
+		pause_between(sc);
+		enum tlscheck_offer o = tlscheck_gnutls_ask(tc, prio, why, sizeof why);
+		if (o == TLSCHECK_OFFERED) {
+			l->v[l->n++] = sigalgs13[i].value;
+		} else if (o == TLSCHECK_UNKNOWN) {
+			l->complete = false;
+			snprintf(l->why, sizeof l->why, "%s", why);
+			pthread_mutex_lock(&sc->lock);
+			sc->failed++;
+			pthread_mutex_unlock(&sc->lock);
+		}
+	}
+}
+
 /* RFC 7507: a ClientHello below the best version with TLS_FALLBACK_SCSV
  * must be refused with inappropriate_fallback (86). */
 static void scan_fallback(struct tlscheck *tc, struct tlscheck_scan *sc)
@@ -526,6 +570,10 @@ static void lists_job(void *ctx, size_t i)
 		if (best_tls12(r->sc))
 			scan_dh(r->tc, r->sc);
 		break;
+	case 4:
+		if (tlscheck_scan_version(r->sc, TLSCHECK_TLS13)->offer == TLSCHECK_OFFERED && r->tc->best)
+			scan_sigalgs13(r->tc, r->sc);
+		break;
 	default:
 		scan_fallback(r->tc, r->sc);
 		break;
@@ -560,7 +608,7 @@ void tlscheck_scan_run(struct tlscheck *tc, struct tlscheck_scan *sc)
 	if (sc->versions_tls)
 		parallel_run(SCAN_NVERSIONS - 2, threads, tls_versions_job, &r);
 	if (sc->ciphers)
-		parallel_run(5, threads, lists_job, &r);
+		parallel_run(6, threads, lists_job, &r);
 }
 
 bool tlscheck_scan_any_offered(const struct tlscheck_scan *sc)

@@ -50,6 +50,7 @@ struct tlscheck_scan {
 	/* results */
 	struct scan_version v[SCAN_NVERSIONS];
 	struct scan_list groups13, groups12, sigalgs12;
+	struct scan_list sigalgs13;     /* by GnuTLS handshakes: TLS 1.3 signs in encrypted messages */
 	unsigned dh_bits;           /* the smallest finite-field group seen */
 	unsigned dh_bits_max;       /* the largest (suites of other strength) */
 	bool dh_asked;

@@ -68,6 +68,8 @@ def test_suites_gnutls_cannot_speak_in_server_order(smtpkit, front, pki):
     assert scan_version(doc, "SSLv2")["offered"] == "no"
     assert {g["name"] for g in doc["scan"]["groups_tls13"]["accepted"]} == {"secp384r1", "x25519"}
     assert {g["name"] for g in doc["scan"]["groups_tls12"]["accepted"]} == {"secp384r1", "x25519"}
+    # TLS 1.3 binds the curve to the hash: a P-256 key signs with one.
+    assert [g["name"] for g in doc["scan"]["sigalgs_tls13"]["accepted"]] == ["ecdsa_secp256r1_sha256"]
     assert doc["scan"]["extensions"]["secure_renegotiation"] is True
     assert doc["scan"]["fallback_scsv"] is True
     f = {x["id"]: x["level"] for x in doc["findings"]}
