@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "mandatory.h"
 #include "out.h"
 #include "smtp.h"
 
@@ -45,6 +46,7 @@ struct port_probe {
 	struct smtp_session s;
 	enum tls_found tls;
 	bool relay_tested;
+	struct mandatory_tls mandatory;     /* STARTTLS ports: MAIL refused before it? */
 	struct probe_tls_first first;
 	struct probe_race race;
 };

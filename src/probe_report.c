@@ -257,6 +257,17 @@ static const char *c_caps(struct port_probe *pp, char *b, size_t n)
 	snprintf(b, n, "%s / %s", before, after);
 	return b;
 }
+static const char *c_mandatory(struct port_probe *pp, char *b, size_t n)
+{
+	const struct mandatory_tls *m = &pp->mandatory;
+	if (!m->asked)
+		return "-";
+	if (m->required == 1)
+		snprintf(b, n, "yes (%d%s%s)", m->code, m->enhanced[0] ? " " : "", m->enhanced);
+	else
+		snprintf(b, n, "%s", m->required == 0 ? "no" : "unknown");
+	return b;
+}
 static const char *c_size(struct port_probe *pp, char *b, size_t n) { return size_text(pp, b, n); }
 static const char *c_pipe(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "PIPELINING"); }
 static const char *c_chunk(struct port_probe *pp, char *b, size_t n) { (void)b; (void)n; return yesno(pp, "CHUNKING"); }
@@ -299,6 +310,7 @@ void probe_report_human(struct probe *p, struct out *all, const char *host, bool
 		row(fp, "cipher", p, c_cipher);
 		row(fp, "certificate", p, c_cert);
 		row(fp, "extensions", p, c_caps);
+		row(fp, "TLS required", p, c_mandatory);
 		row(fp, "AUTH pre-TLS", p, c_auth_before);
 		row(fp, "AUTH in TLS", p, c_auth_after);
 		row(fp, "SIZE", p, c_size);
@@ -343,6 +355,8 @@ static void json_port(struct json *j, struct port_probe *pp)
 		json_int(j, (long long)size);
 	else
 		json_null(j);
+	json_key(j, "mandatory_starttls");
+	mandatory_tls_json(j, &pp->mandatory);
 	json_key(j, "relay_test");
 	if (!pp->txn.nrcpt) {
 		json_null(j);

@@ -202,6 +202,8 @@ static void probe_port(void *ctx, size_t i)
 	else if (pp->s.starttls_offered && !pp->s.starttls_refused && asked != SMTP_TLS_MODE_NONE)
 		pp->tls = FOUND_STARTTLS;       /* offered, but the handshake failed: see the error */
 	pp->relay_tested = pp->txn.nrcpt && pp->rcpt.code != 0;
+	if (pp->tls == FOUND_STARTTLS)
+		mandatory_tls_ask(&pp->pol, &pp->out.o, pp->host, pp->port, &pp->mandatory);
 }
 
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "dns.h"
+#include "mandatory.h"
 #include "err.h"
 #include "out.h"
 #include "smtp.h"
@@ -82,18 +83,6 @@ struct tlscheck_dane {
 	int *raw_len;               /* (dane_raw_tlsa's form), freed after matching */
 };
 
-/* Does the server refuse mail before STARTTLS?  A plain session: EHLO,
- * MAIL FROM:<>, RSET; never RCPT, never data (tlscheck_mandatory.c). */
-struct tlscheck_mandatory {
-	bool asked;
-	int required;               /* 1: refused (530, 5.7.x); 0: accepted in clear; -1: not learned */
-	int code;                   /* the reply to MAIL, 0 if none */
-	char enhanced[16];
-	char why[256];              /* the refusal or the failure, escaped */
-	struct smtp_txn txn;
-	struct tlscheck_conn conn;
-};
-
 struct tlscheck {
 	/* what to check */
 	const char *host;
@@ -118,7 +107,7 @@ struct tlscheck {
 	const char *best_from;              /* "main" or the version's name */
 	bool ocsp_expected;                 /* leaf names an OCSP responder or must-staple */
 	struct tlscheck_scan scan;         /* own ClientHellos (not with --quick) */
-	struct tlscheck_mandatory mandatory;
+	struct mandatory_tls mandatory;    /* plain MAIL before STARTTLS (not with --quick) */
 	bool scanned;
 	struct tlscheck_dane dane;
 	double elapsed_ms;
@@ -159,10 +148,6 @@ const char *tlscheck_starttls_missing(const struct tlscheck *tc);
 /* Extended master secret and secure renegotiation are TLS 1.2 matters:
  * the session to read them from, or NULL when only TLS 1.3 is offered. */
 const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc);
-
-/* tlscheck_mandatory.c */
-void tlscheck_mandatory_run(struct tlscheck *tc);
-void tlscheck_mandatory_free(struct tlscheck *tc);
 
 /* tlscheck_grade.c: the scan's findings, human section and JSON keys
  * "ciphers", "groups" and "scan". */

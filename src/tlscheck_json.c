@@ -161,25 +161,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 		json_object_end(&j);
 	}
 	json_key(&j, "mandatory_starttls");
-	if (!tc->mandatory.asked) {
-		json_null(&j);
-	} else {
-		const struct tlscheck_mandatory *md = &tc->mandatory;
-		json_object(&j);
-		json_key(&j, "required");
-		if (md->required < 0)
-			json_null(&j);
-		else
-			json_bool(&j, md->required == 1);
-		json_key(&j, "code");
-		if (md->code)
-			json_int(&j, md->code);
-		else
-			json_null(&j);
-		json_kstr(&j, "enhanced", md->enhanced[0] ? md->enhanced : NULL);
-		json_kstr(&j, "message", md->why[0] ? md->why : NULL);
-		json_object_end(&j);
-	}
+	mandatory_tls_json(&j, &tc->mandatory);
 	/* The main connection's own failure when the check ran anyway. */
 	json_key(&j, "main_error");
 	if (tc->best)

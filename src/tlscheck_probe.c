@@ -170,7 +170,7 @@ static void phase1_job(void *ctx, size_t i)
 	}
 	if (mandatory_asked(tc)) {
 		if (i == 0) {
-			tlscheck_mandatory_run(tc);
+			mandatory_tls_ask(&tc->base, &tc->oo, tc->host, tc->port, &tc->mandatory);
 			return;
 		}
 		i--;
@@ -245,7 +245,6 @@ void tlscheck_free(struct tlscheck *tc)
 {
 	tlscheck_conn_free(&tc->main);
 	tlscheck_conn_free(&tc->resume);
-	tlscheck_mandatory_free(tc);
 	for (size_t i = 0; i < TLSCHECK_NVERSIONS; i++)
 		tlscheck_conn_free(&tc->versions[i].conn);
 	tlscheck_scan_free(&tc->scan);

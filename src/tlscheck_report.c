@@ -306,16 +306,11 @@ static void print_dane(FILE *fp, const struct tlscheck_dane *d)
 	}
 }
 
-static void print_mandatory(FILE *fp, const struct tlscheck_mandatory *m)
+static void print_mandatory(FILE *fp, const struct mandatory_tls *m)
 {
-	if (!m->asked)
-		return;
-	if (m->required == 1)
-		out_print(fp, "mandatory:   yes, MAIL before STARTTLS is refused: %s\n", m->why);
-	else if (m->required == 0)
-		out_print(fp, "mandatory:   no, MAIL FROM:<> is accepted without TLS (taken back with RSET)\n");
-	else
-		out_print(fp, "mandatory:   not learned: %s\n", m->why);
+	char buf[320];
+	if (m->asked)
+		out_print(fp, "mandatory:   %s\n", mandatory_tls_words(m, buf, sizeof buf));
 }
 
 static void print_starttls(FILE *fp, const struct tlscheck *tc)

@@ -271,3 +271,19 @@ def test_tls_gnutls_cannot_speak_is_not_no_tls(smtpkit, front, pki):
     # Without --ciphers: the one suite chosen, graded, not an enumeration.
     assert v12["offered"] == "yes" and v12["complete"] is False, v12
     assert [x["openssl"] for x in v12["suites"]] == ["AECDH-AES256-SHA"], v12
+
+
+def test_probe_reports_mandatory_starttls(smtpkit, front, pki):
+    req = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256", mail_reply=b"530 5.7.0 Must issue a STARTTLS command first")
+    opt = front(cipher="ECDHE-ECDSA-AES128-GCM-SHA256")
+    ports = "%d,%d" % (req.port, opt.port)
+    r = smtpkit("probe", "127.0.0.1", "--ports", ports, "--cafile", pki.ca, "--tls-name", "localhost", *T, "--json")
+    by = {p["port"]: p["mandatory_starttls"] for p in r.json()["ports"]}
+    assert by[req.port]["required"] is True and by[req.port]["code"] == 530, by
+    assert by[opt.port]["required"] is False, by
+    for s in (req, opt):
+        cmds = plain_mail_sessions(s)
+        assert len(cmds) == 1 and not any(c.startswith((b"RCPT", b"DATA")) for c in cmds[0]), s.connections
+    rh = smtpkit("probe", "127.0.0.1", "--ports", ports, "--cafile", pki.ca, "--tls-name", "localhost", *T)
+    line = next(l for l in rh.out.splitlines() if l.startswith("TLS required"))
+    assert "yes (530 5.7.0)" in line and " no" in line, rh
