@@ -287,3 +287,10 @@ def test_probe_reports_mandatory_starttls(smtpkit, front, pki):
     rh = smtpkit("probe", "127.0.0.1", "--ports", ports, "--cafile", pki.ca, "--tls-name", "localhost", *T)
     line = next(l for l in rh.out.splitlines() if l.startswith("TLS required"))
     assert "yes (530 5.7.0)" in line and " no" in line, rh
+
+
+def test_help_lists_scan_options(smtpkit):
+    r = smtpkit("tls-check", "--help")
+    assert r.rc == 0
+    for opt in ("--quick", "--max-connections", "--pause", "--ciphers"):
+        assert opt in r.out, opt
