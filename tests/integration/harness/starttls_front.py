@@ -9,7 +9,7 @@ EHLO with STARTTLS, and after its 220 relays bytes both ways untouched.
     ... srv.hostport ...; srv.connections; srv.stop()
 
 limit=N: connections after the Nth get "421 4.7.0 too many connections"
-(a rate-limiting MX).  In the clear, MAIL gets mail_reply and RSET 250;
+(a rate-limiting MX), or with limit_close=True are closed at once.  In the clear, MAIL gets mail_reply and RSET 250;
 .connections[i]["commands"] lists the lines each connection sent in the
 clear.  Everything started is stopped by stop() (the TLS
 server by its PID)."""
@@ -30,7 +30,7 @@ class OpensslFront(AcceptLoop):
 
     def __init__(self, pki, cert="good", cipher="ALL:@SECLEVEL=0", ciphersuites=None, groups=None,
                  versions=(), extra=(), limit=None, dhparam=None, pair=None,
-                 mail_reply=b"250 2.1.0 Ok"):
+                 mail_reply=b"250 2.1.0 Ok", limit_close=False):
         """pair=(certfile, keyfile) instead of a PKI leaf; mail_reply: the
         answer to MAIL in the clear (b"530 5.7.0 ..." for mandatory TLS)."""
         self.backend_port = free_port()
@@ -57,6 +57,7 @@ class OpensslFront(AcceptLoop):
                 time.sleep(0.05)
         self.limit = limit
         self.mail_reply = mail_reply
+        self.limit_close = limit_close
         self.connections = []
         self.lock2 = threading.Lock()
         super().__init__("127.0.0.1")
@@ -69,7 +70,8 @@ class OpensslFront(AcceptLoop):
         sock.settimeout(10)
         if self.limit is not None and n > self.limit:
             rec["refused"] = True
-            sock.sendall(b"421 4.7.0 mx.front.test too many connections, try later\r\n")
+            if not self.limit_close:
+                sock.sendall(b"421 4.7.0 mx.front.test too many connections, try later\r\n")
             return
         sock.sendall(b"220 mx.front.test ESMTP openssl front\r\n")
         buf = b""
