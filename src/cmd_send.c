@@ -1,6 +1,5 @@
 /* cmd_send.c - `smtpkit send`: compose or relay one message (SPEC 3). */
 #define _DEFAULT_SOURCE
-#include "auth.h"
 #include "dns.h"
 #include "cmd.h"
 #include "findings.h"
@@ -35,7 +34,6 @@ static struct send_args {
 	char *from, *envelope_from, *subject, *body, *html, *data;
 	int read_recipients, keep_bcc;
 	char *server;
-	char *user, *password_file, *password_command, *auth, *oauth_token_command;
 	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
 	char *dsn_notify, *dsn_ret, *envid, *quit_after, *show_data;
 	struct list to, cc, bcc, headers;
@@ -63,12 +61,6 @@ static struct poptOption send_options[] = {
 	{"keep-bcc", '\0', POPT_ARG_NONE, &a.keep_bcc, 0,
 	 "keep the Bcc header of --data or -t (removed by default)", NULL},
 	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
-	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
-	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
-	{"password-command", '\0', POPT_ARG_STRING, &a.password_command, 0, "password: first line of CMD's output", "CMD"},
-	{"auth", '\0', POPT_ARG_STRING, &a.auth, 0, "allowed mechanisms (default: the strongest offered)", "MECH[,MECH]"},
-	{"oauth-token-command", '\0', POPT_ARG_STRING, &a.oauth_token_command, 0,
-	 "OAuth 2.0 token for XOAUTH2/OAUTHBEARER: first line of CMD's output", "CMD"},
 	{"no-pipelining", '\0', POPT_ARG_NONE, &a.no_pipelining, 0, "do not pipeline commands (RFC 2920)", NULL},
 	{"no-chunking", '\0', POPT_ARG_NONE, &a.no_chunking, 0, "use DATA, not BDAT (RFC 3030)", NULL},
 	{"dsn-notify", '\0', POPT_ARG_STRING, &a.dsn_notify, 0, "NEVER or SUCCESS,FAILURE,DELAY (RFC 3461)", "WHEN"},
@@ -83,6 +75,7 @@ static struct poptOption send_options[] = {
 	 "message lines in the transcript: the header block and N body lines (default 20), all or none",
 	 "all|none|N"},
 	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, auth_options, 0, "Authentication (with --server):", NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -222,58 +215,6 @@ static int check_dsn(struct err *e)
 	if (a.envid && (strlen(a.envid) > 100 || msg_addr_needs_utf8(a.envid)))
 		return err_set(e, ERR_USAGE, NULL, "invalid --envid: at most 100 printable ASCII characters");
 	return 0;
-}
-
-static int parse_mechs(unsigned *mechs, bool oauth, struct err *e)
-{
-	*mechs = 0;
-	if (!a.auth) {
-		for (int m = 0; m < AUTH_MECH_COUNT; m++) {
-			bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
-			if (is_oauth == oauth)
-				*mechs |= 1u << m;
-		}
-		return 0;
-	}
-	if (net_check_value("--auth", a.auth, e) < 0)
-		return -1;
-	char *copy = strdup(a.auth), *save = NULL;
-	if (!copy)
-		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		enum auth_mech m = auth_mech_from_name(w);
-		if (m == AUTH_MECH_COUNT) {
-			err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
-			free(copy);
-			return -1;
-		}
-		bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
-		if (is_oauth != oauth) {
-			err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
-							 : "%s needs --oauth-token-command", w);
-			free(copy);
-			return -1;
-		}
-		*mechs |= 1u << m;
-	}
-	free(copy);
-	return 0;
-}
-
-/* The secret for AUTH: token command, file, command, environment, prompt. */
-static char *get_secret(struct err *e)
-{
-	if (a.oauth_token_command)
-		return secret_from_command(a.oauth_token_command, "--oauth-token-command", e);
-	if (a.password_file)
-		return secret_from_file(a.password_file, e);
-	if (a.password_command)
-		return secret_from_command(a.password_command, "--password-command", e);
-	if (getenv("SMTPKIT_PASSWORD"))
-		return secret_from_env("SMTPKIT_PASSWORD", e);
-	char prompt[300];
-	snprintf(prompt, sizeof prompt, "Password for %s: ", a.user);
-	return secret_prompt(prompt, e);
 }
 
 /* Envelope sender when none is given: the login name at this host, as
@@ -489,7 +430,7 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return -1;
 	const char *checked[][2] = {
 		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
-		{"--user", a.user}, {"--server", a.server},
+		{"--server", a.server},
 	};
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
@@ -503,15 +444,15 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		a.data = "-";
 	if (a.keep_bcc && !a.data)
 		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
-	if (!a.server && a.user)
+	if (auth_args_check(e) < 0)
+		return -1;
+	if (!a.server && auth_args.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
-	if (a.oauth_token_command && !a.user)
-		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
 	if (check_dsn(e) < 0)
 		return -1;
 	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0)
 		return -1;
-	int default_port = a.user ? 587 : 25;
+	int default_port = auth_args.user ? 587 : 25;
 	if (net_port(target_port, default_port, port, e) < 0
 	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)
 		return -1;
@@ -521,7 +462,7 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return -1;
 	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
 	pol->data_timeout_ms = net_args.timeout_given ? pol->timeout_ms : 120000;
-	if (a.user && parse_mechs(&pol->auth.mechs, a.oauth_token_command != NULL, e) < 0)
+	if (auth_args.user && auth_args_mechs(&pol->auth.mechs, e) < 0)
 		return -1;
 	return 0;
 }
@@ -605,10 +546,10 @@ int cmd_send(int argc, const char **argv)
 		goto fail;
 	if (a.dry_run) {
 		rc = dry_run(&env, &m, &oo, &e);
-	} else if (a.user && !(secret = get_secret(&e))) {
+	} else if (auth_args.user && !(secret = auth_args_secret(&e))) {
 		rc = -1;
 	} else {
-		pol.auth.user = a.user;
+		pol.auth.user = auth_args.user;
 		pol.auth.secret = secret;
 		rc = deliver(&env, &m, &pol, &oo, host, port, &e);
 	}

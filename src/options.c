@@ -1,7 +1,9 @@
 /* options.c - shared network options: table, parsing, checks, defaults. */
 #define _GNU_SOURCE
 #include "options.h"
+#include "auth.h"
 #include "dns.h"
+#include "secret.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -303,4 +305,79 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	pol->tls.sni = conn_is_address(sni) ? NULL : sni;
 	pol->stop_after = SMTP_STAGE_ALL;
 	return 0;
+}
+
+/* ---- AUTH (send, session) ------------------------------------------- */
+
+struct auth_args auth_args;
+
+struct poptOption auth_options[] = {
+	{"user", '\0', POPT_ARG_STRING, &auth_args.user, 0, "authenticate as NAME", "NAME"},
+	{"password-file", '\0', POPT_ARG_STRING, &auth_args.password_file, 0, "password: first line of FILE", "FILE"},
+	{"password-command", '\0', POPT_ARG_STRING, &auth_args.password_command, 0,
+	 "password: first line of CMD's output", "CMD"},
+	{"auth", '\0', POPT_ARG_STRING, &auth_args.auth, 0, "allowed mechanisms (default: the strongest offered)",
+	 "MECH[,MECH]"},
+	{"oauth-token-command", '\0', POPT_ARG_STRING, &auth_args.oauth_token_command, 0,
+	 "OAuth 2.0 token for XOAUTH2/OAUTHBEARER: first line of CMD's output", "CMD"},
+	POPT_TABLEEND
+};
+
+int auth_args_check(struct err *e)
+{
+	if (net_check_value("--user", auth_args.user, e) < 0)
+		return -1;
+	if (auth_args.oauth_token_command && !auth_args.user)
+		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
+	return 0;
+}
+
+static bool auth_is_oauth(enum auth_mech m)
+{
+	return m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
+}
+
+int auth_args_mechs(unsigned *mechs, struct err *e)
+{
+	bool oauth = auth_args.oauth_token_command != NULL;
+	*mechs = 0;
+	if (!auth_args.auth) {
+		for (int m = 0; m < AUTH_MECH_COUNT; m++)
+			if (auth_is_oauth((enum auth_mech)m) == oauth)
+				*mechs |= 1u << m;
+		return 0;
+	}
+	if (net_check_value("--auth", auth_args.auth, e) < 0)
+		return -1;
+	char *copy = strdup(auth_args.auth), *save = NULL;
+	if (!copy)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	int rc = 0;
+	for (char *w = strtok_r(copy, ",", &save); w && rc == 0; w = strtok_r(NULL, ",", &save)) {
+		enum auth_mech m = auth_mech_from_name(w);
+		if (m == AUTH_MECH_COUNT)
+			rc = err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
+		else if (auth_is_oauth(m) != oauth)
+			rc = err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
+							       : "%s needs --oauth-token-command", w);
+		else
+			*mechs |= 1u << m;
+	}
+	free(copy);
+	return rc;
+}
+
+char *auth_args_secret(struct err *e)
+{
+	if (auth_args.oauth_token_command)
+		return secret_from_command(auth_args.oauth_token_command, "--oauth-token-command", e);
+	if (auth_args.password_file)
+		return secret_from_file(auth_args.password_file, e);
+	if (auth_args.password_command)
+		return secret_from_command(auth_args.password_command, "--password-command", e);
+	if (getenv("SMTPKIT_PASSWORD"))
+		return secret_from_env("SMTPKIT_PASSWORD", e);
+	char prompt[300];
+	snprintf(prompt, sizeof prompt, "Password for %s: ", auth_args.user);
+	return secret_prompt(prompt, e);
 }

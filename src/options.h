@@ -75,4 +75,23 @@ bool net_json_requested(int argc, const char **argv);
  * argv[0] is "smtpkit SUBCOMMAND". */
 void net_early_error(int argc, const char **argv, const struct err *e);
 
+/* AUTH options shared by send and session (SPEC 3): who, with which
+ * mechanisms, and where the secret comes from (never the command line). */
+struct auth_args {
+	char *user, *password_file, *password_command, *auth, *oauth_token_command;
+};
+extern struct auth_args auth_args;
+extern struct poptOption auth_options[];
+
+/* --user checked for control characters; --oauth-token-command needs
+ * --user.  64 otherwise. */
+int auth_args_check(struct err *e);
+/* --auth's list as a mask of (1 << enum auth_mech): the password
+ * mechanisms, or with --oauth-token-command the OAuth ones; without --auth
+ * every mechanism of that kind. */
+int auth_args_mechs(unsigned *mechs, struct err *e);
+/* The secret: --oauth-token-command, --password-file, --password-command,
+ * SMTPKIT_PASSWORD, else a no-echo prompt naming the user.  NULL with e set. */
+char *auth_args_secret(struct err *e);
+
 #endif
