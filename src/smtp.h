@@ -62,6 +62,12 @@ enum smtp_state {
 	SMTP_RSET,
 	SMTP_QUIT,
 	SMTP_QUIT_NOWAIT,           /* after a failure: QUIT, do not wait for 221 */
+	/* smtpkit session: the machine driven by hand (smtp_hand.c) */
+	SMTP_TYPED,                 /* commands typed, written as one group (RFC 2920) */
+	SMTP_TYPED_DATA_END,        /* the "." after a message typed line by line */
+	SMTP_TYPED_MESSAGE,         /* a message file after the 354, and its "." */
+	SMTP_TYPED_BDAT,            /* BDAT n LAST with a message file (RFC 3030) */
+	SMTP_HELD,                  /* connection open, waiting for what is typed next */
 	SMTP_DONE,
 	SMTP_ADVANCE,               /* not a state: "done here; stop or go on", see smtp_run() */
 };
@@ -140,6 +146,34 @@ struct smtp_policy {
 	 * a reply to it inside TLS means the server ran plaintext commands
 	 * after the handshake. */
 	bool injection_test;
+	/* smtpkit session: at the stop stage the session waits in SMTP_HELD
+	 * with the connection open (no QUIT), for smtp_hand_*(). */
+	bool hold;
+};
+
+/* A command typed by hand and what its reply is read as. */
+struct smtp_typed {
+	char *line;                 /* without CRLF; owned */
+	bool secret;                /* a SASL payload: shown hidden */
+	enum smtp_state like;       /* the state whose reply meanings apply; SMTP_TYPED: none */
+	const char *step;           /* its name in the transcript and errors ("rcpt") */
+};
+
+/* smtpkit session's part of the session (smtp_hand.c). */
+struct smtp_hand {
+	bool active;                /* the automatic part is over: refusals do not end the session */
+	enum smtp_stage stop;       /* where a hand-started exchange (STARTTLS, AUTH) stops */
+	struct smtp_typed *typed;   /* the group written; replies are read in order */
+	size_t ntyped, answered;
+	bool in_data;               /* a 354 was read: what is typed is message data */
+	struct out_data *data;      /* the typed message, as shown */
+	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */
+	struct msg *msg;            /* /data, /bdat */
+	bool quit;                  /* QUIT sent */
+	/* The first refusal the session went on after: a 4xx or 5xx reply to
+	 * a typed command, an AUTH refused, a local refusal.  Its exit class is
+	 * the session's unless a later failure ended it. */
+	struct err refusal;
 };
 
 struct smtp_session {
@@ -171,6 +205,8 @@ struct smtp_session {
 	bool auth_pipelined;            /* the transaction was written behind AUTH PLAIN */
 	char challenge[REPLY_LINE_MAX + 1];     /* last 334 text, for the next AUTH step */
 	struct err err;
+	int last_code;                  /* of the last reply read; 0 before any */
+	struct smtp_hand hand;
 	/* Told of every state change, in the session's own thread, before it
 	 * takes effect (s->state is still the old one); set after smtp_init(). */
 	void (*observer)(void *ctx, const struct smtp_session *s, enum smtp_state next);
@@ -199,5 +235,32 @@ const char *smtp_reply_meaning(enum smtp_state st, int code);
 /* Will the policy take the session past stage st?  (To know what may be
  * pipelined: nothing beyond the stop stage is written.) */
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
+
+/* ---- smtpkit session: the machine driven by hand (smtp_hand.c) -------
+ * With pol->hold, smtp_run() stops in SMTP_HELD.  Each function below runs
+ * one thing typed and comes back to SMTP_HELD: 0.  A refusal the person
+ * can act on (a 4xx or 5xx reply, AUTH refused, a local refusal) is noted
+ * in s->hand.refusal and the session stays held; anything else (the
+ * connection closed, a deadline, a protocol violation, 421) ends it:
+ * SMTP_DONE, s->err set, -1.  QUIT ends it too (0, state SMTP_DONE). */
+
+/* Commands typed (without CRLF), written as one group and answered in
+ * order; the caller has checked them for control characters. */
+int smtp_hand_commands(struct smtp_session *s, const char *const *lines, size_t n);
+/* STARTTLS, the handshake and the certificate verdict as `ehlo` does
+ * them, then EHLO again (RFC 3207 4.2). */
+int smtp_hand_starttls(struct smtp_session *s);
+/* AUTH as pol->auth says (user, secret, allowed mechanisms). */
+int smtp_hand_auth(struct smtp_session *s);
+/* After a 354: one line of the message (no line ending), dot-stuffed
+ * (RFC 5321 4.5.2); then the final dot. */
+int smtp_hand_data_line(struct smtp_session *s, const char *line, size_t len);
+int smtp_hand_data_end(struct smtp_session *s);
+/* A whole message: DATA, and after its 354 the message dot-stuffed; or
+ * with bdat, BDAT n LAST and the message (RFC 3030). */
+int smtp_hand_message(struct smtp_session *s, struct msg *m, bool bdat);
+int smtp_hand_quit(struct smtp_session *s);
+/* Forget the typed group (smtp_free does it too). */
+void smtp_hand_free(struct smtp_session *s);
 
 #endif

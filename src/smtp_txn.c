@@ -194,12 +194,10 @@ static bool last_batch(const struct smtp_txn *t)
 	return t->batch_end >= t->nrcpt;
 }
 
-/* Stream the message: dot-stuffed for DATA, as is for BDAT; each write
- * under its own deadline so that a large message cannot trip a step
- * timeout, yet a stalled server still does. */
-static int queue_body(struct smtp_session *s, bool stuff)
+/* Each write under its own deadline so that a large message cannot trip
+ * a step timeout, yet a stalled server still does. */
+int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff)
 {
-	struct smtp_txn *t = s->txn;
 	struct msg_dotstuff ds = {0};
 	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
 	struct out_data *shown = malloc(sizeof *shown);
@@ -210,12 +208,12 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		goto done;
 	}
 	out_data_begin(s->out, shown, s->in_tls);
-	if (msg_rewind(t->msg) < 0) {
+	if (msg_rewind(m) < 0) {
 		err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot re-read the message");
 		goto done;
 	}
 	for (;;) {
-		ssize_t n = msg_read(t->msg, in, BODY_CHUNK);
+		ssize_t n = msg_read(m, in, BODY_CHUNK);
 		if (n < 0) {
 			err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot read the message spool");
 			goto done;
@@ -223,13 +221,13 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		if (n == 0)
 			break;
 		const char *wire = in;
-		size_t m = (size_t)n;
+		size_t len = (size_t)n;
 		if (stuff) {
-			m = msg_dotstuff(&ds, in, (size_t)n, out);
+			len = msg_dotstuff(&ds, in, (size_t)n, out);
 			wire = out;
 		}
-		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, m);
-		int q = conn_queue(&s->conn, wire, m);
+		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, len);
+		int q = conn_queue(&s->conn, wire, len);
 		if (q < 0) {
 			err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 			goto done;
@@ -241,7 +239,7 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		}
 	}
 	out_data_end(s->out, shown);
-	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)t->msg->size,
+	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)m->size,
 		 shown->lines, stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
 	rc = 0;
 done:
@@ -257,7 +255,7 @@ static int queue_bdat(struct smtp_session *s)
 	struct smtp_txn *t = s->txn;
 	if (smtp_queue_command(s, NULL, "BDAT %llu LAST", (unsigned long long)t->msg->size) < 0)
 		return -1;
-	if (queue_body(s, false) < 0)
+	if (smtp_queue_message(s, t->msg, false) < 0)
 		return -1;
 	s->ahead.data = s->ahead.bdat = true;
 	if (last_batch(t) && pipelining(s)) {
@@ -353,7 +351,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 		/* RFC 2920 3.1: DATA accepted although no recipient was: end it
 		 * empty, and the server must refuse it. */
 		out_info(s->out, 0, "no recipient accepted: ending the data with the dot alone");
-	} else if (queue_body(s, true) < 0) {
+	} else if (smtp_queue_message(s, t->msg, true) < 0) {
 		return -1;
 	}
 	if (smtp_queue_command(s, NULL, ".") < 0)
