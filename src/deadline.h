@@ -3,6 +3,7 @@
 #ifndef SMTPKIT_DEADLINE_H
 #define SMTPKIT_DEADLINE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 /* Milliseconds on the monotonic clock, the unit of every deadline: a
@@ -15,5 +16,8 @@ int64_t deadline_now_ms(void);
  * the next read or write says which), 0 the deadline passed, -1 poll()
  * failed with errno set. */
 int deadline_poll(int fd, short events, int64_t deadline);
+/* The same, but -1 with errno EINTR once *stop is set (by a signal
+ * handler; NULL: never). */
+int deadline_poll_until(int fd, short events, int64_t deadline, const volatile sig_atomic_t *stop);
 
 #endif

@@ -22,6 +22,7 @@ static const struct subcommand {
 	{"tls-check", cmd_tls_check, "[options] HOST[:PORT]      what TLS the server really offers, certificate verdict"},
 	{"probe", cmd_probe, "[options] HOST             which of ports 25, 465, 587, 2525 work and what each supports"},
 	{"mx", cmd_mx, "[options] DOMAIN... | -    mail routing of a domain: MX, addresses, policy records"},
+	{"session", cmd_session, "[options] HOST[:PORT]      type SMTP by hand (or from a script), chores done for you"},
 };
 
 static void usage(FILE *fp)

@@ -245,6 +245,22 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, const 
 		print_line(out, PAINT_WARN, -1, "    ! ", "reply lines end in LF without CR (RFC 5321 2.3.8 requires CRLF)");
 }
 
+void out_explain(struct out *out, int code, const char *enhanced)
+{
+	char meaning[512], source[256];
+	reply_meaning(code, enhanced, NULL, meaning, sizeof meaning);
+	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
+	const char *rs = codes_reply_source(code);
+	int n = snprintf(source, sizeof source, "%d: %s", code, rs ? rs : "no registered meaning");
+	int cls, subject, detail;
+	if (enhanced[0] && sscanf(enhanced, "%d.%d.%d", &cls, &subject, &detail) == 3 && n > 0
+	    && (size_t)n < sizeof source) {
+		const char *es = codes_enhanced_source(subject, detail);
+		snprintf(source + n, sizeof source - (size_t)n, "; %s: %s", enhanced, es ? es : "not registered");
+	}
+	print_line(out, PAINT_PARSE, -1, "    = defined in ", source);
+}
+
 static void vinfo(struct out *out, enum paint paint, const char *marker, char dir,
 		  const char *fmt, va_list ap)
 {

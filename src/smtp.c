@@ -285,6 +285,8 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 		s->nonconforming = true;
 	s->last_code = r->code;
 	enum smtp_state like = s->state == SMTP_TYPED ? smtp_typed_like(s) : s->state;
+	if (like != SMTP_QUIT)
+		s->hand.last_code = r->code;
 	const char *in_context = smtp_reply_meaning(like, r->code);
 	char challenge[400];
 	if ((s->state == SMTP_AUTH || s->state == SMTP_AUTH_STEP)
@@ -331,6 +333,7 @@ static int enter(struct smtp_session *s)
 	const struct smtp_policy *p = s->pol;
 
 	conn_step(&s->conn, p->timeout_ms);
+	s->conn.interrupt = smtp_hand_interruptible(s->state) ? s->hand.interrupt : NULL;
 	switch (s->state) {
 	case SMTP_CONNECT:
 		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_step_name(s)) < 0)
@@ -876,9 +879,13 @@ int smtp_run(struct smtp_session *s)
 			struct err quit_err = {0};
 			struct err *e = s->state == SMTP_QUIT ? &quit_err : &s->err;
 			if (read_reply(s, &r, e) < 0) {
-				if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
-					smtp_txn_lost(s, true);
-				next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
+				if (e->cause == ERR_INTERRUPTED && smtp_hand_abandon(s)) {
+					next = SMTP_HELD;
+				} else {
+					if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+						smtp_txn_lost(s, true);
+					next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
+				}
 			} else
 				next = decide(s, &r);
 		}

@@ -165,11 +165,17 @@ struct smtp_hand {
 	enum smtp_stage stop;       /* where a hand-started exchange (STARTTLS, AUTH) stops */
 	struct smtp_typed *typed;   /* the group written; replies are read in order */
 	size_t ntyped, answered;
+	bool written;               /* the group is on the wire (replies may be owed) */
+	/* Set by the session's SIGINT handler: a wait for the reply to what
+	 * was typed may be abandoned (the replies are read before the next
+	 * command); STARTTLS and AUTH are never stopped half-way. */
+	const volatile sig_atomic_t *interrupt;
 	bool in_data;               /* a 354 was read: what is typed is message data */
 	struct out_data *data;      /* the typed message, as shown */
 	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */
 	struct msg *msg;            /* /data, /bdat */
 	bool quit;                  /* QUIT sent */
+	int last_code;              /* the last reply to anything but QUIT (exit status) */
 	/* The first refusal the session went on after: a 4xx or 5xx reply to
 	 * a typed command, an AUTH refused, a local refusal.  Its exit class is
 	 * the session's unless a later failure ended it. */
@@ -260,6 +266,10 @@ int smtp_hand_data_end(struct smtp_session *s);
  * with bdat, BDAT n LAST and the message (RFC 3030). */
 int smtp_hand_message(struct smtp_session *s, struct msg *m, bool bdat);
 int smtp_hand_quit(struct smtp_session *s);
+/* Close the connection in the middle of a typed message, without its
+ * final dot: the server discards it (RFC 5321 has no other way to take
+ * DATA back). */
+void smtp_hand_drop(struct smtp_session *s);
 /* Forget the typed group (smtp_free does it too). */
 void smtp_hand_free(struct smtp_session *s);
 

@@ -74,6 +74,7 @@ static void forget_typed(struct smtp_hand *h)
 	free(h->typed);
 	h->typed = NULL;
 	h->ntyped = h->answered = 0;
+	h->written = false;
 }
 
 void smtp_hand_free(struct smtp_session *s)
@@ -95,7 +96,7 @@ static int hide(struct smtp_session *s, const char *secret)
 int smtp_enter_typed(struct smtp_session *s)
 {
 	struct smtp_hand *h = &s->hand;
-	if (h->answered > 0)
+	if (h->written)
 		return 0;               /* the group is written: read the next reply */
 	if (smtp_expect_quiet(s, "the command typed") < 0)
 		return -1;
@@ -124,6 +125,7 @@ int smtp_enter_typed(struct smtp_session *s)
 		if (smtp_queue_command(s, show, "%s", t->line) < 0)
 			return -1;
 	}
+	h->written = true;
 	return smtp_flush(s);
 }
 
@@ -137,6 +139,16 @@ static void note_refusal(struct smtp_session *s, const struct reply *r, const ch
 	char quoted[ERR_REPLY_MAX];
 	reply_summary(r, quoted, sizeof quoted);
 	err_quote(&s->hand.refusal, quoted);
+}
+
+static void accepted(struct smtp_session *s, const struct reply *r)
+{
+	char id[128] = "";
+	smtp_reply_queue_id(r, id, sizeof id);
+	if (id[0])
+		out_info(s->out, 0, "message accepted, queued as %s", id);
+	else
+		out_info(s->out, 0, "message accepted");
 }
 
 enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r)
@@ -165,6 +177,8 @@ enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r)
 		h->quit = true;
 		return SMTP_DONE;
 	}
+	if (like == SMTP_DATA_BODY && r->code == 250)
+		accepted(s, r);
 	if (like == SMTP_DATA && r->code == 354) {
 		if (!h->data && !(h->data = malloc(sizeof *h->data)))
 			return smtp_fail(s, NULL, ERR_INTERNAL, "out of memory");
@@ -177,24 +191,53 @@ enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r)
 	return SMTP_HELD;
 }
 
-/* Postfix, aiosmtpd: "queued as X"; Exim: "id=X" (SPEC 9). */
 enum smtp_state smtp_on_typed_final(struct smtp_session *s, const struct reply *r)
 {
 	struct smtp_hand *h = &s->hand;
 	const char *step = smtp_step_name(s);
-	if (h->in_data && h->data)
-		out_data_end(s->out, h->data);
 	h->in_data = false;
 	h->msg = NULL;
 	if (r->code == 421)
 		return smtp_fail(s, r, ERR_REPLY_TEMP, "server closing the connection (421)");
 	if (r->code == 250)
-		out_info(s->out, 0, "message accepted");
+		accepted(s, r);
 	else if (reply_class(r) != 4 && reply_class(r) != 5)
 		return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense to the end of a message",
 				 r->code);
 	note_refusal(s, r, step);
 	return SMTP_HELD;
+}
+
+bool smtp_hand_interruptible(enum smtp_state st)
+{
+	return st == SMTP_TYPED || st == SMTP_TYPED_DATA_END || st == SMTP_TYPED_MESSAGE
+	       || st == SMTP_TYPED_BDAT;
+}
+
+bool smtp_hand_abandon(struct smtp_session *s)
+{
+	struct smtp_hand *h = &s->hand;
+	if (!h->active || !smtp_hand_interruptible(s->state))
+		return false;
+	if (s->state != SMTP_TYPED) {
+		/* The message is all on the wire; only its reply is owed. */
+		h->in_data = false;
+		h->msg = NULL;
+		forget_typed(h);
+		if (!(h->typed = calloc(1, sizeof *h->typed)) || !(h->typed[0].line = strdup("."))) {
+			forget_typed(h);
+			return false;
+		}
+		h->ntyped = 1;
+		h->typed[0].like = SMTP_DATA_BODY;
+		h->typed[0].step = smtp_step_name(s);
+		h->written = true;
+	}
+	size_t owed = h->ntyped - h->answered;
+	out_warn(s->out, "stopped waiting (Ctrl-C): %zu %s still to come, read before the next command",
+		 owed, owed == 1 ? "reply" : "replies");
+	memset(&s->err, 0, sizeof s->err);
+	return true;
 }
 
 /* ---- what the session command calls ----------------------------------- */
@@ -208,9 +251,19 @@ static int held(struct smtp_session *s)
  * but a state that is not held must never be driven. */
 static int begin(struct smtp_session *s)
 {
+	struct smtp_hand *h = &s->hand;
 	if (s->state != SMTP_HELD)
 		return err_set(&s->err, ERR_INTERNAL, "held", "the session is not waiting for a command");
-	s->hand.active = true;
+	h->active = true;
+	if (h->written && h->answered < h->ntyped) {
+		/* Replies owed since a Ctrl-C come first: nothing new is written
+		 * while one is awaited (they would be taken for its reply). */
+		smtp_resume(s, SMTP_TYPED);
+		if (s->state != SMTP_HELD)
+			return -1;
+		if (h->written && h->answered < h->ntyped)
+			return 1;
+	}
 	return 0;
 }
 
@@ -232,7 +285,7 @@ static int refuse(struct smtp_session *s, const char *fmt, ...)
 int smtp_hand_commands(struct smtp_session *s, const char *const *lines, size_t n)
 {
 	struct smtp_hand *h = &s->hand;
-	if (begin(s) < 0 || n == 0)
+	if (begin(s) != 0 || n == 0)
 		return held(s);
 	forget_typed(h);
 	if (!(h->typed = calloc(n, sizeof *h->typed)))
@@ -252,8 +305,8 @@ int smtp_hand_commands(struct smtp_session *s, const char *const *lines, size_t 
 
 int smtp_hand_starttls(struct smtp_session *s)
 {
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	if (s->in_tls)
 		return refuse(s, "%s: TLS is already on (RFC 3207 4.2: STARTTLS once)", "STARTTLS");
 	/* Through the handshake and the EHLO inside TLS. */
@@ -266,8 +319,8 @@ int smtp_hand_starttls(struct smtp_session *s)
 
 int smtp_hand_auth(struct smtp_session *s)
 {
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	if (s->auth) {
 		auth_free(s->auth);
 		free(s->auth);
@@ -281,8 +334,8 @@ int smtp_hand_auth(struct smtp_session *s)
 int smtp_hand_data_line(struct smtp_session *s, const char *line, size_t len)
 {
 	struct smtp_hand *h = &s->hand;
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	if (!h->in_data)
 		return refuse(s, "%s: no 354 to DATA yet", "message line");
 	/* RFC 5321 4.5.2: a line that begins with a dot gets another. */
@@ -312,10 +365,11 @@ int smtp_hand_data_line(struct smtp_session *s, const char *line, size_t len)
 
 int smtp_hand_data_end(struct smtp_session *s)
 {
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	if (!s->hand.in_data)
 		return refuse(s, "%s: no 354 to DATA yet", "end of message");
+	out_data_end(s->out, s->hand.data);
 	conn_step(&s->conn, s->pol->timeout_ms);
 	smtp_resume(s, SMTP_TYPED_DATA_END);
 	return held(s);
@@ -324,8 +378,8 @@ int smtp_hand_data_end(struct smtp_session *s)
 int smtp_hand_message(struct smtp_session *s, struct msg *m, bool bdat)
 {
 	struct smtp_hand *h = &s->hand;
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	if (h->in_data)
 		return refuse(s, "%s: a message is being typed: end it with a line holding only \".\"", "/data");
 	if (bdat && !ehlo_has(smtp_caps(s), "CHUNKING"))
@@ -342,10 +396,20 @@ int smtp_hand_message(struct smtp_session *s, struct msg *m, bool bdat)
 	return held(s);
 }
 
+void smtp_hand_drop(struct smtp_session *s)
+{
+	struct smtp_hand *h = &s->hand;
+	if (h->in_data && h->data)
+		out_data_end(s->out, h->data);
+	h->in_data = false;
+	out_warn(s->out, "closing the connection without the final \".\": the server discards the message");
+	smtp_resume(s, SMTP_DONE);
+}
+
 int smtp_hand_quit(struct smtp_session *s)
 {
-	if (begin(s) < 0)
-		return -1;
+	if (begin(s) != 0)
+		return held(s);
 	s->hand.quit = true;
 	smtp_resume(s, SMTP_QUIT);
 	return err_is_set(&s->err) ? -1 : 0;

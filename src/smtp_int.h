@@ -72,6 +72,8 @@ enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r);
+/* The queue id a final reply gives, escaped, into out ("" if none). */
+void smtp_reply_queue_id(const struct reply *r, char *out, size_t size);
 /* Every recipient of the batch accepted what it needs: DATA or BDAT. */
 enum smtp_state smtp_txn_after_rcpts(struct smtp_session *s);
 /* A failure while the message was in flight: say whether it may have
@@ -85,6 +87,12 @@ enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_typed_final(struct smtp_session *s, const struct reply *r);
 /* The step name of the typed command whose reply is awaited. */
 const char *smtp_typed_step(const struct smtp_session *s);
+/* Ctrl-C while a reply to something typed was awaited: stop waiting and
+ * owe the reply (read before the next command).  false when the state
+ * cannot be left half-way. */
+bool smtp_hand_abandon(struct smtp_session *s);
+/* Waits that Ctrl-C may stop: the replies to what was typed. */
+bool smtp_hand_interruptible(enum smtp_state st);
 enum smtp_state smtp_typed_like(const struct smtp_session *s);
 
 #endif

@@ -492,7 +492,7 @@ enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r)
 
 /* "250 2.0.0 Ok: queued as 4Xb1cd" (Postfix, aiosmtpd) or
  * "250 OK id=1abcde-000123-AB" (Exim). */
-static void queue_id(const struct reply *r, char *out, size_t size)
+void smtp_reply_queue_id(const struct reply *r, char *out, size_t size)
 {
 	static const char *const marks[] = {"queued as ", "id="};
 	for (size_t i = 0; i < r->nlines; i++) {
@@ -526,7 +526,7 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 		return smtp_fail_unexpected(s, r, "the message");
 	t->delivered = true;
 	t->ndelivered += ok;
-	queue_id(r, t->queue_id, sizeof t->queue_id);
+	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
 	for (size_t i = t->batch_start; i < t->batch_end; i++)
 		if (t->rcpts[i].accepted)
 			memcpy(t->rcpts[i].queue_id, t->queue_id, sizeof t->queue_id);
