@@ -151,8 +151,8 @@ static void hand_over(const struct session *se, const struct out_opts *oo)
 {
 	if (!se->in.terminal || oo->quiet)
 		return;
-	fprintf(se->in.prompt_fp, "Your turn: SMTP commands are sent as typed (STARTTLS and AUTH MECHANISM "
-		"are run for you); /help lists smtpkit's own; Ctrl-D sends QUIT.\n");
+	fprintf(se->in.prompt_fp, "Your turn: type SMTP commands (smtpkit runs STARTTLS and AUTH MECH for you);\n"
+		"/help lists smtpkit's own commands; Ctrl-D sends QUIT.\n");
 }
 
 int cmd_session(int argc, const char **argv)

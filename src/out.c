@@ -251,14 +251,18 @@ void out_explain(struct out *out, int code, const char *enhanced)
 	reply_meaning(code, enhanced, NULL, meaning, sizeof meaning);
 	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
 	const char *rs = codes_reply_source(code);
-	int n = snprintf(source, sizeof source, "%d: %s", code, rs ? rs : "no registered meaning");
+	int n = rs ? snprintf(source, sizeof source, "%d is defined in %s", code, rs)
+		   : snprintf(source, sizeof source, "%d has no registered meaning of its own", code);
 	int cls, subject, detail;
 	if (enhanced[0] && sscanf(enhanced, "%d.%d.%d", &cls, &subject, &detail) == 3 && n > 0
 	    && (size_t)n < sizeof source) {
 		const char *es = codes_enhanced_source(subject, detail);
-		snprintf(source + n, sizeof source - (size_t)n, "; %s: %s", enhanced, es ? es : "not registered");
+		if (es)
+			snprintf(source + n, sizeof source - (size_t)n, ", %s in %s", enhanced, es);
+		else
+			snprintf(source + n, sizeof source - (size_t)n, ", %s is not registered", enhanced);
 	}
-	print_line(out, PAINT_PARSE, -1, "    = defined in ", source);
+	print_line(out, PAINT_PARSE, -1, "    = ", source);
 }
 
 static void vinfo(struct out *out, enum paint paint, const char *marker, char dir,

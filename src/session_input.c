@@ -144,11 +144,11 @@ static enum session_read read_terminal(struct session_input *in, const char *pro
 			if (!session_interrupted)
 				continue;
 			/* Ctrl-C: drop the line being edited, as a shell does. */
+			fputs("^C\n", in->prompt_fp);
+			fflush(in->prompt_fp);
 			rl_free_line_state();
 			rl_callback_sigcleanup();
 			rl_callback_handler_remove();
-			fputs("^C\n", in->prompt_fp);
-			fflush(in->prompt_fp);
 			session_interrupted = 0;
 			return SESSION_INTERRUPT;
 		}
