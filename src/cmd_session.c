@@ -81,8 +81,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	return 0;
 }
 
-/* SPEC 12: 0 when the session ended with QUIT and the last reply before
- * it was positive (2xx, 3xx); otherwise the first failure's class: a
+/* Issue 12: 0 when the session ended with QUIT and the last reply before
+ * it was positive (2xx, 3xx) and not followed by a local refusal; otherwise the first failure's class: a
  * refusal the session went on after, a script line refused, or what
  * ended the session. */
 static const struct err *first_failure(const struct session *se)
@@ -99,7 +99,8 @@ static bool ended_well(const struct session *se)
 {
 	const struct smtp_session *s = se->s;
 	int cls = s->hand.last_code / 100;
-	return s->hand.quit && !err_is_set(&s->err) && !err_is_set(&se->input) && (cls == 2 || cls == 3);
+	return s->hand.quit && !err_is_set(&s->err) && !err_is_set(&se->input) && !s->hand.last_refused
+	       && (cls == 2 || cls == 3);
 }
 
 static void report_json(const struct session *se, const struct out *out, const struct err *e)

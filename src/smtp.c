@@ -285,8 +285,10 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 		s->nonconforming = true;
 	s->last_code = r->code;
 	enum smtp_state like = s->state == SMTP_TYPED ? smtp_typed_like(s) : s->state;
-	if (like != SMTP_QUIT)
+	if (like != SMTP_QUIT) {
 		s->hand.last_code = r->code;
+		s->hand.last_refused = reply_class(r) == 4 || reply_class(r) == 5;
+	}
 	const char *in_context = smtp_reply_meaning(like, r->code);
 	char challenge[400];
 	if ((s->state == SMTP_AUTH || s->state == SMTP_AUTH_STEP)
@@ -840,6 +842,7 @@ static bool hold_after_refusal(struct smtp_session *s)
 		return false;
 	}
 	out_warn(s->out, "%s", s->err.msg);
+	s->hand.last_refused = true;
 	if (!err_is_set(&s->hand.refusal))
 		s->hand.refusal = s->err;
 	memset(&s->err, 0, sizeof s->err);

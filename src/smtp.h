@@ -176,6 +176,7 @@ struct smtp_hand {
 	struct msg *msg;            /* /data, /bdat */
 	bool quit;                  /* QUIT sent */
 	int last_code;              /* the last reply to anything but QUIT (exit status) */
+	bool last_refused;          /* the last thing done was refused, by a reply or locally */
 	/* The first refusal the session went on after: a 4xx or 5xx reply to
 	 * a typed command, an AUTH refused, a local refusal.  Its exit class is
 	 * the session's unless a later failure ended it. */

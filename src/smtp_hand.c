@@ -277,6 +277,7 @@ static int refuse(struct smtp_session *s, const char *fmt, ...)
 	err_vset(&e, ERR_UNSUPPORTED, smtp_step_name(s), fmt, ap);
 	va_end(ap);
 	out_warn(s->out, "%s", e.msg);
+	s->hand.last_refused = true;
 	if (!err_is_set(&s->hand.refusal))
 		s->hand.refusal = e;
 	return 0;
