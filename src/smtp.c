@@ -144,6 +144,7 @@ void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out
 	s->host = host;
 	s->port = port;
 	s->state = SMTP_CONNECT;
+	s->stop = pol->stop_after;
 	conn_init(&s->conn);
 	s->conn.note = conn_note;
 	s->conn.note_ctx = s;
@@ -682,7 +683,7 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 	case SMTP_BDAT:
 		return smtp_on_final(s, r);
 	case SMTP_RSET:
-		return SMTP_QUIT;
+		return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
 	case SMTP_QUIT:
 		if (r->code != 221)
 			out_warn(s->out, "unexpected reply %d to QUIT", r->code);
@@ -773,22 +774,16 @@ static enum smtp_stage upcoming(const struct smtp_session *s)
 	}
 }
 
-/* The policy's stop stage, or by hand the one the exchange typed stops at. */
-static enum smtp_stage stop_stage(const struct smtp_session *s)
-{
-	return s->hand.active ? s->hand.stop : s->pol->stop_after;
-}
-
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st)
 {
-	return stage_order(s, stop_stage(s)) > stage_order(s, st);
+	return stage_order(s, s->stop) > stage_order(s, st);
 }
 
 /* The one stop-after gate: the current state did its work; stop when the
  * policy's stage is the one it completed, or one the session now skips. */
 static enum smtp_state stop_or_advance(struct smtp_session *s)
 {
-	enum smtp_stage stop = stop_stage(s);
+	enum smtp_stage stop = s->stop;
 	int at = stage_order(s, stop);
 	if ((s->state == SMTP_EHLO || s->state == SMTP_HELO) && smtp_goes_past(s, SMTP_STAGE_EHLO))
 		warn_no_starttls(s);

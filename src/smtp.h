@@ -162,7 +162,6 @@ struct smtp_typed {
 /* smtpkit session's part of the session (smtp_hand.c). */
 struct smtp_hand {
 	bool active;                /* the automatic part is over: refusals do not end the session */
-	enum smtp_stage stop;       /* where a hand-started exchange (STARTTLS, AUTH) stops */
 	struct smtp_typed *typed;   /* the group written; replies are read in order */
 	size_t ntyped, answered;
 	bool written;               /* the group is on the wire (replies may be owed) */
@@ -190,6 +189,10 @@ struct smtp_session {
 	int port;
 
 	enum smtp_state state;
+	/* Where this run stops: the policy's stage, then, on a held session,
+	 * the end of what it was asked to do next (STARTTLS, AUTH, a mail
+	 * transaction). */
+	enum smtp_stage stop;
 	struct smtp_ahead ahead;
 	struct conn conn;
 	bool in_tls;
@@ -242,6 +245,13 @@ const char *smtp_reply_meaning(enum smtp_state st, int code);
 /* Will the policy take the session past stage st?  (To know what may be
  * pipelined: nothing beyond the stop stage is written.) */
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
+
+/* With pol->hold: one more mail transaction on a session held open
+ * (smtpkit send --count), t reset by the caller.  After it the session is
+ * held again (0; a refused recipient was answered with RSET, and s->err
+ * says why the transaction failed: the caller takes it and clears it) or
+ * over (-1: s->err, state SMTP_DONE). */
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t);
 
 /* ---- smtpkit session: the machine driven by hand (smtp_hand.c) -------
  * With pol->hold, smtp_run() stops in SMTP_HELD.  Each function below runs

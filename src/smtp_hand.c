@@ -311,7 +311,7 @@ int smtp_hand_starttls(struct smtp_session *s)
 	if (s->in_tls)
 		return refuse(s, "%s: TLS is already on (RFC 3207 4.2: STARTTLS once)", "STARTTLS");
 	/* Through the handshake and the EHLO inside TLS. */
-	s->hand.stop = SMTP_STAGE_TLS;
+	s->stop = SMTP_STAGE_TLS;
 	out_info(s->out, 0, "STARTTLS by smtpkit: the handshake, the certificate, then EHLO again "
 		 "(RFC 3207 4.2: what was said before TLS no longer counts)");
 	smtp_resume(s, SMTP_STARTTLS);
@@ -327,7 +327,7 @@ int smtp_hand_auth(struct smtp_session *s)
 		free(s->auth);
 		s->auth = NULL;
 	}
-	s->hand.stop = SMTP_STAGE_AUTH;
+	s->stop = SMTP_STAGE_AUTH;
 	smtp_resume(s, smtp_auth_choose(s));
 	return held(s);
 }

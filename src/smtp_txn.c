@@ -125,6 +125,17 @@ enum smtp_state smtp_txn_begin(struct smtp_session *s)
 	return SMTP_MAIL;
 }
 
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t)
+{
+	if (s->state != SMTP_HELD)
+		return err_set(&s->err, ERR_INTERNAL, "mail", "the session is not held open");
+	s->txn = t;
+	s->stop = SMTP_STAGE_ALL;
+	memset(&s->ahead, 0, sizeof s->ahead);
+	smtp_resume(s, smtp_txn_begin(s));
+	return s->state == SMTP_HELD ? 0 : -1;
+}
+
 void smtp_txn_reset(struct smtp_txn *t)
 {
 	for (size_t i = 0; i < t->nrcpt; i++) {
@@ -258,7 +269,7 @@ static int queue_bdat(struct smtp_session *s)
 	if (smtp_queue_message(s, t->msg, false) < 0)
 		return -1;
 	s->ahead.data = s->ahead.bdat = true;
-	if (last_batch(t) && pipelining(s)) {
+	if (last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
 		s->ahead.quit = true;
@@ -356,7 +367,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 	}
 	if (smtp_queue_command(s, NULL, ".") < 0)
 		return -1;
-	if (!t->dot_only && last_batch(t) && pipelining(s)) {
+	if (!t->dot_only && last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
 		s->ahead.quit = true;
@@ -539,7 +550,7 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 		next_batch(s);
 		return SMTP_MAIL;
 	}
-	return SMTP_QUIT;
+	return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
 }
 
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply)
