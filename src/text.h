@@ -20,9 +20,8 @@ size_t text_escape(const char *in, size_t len, char *buf, size_t size);
  * AUTH payloads smtpkit sends. */
 #define TEXT_SECRET_MARK "<secret hidden; --show-secrets shows it>"
 /* Hide len octets of secret (and their escaped spelling) from everything
- * text_escape() writes from now on; -1 when out of memory.  Not
- * thread-safe: call it where no other thread prints (send runs one session
- * at a time; no other subcommand has secrets). */
+ * text_escape() writes from now on, in every thread (sessions in threads
+ * share their credentials); -1 when out of memory. */
 int text_hide(const char *secret, size_t len);
 /* Forget (and wipe) every secret text_hide() was given. */
 void text_hide_clear(void);
