@@ -24,6 +24,7 @@ void out_init(struct out *out, const struct out_opts *o, FILE *fp)
 {
 	memset(out, 0, sizeof *out);
 	out->o = *o;
+	out->keep = true;
 	out->fp = o->json ? NULL : fp;
 	if (out->fp) {
 		if (o->color == OUT_COLOR_ALWAYS)
@@ -53,6 +54,8 @@ void out_free(struct out *out)
 
 static void record_entry(struct out *out, char dir, bool tls, bool data, double ms, const char *escaped)
 {
+	if (!out->keep)
+		return;
 	struct out_entry *p = realloc(out->entries, (out->nentries + 1) * sizeof *p);
 	if (!p)
 		return;
@@ -94,8 +97,16 @@ static void print_line(struct out *out, enum paint paint, double ms, const char 
 	fflush(out->fp);
 }
 
+/* Nothing kept and nothing printed: no work (send --count). */
+static bool silent(const struct out *out)
+{
+	return !out->keep && (!out->fp || out->o.quiet);
+}
+
 void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len)
 {
+	if (silent(out))
+		return;
 	char esc[ESC_MAX];
 	text_escape(text, len, esc, sizeof esc);
 	record(out, 'C', tls, ms, esc);
@@ -104,6 +115,8 @@ void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len
 
 void out_received(struct out *out, bool tls, double ms, const char *text, size_t len)
 {
+	if (silent(out))
+		return;
 	char esc[ESC_MAX];
 	text_escape(text, len, esc, sizeof esc);
 	record(out, 'S', tls, ms, esc);
@@ -144,6 +157,8 @@ static bool data_shown(const struct out *out, const struct out_data *d)
 
 void out_data_feed(struct out *out, struct out_data *d, double ms, const char *buf, size_t len)
 {
+	if (silent(out))
+		return;
 	const char *p = buf, *end = buf + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -183,6 +198,8 @@ void out_data_feed(struct out *out, struct out_data *d, double ms, const char *b
 
 void out_data_end(struct out *out, struct out_data *d)
 {
+	if (silent(out))
+		return;
 	if (d->len > 0) {
 		/* A message always ends in CRLF; a partial line is shown whole. */
 		d->lines++;
@@ -217,7 +234,9 @@ static void reply_meaning(int code, const char *enhanced, const char *in_context
 void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
 	       bool tls, double ms)
 {
-	struct out_reply *p = realloc(out->replies, (out->nreplies + 1) * sizeof *p);
+	if (silent(out))
+		return;
+	struct out_reply *p = out->keep ? realloc(out->replies, (out->nreplies + 1) * sizeof *p) : NULL;
 	if (p) {
 		out->replies = p;
 		struct out_reply *or = &out->replies[out->nreplies++];

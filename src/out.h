@@ -79,6 +79,9 @@ struct out_data {
 struct out {
 	struct out_opts o;
 	FILE *fp;                   /* live human transcript; NULL collects only */
+	/* Transcript entries and replies kept for the report (the default);
+	 * false for sessions nobody reports on one by one (send --count). */
+	bool keep;
 	bool color;
 	bool in_tls;                /* smtpkit's own lines are marked inside TLS too */
 	struct out_entry *entries;

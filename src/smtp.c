@@ -861,6 +861,12 @@ int smtp_resume(struct smtp_session *s, enum smtp_state next)
 	return smtp_run(s);
 }
 
+void smtp_hold_quit(struct smtp_session *s)
+{
+	if (s->state == SMTP_HELD)
+		smtp_resume(s, SMTP_QUIT);
+}
+
 int smtp_run(struct smtp_session *s)
 {
 	while (s->state != SMTP_DONE && s->state != SMTP_HELD) {

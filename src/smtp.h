@@ -252,6 +252,8 @@ bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
  * says why the transaction failed: the caller takes it and clears it) or
  * over (-1: s->err, state SMTP_DONE). */
 int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t);
+/* QUIT on a session held open; its reply is a courtesy. */
+void smtp_hold_quit(struct smtp_session *s);
 
 /* ---- smtpkit session: the machine driven by hand (smtp_hand.c) -------
  * With pol->hold, smtp_run() stops in SMTP_HELD.  Each function below runs

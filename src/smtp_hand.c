@@ -412,6 +412,6 @@ int smtp_hand_quit(struct smtp_session *s)
 	if (begin(s) != 0)
 		return held(s);
 	s->hand.quit = true;
-	smtp_resume(s, SMTP_QUIT);
+	smtp_hold_quit(s);
 	return err_is_set(&s->err) ? -1 : 0;
 }
