@@ -403,9 +403,9 @@ static void buf_str(struct buf *b, const char *s)
  * appears (From once more); folded so that no line runs long. */
 static void add_h_tag(struct buf *sig, const struct dkim_signer *s, const struct header_block *h)
 {
-	size_t line = 4;
+	size_t line = 3;
 	bool first = true;
-	buf_str(sig, " h=");
+	buf_str(sig, "h=");
 	size_t ndef = sizeof default_fields / sizeof default_fields[0];
 	size_t count = s->names ? s->nnames : ndef;
 	for (size_t i = 0; i < count; i++) {
@@ -522,7 +522,7 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 
 	/* RFC 6376 3.5; never l= (it would let anyone append to the body). */
 	char head[700];
-	snprintf(head, sizeof head, "DKIM-Signature: v=1; a=%s; c=%s/%s; d=%s; s=%s;\r\n\tt=%lld;",
+	snprintf(head, sizeof head, "DKIM-Signature: v=1; a=%s; c=%s/%s;\r\n\td=%s; s=%s; t=%lld;\r\n\t",
 		 s->ed25519 ? "ed25519-sha256" : "rsa-sha256", dkim_canon_name(s->hcanon),
 		 dkim_canon_name(s->bcanon), domain, s->selector, (long long)time(NULL));
 	buf_str(&sig, head);
@@ -535,7 +535,7 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 
 	/* RFC 6376 3.7: the signed fields in h= order, then this field
 	 * with an empty b= and no final CRLF. */
-	const char *hval = strstr(sig.p, " h=") + 3;
+	const char *hval = strstr(sig.p, "\th=") + 3;
 	add_signed_fields(&data, s, &h, hval);
 	size_t cl;
 	char *c = dkim_header_canon(s->hcanon, sig.p, sig.len, &cl);
