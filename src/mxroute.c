@@ -266,6 +266,7 @@ void mx_domain_free(struct mx_domain *d)
 	free(d->spf);
 	free(d->dmarc);
 	free(d->tls_rpt);
+	free(d->mailauth);
 	mtasts_free(&d->mta_sts);
 	out_free(&d->out);
 	free(d->name);
