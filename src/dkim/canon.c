@@ -117,7 +117,8 @@ void dkim_body_end(struct dkim_body *b)
 
 char *dkim_header_canon(enum dkim_canon canon, const char *field, size_t len, size_t *outlen)
 {
-	char *out = malloc(len + 1);
+	/* + 2: a field without a colon gets one (relaxed), and the NUL. */
+	char *out = malloc(len + 2);
 	if (!out)
 		return NULL;
 	if (canon == DKIM_CANON_SIMPLE) {
