@@ -34,6 +34,10 @@ static struct poptOption mx_options[] = {
 	{"spf-sender", '\0', POPT_ARG_STRING, &a.auth.spf_sender, 0,
 	 "--spf-ip: the MAIL FROM address (default postmaster@DOMAIN)", "ADDR"},
 	{"spf-helo", '\0', POPT_ARG_STRING, &a.auth.spf_helo, 0, "--spf-ip: the HELO name, for %{h}", "NAME"},
+	{"dkim-selector", '\0', POPT_ARG_STRING, &a.auth.dkim_selectors, 0,
+	 "--check: look up and judge the DKIM key at SEL._domainkey.DOMAIN", "SEL[,SEL...]"},
+	{"dnsbl", '\0', POPT_ARG_STRING, &a.auth.dnsbl, 0,
+	 "--check: look every MX address up in these DNS blocklists", "ZONE[,ZONE...]"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "DNS, connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -252,6 +256,7 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 	if (d->checked) {
 		static const struct mx_mailauth none;
 		mailauth_json_spf(&j, d->spf, d->nspf, d->mailauth ? d->mailauth : &none, &a.auth);
+		mailauth_json(&j, d->mailauth ? d->mailauth : &none);
 		json_kstr(&j, "dmarc", d->dmarc);
 		json_key(&j, "mta_sts");
 		json_object(&j);
@@ -386,8 +391,8 @@ int cmd_mx(int argc, const char **argv)
 	}
 	if (net_resolver(&res, &pol, &e) < 0 || mailauth_opts_check(&a.auth, &e) < 0)
 		goto fail;
-	if (a.auth.spf_ip && !a.check) {
-		err_set(&e, ERR_USAGE, NULL, "--spf-ip goes with --check");
+	if ((a.auth.spf_ip || a.auth.dkim_selectors || a.auth.dnsbl) && !a.check) {
+		err_set(&e, ERR_USAGE, NULL, "--spf-ip, --dkim-selector and --dnsbl go with --check");
 		goto fail;
 	}
 	const char *arg;

@@ -97,7 +97,7 @@ static void policy_records(struct mx_domain *d, const struct mx_opts *o)
 	mtasts_check(&d->mta_sts, o->res, d->name, o->pol ? o->pol->tls.cafile : NULL,
 		     o->pol ? o->pol->timeout_ms : 10000);
 	if ((d->mailauth = malloc(sizeof *d->mailauth)))
-		mailauth_run(d->mailauth, o->res, d->name, o->auth);
+		mailauth_run(d->mailauth, o->res, d, o->auth);
 }
 
 static void smtp_host(struct mx_domain *d, const struct mx_opts *o, struct mx_host *h)
