@@ -300,9 +300,12 @@ static void dmarc_findings(struct out *out, const struct mx_mailauth *m)
 		out_finding(out, FINDING_FAIL, "dmarc-invalid", "DMARC at %s: %s", m->policy_domain, dm->error);
 		return;
 	}
-	if (!enforced(m))
-		out_finding(out, FINDING_WARN, "dmarc-not-enforced",
-			    "DMARC policy %s pct=%d: failing mail is still delivered as usual", effective_policy(m), dm->pct);
+	/* p=none is monitoring, a choice shown in the report, not a fault;
+	 * an enforcing policy applied to part of the mail is worth saying. */
+	if (text_casecmp(effective_policy(m), "none") != 0 && dm->pct < 100)
+		out_finding(out, FINDING_WARN, "dmarc-pct",
+			    "DMARC policy %s applies to %d%% of failing mail only (pct=%d)", effective_policy(m), dm->pct,
+			    dm->pct);
 	for (size_t i = 0; i < m->ndests; i++) {
 		const struct mailauth_report_dest *t = &m->dests[i];
 		if (t->authorized)

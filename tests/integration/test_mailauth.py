@@ -63,6 +63,9 @@ def dns(tmp_path_factory):
         "_dmarc.enf.test": [txt("v=DMARC1; p=reject")],
         "default._bimi.enf.test": [txt("v=BIMI1; l=http://enf.test/logo.svg")],
         "broken.test": ["MX 10 mx.auth.test."],
+        "pct.test": ["MX 10 mx.auth.test."],
+        "_dmarc.pct.test": [txt("v=DMARC1; p=quarantine; pct=25")],
+        "default._bimi.pct.test": [txt("v=BIMI1; l=https://pct.test/l.svg")],
         "_dmarc.broken.test": [txt("v=DMARC1; p=sometimes; pct=200")],
     }
     with DNSFixture(zone, faults={"11.2.0.192.bl.test": {"rcode": "SERVFAIL"}}) as d:
@@ -116,7 +119,7 @@ def test_dmarc_reports_and_bimi(smtpkit, dns):
     assert reps["mailto:forensic@elsewhere.example"] == {
         "uri": "mailto:forensic@elsewhere.example", "kind": "ruf", "domain": "elsewhere.example",
         "external": True, "authorized": False}
-    assert ids(j, "dmarc-") == [("dmarc-not-enforced", "warn"), ("dmarc-report-unauthorized", "warn")]
+    assert ids(j, "dmarc-") == [("dmarc-report-unauthorized", "warn")]      # p=none: no finding
     assert j["bimi"]["logo"] == "https://auth.test/logo.svg" and j["bimi"]["valid"]
     assert ids(j, "bimi-") == [("bimi-dmarc-not-enforced", "warn")]
     asked = {str(q.q.qname).rstrip(".") for _, q in dns.queries}
@@ -129,8 +132,8 @@ def test_dmarc_tree_walk(smtpkit, dns):
     d = j["dmarc_policy"]
     # Found at org.test; test. says psd=y, so org.test is the organizational domain.
     assert d["policy_domain"] == "org.test" and d["organizational_domain"] == "org.test"
-    # Inherited: sp=none applies to the subdomain, so not enforced.
-    assert ("dmarc-not-enforced", "warn") in ids(j, "dmarc-")
+    assert (d["p"], d["sp"]) == ("quarantine", "none")
+    assert ids(j, "dmarc-") == []
     assert j["dmarc"] is None                          # the domain's own record
 
 
@@ -138,6 +141,9 @@ def test_dmarc_enforced_bimi_http_and_invalid(smtpkit, dns):
     _, j = mx(smtpkit, dns, "enf.test")
     assert ids(j, "dmarc-") == []
     assert ids(j, "bimi-") == [("bimi-invalid", "fail")] and "https" in j["bimi"]["error"]
+    _, j = mx(smtpkit, dns, "pct.test")
+    assert ids(j, "dmarc-") == [("dmarc-pct", "warn")]
+    assert ids(j, "bimi-") == [("bimi-dmarc-not-enforced", "warn")]      # pct=25 is not enforcement
     _, j = mx(smtpkit, dns, "broken.test")
     assert ids(j, "dmarc-") == [("dmarc-invalid", "fail")]
     assert "p=sometimes" in j["dmarc_policy"]["error"]
