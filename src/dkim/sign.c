@@ -369,43 +369,13 @@ static char *from_domain(const struct header_block *h, struct err *e)
 
 /* ---- the signature ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /* The h= value: given names, or each default field as often as it
  * appears (From once more); folded so that no line runs long. */
-static void add_h_tag(struct buf *sig, const struct dkim_signer *s, const struct header_block *h)
+static void add_h_tag(struct text_buf *sig, const struct dkim_signer *s, const struct header_block *h)
 {
 	size_t line = 3;
 	bool first = true;
-	buf_str(sig, "h=");
+	text_buf_str(sig, "h=");
 	size_t ndef = sizeof default_fields / sizeof default_fields[0];
 	size_t count = s->names ? s->nnames : ndef;
 	for (size_t i = 0; i < count; i++) {
@@ -413,24 +383,24 @@ static void add_h_tag(struct buf *sig, const struct dkim_signer *s, const struct
 		size_t times = s->names ? 1 : field_count(h, name) + (strcmp(name, "from") == 0);
 		for (size_t t = 0; t < times; t++) {
 			if (!first) {
-				buf_str(sig, ":");
+				text_buf_str(sig, ":");
 				line++;
 			}
 			if (line + strlen(name) > 72) {
-				buf_str(sig, "\r\n\t");
+				text_buf_str(sig, "\r\n\t");
 				line = 1;
 			}
-			buf_str(sig, name);
+			text_buf_str(sig, name);
 			line += strlen(name);
 			first = false;
 		}
 	}
-	buf_str(sig, ";");
+	text_buf_str(sig, ";");
 }
 
 /* RFC 6376 5.4.2: each name takes the last field of that name not yet
  * taken, from the bottom; a name with none left adds nothing. */
-static void add_signed_fields(struct buf *data, const struct dkim_signer *s, struct header_block *h,
+static void add_signed_fields(struct text_buf *data, const struct dkim_signer *s, struct header_block *h,
 			      const char *hval)
 {
 	char name[1000];
@@ -449,11 +419,11 @@ static void add_signed_fields(struct buf *data, const struct dkim_signer *s, str
 			size_t cl;
 			char *c = dkim_header_canon(s->hcanon, h->text + f->start, f->len, &cl);
 			if (!c) {
-				data->failed = true;
+				data->oom = true;
 				return;
 			}
-			buf_add(data, c, cl);
-			buf_str(data, "\r\n");
+			text_buf_add(data, c, cl);
+			text_buf_str(data, "\r\n");
 			free(c);
 			f->used = true;
 			break;
@@ -464,7 +434,7 @@ static void add_signed_fields(struct buf *data, const struct dkim_signer *s, str
 	}
 }
 
-static int sign_data(struct dkim_signer *s, const struct buf *data, gnutls_datum_t *sig, struct err *e)
+static int sign_data(struct dkim_signer *s, const struct text_buf *data, gnutls_datum_t *sig, struct err *e)
 {
 	gnutls_datum_t d = {(unsigned char *)data->p, (unsigned)data->len};
 	int g;
@@ -488,7 +458,7 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 {
 	struct header_block h = {0};
 	struct dkim_body body;
-	struct buf sig = {0}, data = {0};
+	struct text_buf sig = {0}, data = {0};
 	gnutls_hash_hd_t hash = NULL;
 	gnutls_datum_t b = {NULL, 0};
 	char *domain = NULL, *bh = NULL, *bval = NULL;
@@ -525,12 +495,12 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 	snprintf(head, sizeof head, "DKIM-Signature: v=1; a=%s; c=%s/%s;\r\n\td=%s; s=%s; t=%lld;\r\n\t",
 		 s->ed25519 ? "ed25519-sha256" : "rsa-sha256", dkim_canon_name(s->hcanon),
 		 dkim_canon_name(s->bcanon), domain, s->selector, (long long)time(NULL));
-	buf_str(&sig, head);
+	text_buf_str(&sig, head);
 	add_h_tag(&sig, s, &h);
-	buf_str(&sig, "\r\n\tbh=");
-	buf_str(&sig, bh);
-	buf_str(&sig, ";\r\n\tb=");
-	if (sig.failed)
+	text_buf_str(&sig, "\r\n\tbh=");
+	text_buf_str(&sig, bh);
+	text_buf_str(&sig, ";\r\n\tb=");
+	if (sig.oom)
 		goto oom;
 
 	/* RFC 6376 3.7: the signed fields in h= order, then this field
@@ -541,9 +511,9 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 	char *c = dkim_header_canon(s->hcanon, sig.p, sig.len, &cl);
 	if (!c)
 		goto oom;
-	buf_add(&data, c, cl);
+	text_buf_add(&data, c, cl);
 	free(c);
-	if (data.failed)
+	if (data.oom)
 		goto oom;
 	if (sign_data(s, &data, &b, e) < 0)
 		goto done;
@@ -552,11 +522,11 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 	/* Folded in the b= value: verifiers drop its white space (3.5). */
 	for (size_t i = 0, n = strlen(bval); i < n; i += 72) {
 		if (i)
-			buf_str(&sig, "\r\n\t ");
-		buf_add(&sig, bval + i, n - i < 72 ? n - i : 72);
+			text_buf_str(&sig, "\r\n\t ");
+		text_buf_add(&sig, bval + i, n - i < 72 ? n - i : 72);
 	}
-	buf_str(&sig, "\r\n");
-	if (sig.failed || msg_prepend(m, sig.p, sig.len) < 0)
+	text_buf_str(&sig, "\r\n");
+	if (sig.oom || msg_prepend(m, sig.p, sig.len) < 0)
 		goto oom;
 	snprintf(s->describe, sizeof s->describe, "d=%s s=%s a=%s (%u bits) c=%s/%s", domain, s->selector,
 		 s->ed25519 ? "ed25519-sha256" : "rsa-sha256", s->bits, dkim_canon_name(s->hcanon),
