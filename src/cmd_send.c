@@ -1,5 +1,6 @@
 /* cmd_send.c - `smtpkit send`: compose or relay one message (SPEC 3). */
 #define _DEFAULT_SOURCE
+#include "dkim/dkim.h"
 #include "dns.h"
 #include "cmd.h"
 #include "findings.h"
@@ -40,6 +41,7 @@ static struct send_args {
 	struct msg_attach *attach;
 	size_t nattach;
 	char *next_attach_type;
+	struct dkim_opts dkim;
 } a;
 
 static struct poptOption send_options[] = {
@@ -75,6 +77,14 @@ static struct poptOption send_options[] = {
 	 "message lines in the transcript: the header block and N body lines (default 20), all or none",
 	 "all|none|N"},
 	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
+	{"dkim-key", '\0', POPT_ARG_STRING, &a.dkim.key_file, 0,
+	 "sign with DKIM (RFC 6376): RSA (PKCS#1/PKCS#8 PEM) or Ed25519 (RFC 8463) private key", "FILE"},
+	{"dkim-selector", '\0', POPT_ARG_STRING, &a.dkim.selector, 0, "DKIM selector (s=): the key is at SEL._domainkey.DOMAIN", "SEL"},
+	{"dkim-domain", '\0', POPT_ARG_STRING, &a.dkim.domain, 0, "DKIM signing domain (d=; default: the From header's domain)", "DOMAIN"},
+	{"dkim-headers", '\0', POPT_ARG_STRING, &a.dkim.headers, 0,
+	 "header fields to sign, in order (default: RFC 6376 5.4.1's set present, From signed twice)", "NAME[:NAME...]"},
+	{"dkim-canon", '\0', POPT_ARG_STRING, &a.dkim.canon, 0,
+	 "DKIM canonicalization header/body (default relaxed/relaxed)", "relaxed|simple[/relaxed|simple]"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, auth_options, 0, "Authentication (with --server):", NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
@@ -301,7 +311,8 @@ static void envelope_free(struct envelope *env)
 
 /* --dry-run: envelope and message, no network.  With --json the message
  * text is included up to 1 MiB (null beyond: use the human form). */
-static int dry_run(const struct envelope *env, struct msg *m, const struct out_opts *oo, struct err *e)
+static int dry_run(const struct envelope *env, struct msg *m, const struct out_opts *oo,
+		   const struct dkim_signer *dkim, struct err *e)
 {
 	char buf[65536];
 	ssize_t n;
@@ -317,6 +328,7 @@ static int dry_run(const struct envelope *env, struct msg *m, const struct out_o
 		json_key(&j, "error");
 		json_null(&j);
 		json_kbool(&j, "dry_run", true);
+		json_kstr(&j, "dkim", dkim ? dkim_signer_describe(dkim) : NULL);
 		json_key(&j, "envelope");
 		json_object(&j);
 		json_kstr(&j, "from", env->from);
@@ -347,6 +359,8 @@ static int dry_run(const struct envelope *env, struct msg *m, const struct out_o
 	printf("=== envelope sender: <%s>\n", env->from);
 	for (size_t i = 0; i < env->nrcpt; i++)
 		printf("=== envelope recipient: <%s>\n", env->rcpts[i].address);
+	if (dkim)
+		printf("=== DKIM-signed: %s\n", dkim_signer_describe(dkim));
 	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
 	while ((n = msg_read(m, buf, sizeof buf)) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
@@ -430,7 +444,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return -1;
 	const char *checked[][2] = {
 		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
-		{"--server", a.server},
+		{"--server", a.server}, {"--dkim-selector", a.dkim.selector},
+		{"--dkim-domain", a.dkim.domain}, {"--dkim-headers", a.dkim.headers}, {"--dkim-canon", a.dkim.canon},
 	};
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
@@ -450,6 +465,8 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (check_dsn(e) < 0)
 		return -1;
+	if (!a.dkim.key_file && (a.dkim.selector || a.dkim.domain || a.dkim.headers || a.dkim.canon))
+		return err_set(e, ERR_USAGE, NULL, "--dkim-selector, --dkim-domain, --dkim-headers and --dkim-canon go with --dkim-key");
 	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0)
 		return -1;
 	int default_port = auth_args.user ? 587 : 25;
@@ -541,11 +558,17 @@ int cmd_send(int argc, const char **argv)
 	struct out_opts oo;
 	struct msg m = {0};
 	struct envelope env = {0};
+	struct dkim_signer *dkim = NULL;
 
-	if (check_args(ctx, &pol, &oo, &host, &port, &e) < 0 || build(ctx, &pol, &m, &env, &header_from, &e) < 0)
+	/* The key is checked before the message is read: a bad key must not
+	 * consume standard input. */
+	if (check_args(ctx, &pol, &oo, &host, &port, &e) < 0
+	    || (a.dkim.key_file && !(dkim = dkim_signer_new(&a.dkim, &e)))
+	    || build(ctx, &pol, &m, &env, &header_from, &e) < 0
+	    || (dkim && dkim_sign(dkim, &m, &e) < 0))
 		goto fail;
 	if (a.dry_run) {
-		rc = dry_run(&env, &m, &oo, &e);
+		rc = dry_run(&env, &m, &oo, dkim, &e);
 	} else if (auth_args.user && !(secret = auth_args_secret(&e))) {
 		rc = -1;
 	} else {
@@ -559,6 +582,7 @@ fail:
 		rc = err_exit_code(&e);
 	}
 	free(header_from);
+	dkim_signer_free(dkim);
 	text_hide_clear();
 	secret_free(secret);
 	envelope_free(&env);

@@ -105,8 +105,30 @@ int msg_rewind(struct msg *m)
 	return 0;
 }
 
+int msg_prepend(struct msg *m, const char *fields, size_t len)
+{
+	char *p = malloc(m->prefixlen + len + 1);
+	if (!p)
+		return -1;
+	memcpy(p, fields, len);
+	if (m->prefixlen)
+		memcpy(p + len, m->prefix, m->prefixlen);
+	free(m->prefix);
+	m->prefix = p;
+	m->prefixlen += len;
+	m->size += len;
+	return 0;
+}
+
 ssize_t msg_read(struct msg *m, char *buf, size_t size)
 {
+	if (m->pos < m->prefixlen) {
+		size_t left = m->prefixlen - (size_t)m->pos;
+		size_t n = size < left ? size : left;
+		memcpy(buf, m->prefix + m->pos, n);
+		m->pos += n;
+		return (ssize_t)n;
+	}
 	if (m->file) {
 		size_t n = fread(buf, 1, size, m->file);
 		if (n == 0 && ferror(m->file))
@@ -114,16 +136,18 @@ ssize_t msg_read(struct msg *m, char *buf, size_t size)
 		m->pos += n;
 		return (ssize_t)n;
 	}
-	size_t left = m->memlen - (size_t)m->pos;
+	size_t at = (size_t)m->pos - m->prefixlen;
+	size_t left = m->memlen - at;
 	size_t n = size < left ? size : left;
 	if (n)
-		memcpy(buf, m->mem + m->pos, n);
+		memcpy(buf, m->mem + at, n);
 	m->pos += n;
 	return (ssize_t)n;
 }
 
 void msg_free(struct msg *m)
 {
+	free(m->prefix);
 	free(m->mem);
 	if (m->file)
 		fclose(m->file);

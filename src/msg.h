@@ -51,6 +51,9 @@ struct msg {
 	char **recipients;              /* -t: addr-specs from To/Cc/Bcc */
 	size_t nrecipients;
 	char *sender;                   /* --data: addr-spec from Sender, else From; NULL */
+	/* header fields placed before the spool (DKIM-Signature); counted in size */
+	char *prefix;
+	size_t prefixlen;
 	/* spool */
 	char *mem;
 	size_t memlen, memcap;
@@ -63,6 +66,9 @@ struct msg {
  * file), normalise line endings to CRLF, add a final CRLF, Date,
  * Message-ID and (composed) MIME-Version. */
 int msg_build(struct msg *m, const struct msg_opts *o, struct err *e);
+/* Place header fields (CRLF-terminated) before the built message, as a
+ * signer does (RFC 6376 5.6); -1 when out of memory. */
+int msg_prepend(struct msg *m, const char *fields, size_t len);
 /* Read the final message from the start again. */
 int msg_rewind(struct msg *m);
 /* Up to size bytes of the final message; 0 at the end, -1 on error. */

@@ -339,3 +339,29 @@ unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len)
 	*len = out.size;
 	return text_take_datum(&out);
 }
+
+void text_buf_add(struct text_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 128;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void text_buf_str(struct text_buf *b, const char *s)
+{
+	text_buf_add(b, s, strlen(s));
+}

@@ -60,6 +60,17 @@ size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
  * shown; stops before an octet that does not fit. */
 void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size);
 
+/* A growing NUL-terminated string (header fields being built).  After a
+ * failed allocation every later add is dropped and oom stays set, so a
+ * caller checks once at the end.  Zero-initialise; free(p) when done. */
+struct text_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void text_buf_add(struct text_buf *b, const char *s, size_t n);
+void text_buf_str(struct text_buf *b, const char *s);
+
 /* Base64 (RFC 4648 4) of len octets, NUL-terminated and allocated; NULL
  * when out of memory.  The one encoder (GnuTLS's): SASL, RFC 2047 words
  * and MIME bodies all come here.  The octets may be credentials, so the
