@@ -195,6 +195,12 @@ class PostfixServer:
                 pass
             time.sleep(0.2)
         if not waiting:
+            # The probes' own sessions must be in the log before any test
+            # takes a mark (postlogd writes late).
+            for _ in range(50):
+                if len(self._smtpd_lines("disconnect from")) >= 2:
+                    break
+                time.sleep(0.1)
             return
         raise RuntimeError("private Postfix did not start (rc %d)\n%s\n--- maillog\n%s"
                            % (r.returncode, out, self.maillog))
