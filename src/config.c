@@ -353,6 +353,25 @@ static int read_file(FILE *fp, size_t file, struct err *e)
 	return 0;
 }
 
+static int add_file(const char *path, struct err *e)
+{
+	char **v = realloc(cfg.files, (cfg.nfiles + 1) * sizeof *v);
+	if (v)
+		cfg.files = v;
+	if (!v || !(v[cfg.nfiles] = strdup(path)))
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	cfg.nfiles++;
+	return 0;
+}
+
+int config_load_stream(FILE *fp, const char *name, struct err *e)
+{
+	config_free();
+	if (add_file(name, e) < 0)
+		return -1;
+	return read_file(fp, cfg.nfiles - 1, e);
+}
+
 static int load_one(const char *path, bool must_exist, struct err *e)
 {
 	FILE *fp = fopen(path, "r");
@@ -366,15 +385,11 @@ static int load_one(const char *path, bool must_exist, struct err *e)
 		fclose(fp);
 		return err_set(e, ERR_CONFIG, NULL, "%s: not a regular file", path);
 	}
-	char **v = realloc(cfg.files, (cfg.nfiles + 1) * sizeof *v);
-	if (!v || !(v[cfg.nfiles] = strdup(path))) {
-		if (v)
-			cfg.files = v;
+	if (add_file(path, e) < 0) {
 		fclose(fp);
-		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return -1;
 	}
-	cfg.files = v;
-	int rc = read_file(fp, cfg.nfiles++, e);
+	int rc = read_file(fp, cfg.nfiles - 1, e);
 	fclose(fp);
 	return rc;
 }

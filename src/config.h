@@ -7,6 +7,7 @@
 #include <popt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -27,6 +28,10 @@ struct config_entry {
  * ~/.config/smtpkit/config); missing ones are skipped.  Every error is
  * ERR_CONFIG naming file:line and the key.  Reading again replaces. */
 int config_load(const char *path, bool no_config, struct err *e);
+
+/* The same from an open stream named name (the fuzz target, tests); the
+ * permission check needs a real file descriptor. */
+int config_load_stream(FILE *fp, const char *name, struct err *e);
 
 /* Pick the account: name, else the top-level `account`, else none (the
  * top-level keys alone).  Resolves `inherit`; 78 for an unknown account. */

@@ -343,3 +343,19 @@ def test_import_default_location(smtpkit, tmp_path):
     assert r.rc == 0 and "server x.example.org" in r.out, r
     r = smtpkit("config", "--import-msmtprc", tmp_path / "none")
     assert r.rc == 66, r
+
+
+@pytest.mark.parametrize("sub,usage", [("config", "Usage: smtpkit config --show"),
+                                       ("sendmail", "Usage: smtpkit sendmail [-t]")])
+def test_help(smtpkit, sub, usage):
+    for args in ([sub, "--help"], ["help", sub]):
+        r = smtpkit(*args)
+        assert r.rc == 0 and r.out.startswith(usage), r
+    assert "smtpkit %s " % sub in smtpkit("help").out
+
+
+@pytest.mark.parametrize("sub", ["send", "ehlo", "tls-check", "probe", "mx"])
+def test_account_options_in_help(smtpkit, sub):
+    out = smtpkit(sub, "--help").out
+    for opt in ("--account=NAME", "--config=FILE", "--no-config"):
+        assert opt in out, (sub, opt)
