@@ -341,11 +341,18 @@ def test_refused_options(env, args, code, words):
 
 def test_ignored_options(env):
     """-oi -oem -odb -B8BITMIME -i: accepted and ignored as other
-    sendmail implementations do; -N/-R/-V become DSN parameters."""
+    sendmail implementations do; -N/-R/-V become DSN parameters: with
+    NOTIFY=SUCCESS Postfix sends the sender a delivery report, carrying
+    the envelope id, into the same maildir."""
     token = uuid.uuid4().hex
     before = env.postfix.log_mark()
     p = env.run([env.sendmail, "-oi", "-oem", "-odb", "-B8BITMIME", "-i", "-N", "success,failure", "-R",
                  "hdrs", "-V", "env" + token[:8], "--", TO], stdin=b"Subject: %s\n\nx\n" % token.encode())
     assert p.returncode == 0, p
-    delivered(env.postfix, token)
+    copies = [delivered(env.postfix, token, count=2)]
+    import glob
+    files = [open(f, "rb").read() for f in glob.glob(str(env.postfix.maildir / "*" / "*"))]
+    report = [f for f in files if token.encode() in f and b"multipart/report" in f]
+    assert copies and len(report) == 1, files
+    assert b"Original-Envelope-Id: env" + token[:8].encode() in report[0], report[0]
     assert session_counts(env.postfix, before).get("mail") == "1"
