@@ -11,37 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->oom)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->len + (size_t)n + 1) * 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* A set of msmtp commands, the last value of each, in first-set order. */
 struct kv {
 	char *k, *v;
@@ -125,7 +94,7 @@ struct rc {
 	struct account *acc;
 	size_t nacc;
 	bool defaults_after_account;    /* top-level keys cannot hold the defaults */
-	struct sbuf notes;              /* lines msmtp's parser itself would reject */
+	struct text_buf notes;              /* lines msmtp's parser itself would reject */
 };
 
 /* smtpkit's account names have no spaces or brackets. */
@@ -179,7 +148,7 @@ static void parse_account(struct rc *rc, char *arg, int line, struct account **c
 		*colon = '\0';
 	char *name = trim(arg);
 	if (!*name) {
-		sb_add(&rc->notes, "# msmtp line %d: an account without a name: skipped\n", line);
+		text_buf_printf(&rc->notes, "# msmtp line %d: an account without a name: skipped\n", line);
 		*cur = NULL;
 		return;
 	}
@@ -193,7 +162,7 @@ static void parse_account(struct rc *rc, char *arg, int line, struct account **c
 	memset(n, 0, sizeof *n);
 	n->name = account_name(name);
 	if (n->name && strcmp(n->name, name) != 0)
-		sb_add(&rc->notes, "# msmtp line %d: account \"%s\" is named %s here: no spaces or brackets\n",
+		text_buf_printf(&rc->notes, "# msmtp line %d: account \"%s\" is named %s here: no spaces or brackets\n",
 		       line, name, n->name);
 	n->line = line;
 	dict_merge(&n->eff, &rc->defaults);
@@ -204,7 +173,7 @@ static void parse_account(struct rc *rc, char *arg, int line, struct account **c
 		struct account *parent = clean ? find_account(rc, clean) : NULL;
 		free(clean);
 		if (!parent) {
-			sb_add(&rc->notes, "# msmtp line %d: account %s inherits from unknown account %s: ignored\n",
+			text_buf_printf(&rc->notes, "# msmtp line %d: account %s inherits from unknown account %s: ignored\n",
 			       line, name, pn);
 			continue;
 		}
@@ -232,7 +201,7 @@ static void parse(struct rc *rc, const char *text, size_t len)
 			return;
 		}
 		if (strlen(buf) != n || text_has_control(trim(buf))) {
-			sb_add(&rc->notes, "# msmtp line %d: holds a control character or NUL: skipped\n", line);
+			text_buf_printf(&rc->notes, "# msmtp line %d: holds a control character or NUL: skipped\n", line);
 			free(buf);
 			continue;
 		}
@@ -255,7 +224,7 @@ static void parse(struct rc *rc, const char *text, size_t len)
 			in_defaults = false;
 			parse_account(rc, arg, line, &cur);
 		} else if (!in_defaults && !cur) {
-			sb_add(&rc->notes, "# msmtp line %d: %s before any defaults or account: skipped\n", line, s);
+			text_buf_printf(&rc->notes, "# msmtp line %d: %s before any defaults or account: skipped\n", line, s);
 		} else {
 			unquote(arg);
 			if (in_defaults)
@@ -276,23 +245,23 @@ static bool on(const char *v)
 
 /* A value as smtpkit-config(5) reads it: quoted when spaces at its ends
  * or a leading quote would change it. */
-static void put_kv(struct sbuf *b, const char *k, const char *v)
+static void put_kv(struct text_buf *b, const char *k, const char *v)
 {
 	size_t n = strlen(v);
 	if (n && v[0] != '"' && v[0] != ' ' && v[n - 1] != ' ') {
-		sb_add(b, "%s %s\n", k, v);
+		text_buf_printf(b, "%s %s\n", k, v);
 		return;
 	}
-	sb_add(b, "%s \"", k);
+	text_buf_printf(b, "%s \"", k);
 	for (const char *p = v; *p; p++)
-		sb_add(b, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
-	sb_add(b, "\"\n");
+		text_buf_printf(b, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+	text_buf_printf(b, "\"\n");
 }
 
-static void unmapped(struct sbuf *b, const struct kv *e, const char *why)
+static void unmapped(struct text_buf *b, const struct kv *e, const char *why)
 {
 	/* The command only, never its value: it may be a secret. */
-	sb_add(b, "# msmtp line %d: %s: not converted: %s\n", e->line, e->k, why);
+	text_buf_printf(b, "# msmtp line %d: %s: not converted: %s\n", e->line, e->k, why);
 }
 
 static const char *const auth_mechs[][2] = {
@@ -302,7 +271,7 @@ static const char *const auth_mechs[][2] = {
 
 /* One command of a section (own), with the section's effective settings
  * (eff) for the ones that depend on others. */
-static void map_one(struct sbuf *b, const struct kv *e, const struct dict *eff, bool *tls_done)
+static void map_one(struct text_buf *b, const struct kv *e, const struct dict *eff, bool *tls_done)
 {
 	const char *k = e->k, *v = e->v;
 	static const char *const same[][2] = {
@@ -320,31 +289,31 @@ static void map_one(struct sbuf *b, const struct kv *e, const struct dict *eff, 
 			/* msmtp: tls off is plain SMTP; tls on is STARTTLS unless
 			 * tls_starttls off, then TLS from the first byte. */
 			const char *t = dict_get(eff, "tls"), *st = dict_get(eff, "tls_starttls");
-			sb_add(b, "tls %s\n", !on(t) ? "none" : (st && !on(st)) ? "implicit" : "starttls");
+			text_buf_printf(b, "tls %s\n", !on(t) ? "none" : (st && !on(st)) ? "implicit" : "starttls");
 		}
 		*tls_done = true;
 	} else if (strcmp(k, "tls_trust_file") == 0) {
 		if (strcmp(v, "system") == 0 || !*v)
-			sb_add(b, "# msmtp line %d: tls_trust_file %s: the system store is smtpkit's default\n",
+			text_buf_printf(b, "# msmtp line %d: tls_trust_file %s: the system store is smtpkit's default\n",
 			       e->line, v);
 		else
 			put_kv(b, "cafile", v);
 	} else if (strcmp(k, "tls_certcheck") == 0) {
 		if (!on(v))
-			sb_add(b, "insecure yes\n");
+			text_buf_printf(b, "insecure yes\n");
 	} else if (strcmp(k, "auth") == 0) {
 		if (on(v) || strcmp(v, "off") == 0)
 			return;     /* smtpkit authenticates exactly when user is set */
 		for (size_t i = 0; i < sizeof auth_mechs / sizeof auth_mechs[0]; i++)
 			if (strcmp(v, auth_mechs[i][0]) == 0) {
-				sb_add(b, "auth %s\n", auth_mechs[i][1]);
+				text_buf_printf(b, "auth %s\n", auth_mechs[i][1]);
 				return;
 			}
 		unmapped(b, e, "smtpkit has no such SASL mechanism (it has PLAIN, LOGIN, CRAM-MD5, "
 			 "SCRAM-SHA-1, SCRAM-SHA-256, XOAUTH2, OAUTHBEARER)");
 	} else if (strcmp(k, "user") == 0) {
 		if (strcmp(dict_get(eff, "auth") ? dict_get(eff, "auth") : "", "off") == 0)
-			sb_add(b, "# msmtp line %d: user: auth off here, so no user\n", e->line);
+			text_buf_printf(b, "# msmtp line %d: user: auth off here, so no user\n", e->line);
 		else
 			put_kv(b, "user", v);
 	} else if (strcmp(k, "from") == 0) {
@@ -360,9 +329,9 @@ static void map_one(struct sbuf *b, const struct kv *e, const struct dict *eff, 
 			put_kv(b, "dsn-notify", v);
 	} else if (strcmp(k, "dsn_return") == 0) {
 		if (strcmp(v, "headers") == 0)
-			sb_add(b, "dsn-ret HDRS\n");
+			text_buf_printf(b, "dsn-ret HDRS\n");
 		else if (strcmp(v, "full") == 0)
-			sb_add(b, "dsn-ret FULL\n");
+			text_buf_printf(b, "dsn-ret FULL\n");
 	} else if (strcmp(k, "logfile") == 0) {
 		if (strcmp(v, "-") == 0)
 			unmapped(b, e, "smtpkit's delivery log is a file or syslog, not standard output");
@@ -370,21 +339,21 @@ static void map_one(struct sbuf *b, const struct kv *e, const struct dict *eff, 
 			put_kv(b, "logfile", v);
 	} else if (strcmp(k, "syslog") == 0) {
 		if (strcmp(v, "off") == 0)
-			sb_add(b, "syslog no\n");
+			text_buf_printf(b, "syslog no\n");
 		else {
-			sb_add(b, "syslog yes\n");
+			text_buf_printf(b, "syslog yes\n");
 			if (strncmp(v, "LOG_", 4) == 0)
-				sb_add(b, "# msmtp line %d: syslog facility %s: smtpkit logs to LOG_MAIL\n", e->line, v);
+				text_buf_printf(b, "# msmtp line %d: syslog facility %s: smtpkit logs to LOG_MAIL\n", e->line, v);
 		}
 	} else if (strcmp(k, "set_from_header") == 0) {
 		if (strcmp(v, "auto") == 0 || strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
-			sb_add(b, "from-header %s\n", v);
+			text_buf_printf(b, "from-header %s\n", v);
 		else
 			unmapped(b, e, "not auto, on or off");
 	} else if (strcmp(k, "add_missing_from_header") == 0) {
-		sb_add(b, "from-header %s\n", on(v) ? "auto" : "off");
+		text_buf_printf(b, "from-header %s\n", on(v) ? "auto" : "off");
 	} else if (strcmp(k, "add_missing_date_header") == 0) {
-		sb_add(b, "# msmtp line %d: add_missing_date_header: smtpkit always adds a missing Date "
+		text_buf_printf(b, "# msmtp line %d: add_missing_date_header: smtpkit always adds a missing Date "
 		       "(RFC 5322 3.6)\n", e->line);
 	} else if (strcmp(k, "remove_bcc_headers") == 0) {
 		if (!on(v))
@@ -418,7 +387,7 @@ static void map_one(struct sbuf *b, const struct kv *e, const struct dict *eff, 
 	}
 }
 
-static void map_section(struct sbuf *b, const struct dict *own, const struct dict *eff)
+static void map_section(struct text_buf *b, const struct dict *own, const struct dict *eff)
 {
 	bool tls_done = false;
 	for (size_t i = 0; i < own->n; i++)
@@ -428,34 +397,34 @@ static void map_section(struct sbuf *b, const struct dict *own, const struct dic
 char *msmtprc_convert(const char *text, size_t len, const char *name)
 {
 	struct rc rc = {0};
-	struct sbuf b = {0};
+	struct text_buf b = {0};
 	parse(&rc, text, len);
 
-	sb_add(&b, "# smtpkit configuration converted from %s by `smtpkit config --import-msmtprc`.\n"
+	text_buf_printf(&b, "# smtpkit configuration converted from %s by `smtpkit config --import-msmtprc`.\n"
 		   "# Check it with `smtpkit config --check --config FILE`, keep it private\n"
 		   "# (chmod 600: a password key in a file others can read is refused) and save\n"
 		   "# it as ~/.config/smtpkit/config.  msmtp's default is tls off; where an account\n"
 		   "# does not set tls, smtpkit's default applies: STARTTLS when offered, with the\n"
 		   "# certificate verified.\n", name);
 	if (rc.notes.len)
-		sb_add(&b, "%s", rc.notes.p);
+		text_buf_printf(&b, "%s", rc.notes.p);
 	bool flat = rc.defaults_after_account;
 	if (flat)
-		sb_add(&b, "# defaults appear after an account: each account below holds its\n"
+		text_buf_printf(&b, "# defaults appear after an account: each account below holds its\n"
 			   "# settings in full, as msmtp applied them.\n");
 	else
 		map_section(&b, &rc.defaults, &rc.defaults);
 	if (find_account(&rc, "default"))
-		sb_add(&b, "account default\n");
+		text_buf_printf(&b, "account default\n");
 	for (size_t i = 0; i < rc.nacc; i++) {
 		struct account *a = &rc.acc[i];
 		if (!a->name) {
 			b.oom = true;
 			continue;
 		}
-		sb_add(&b, "\n[account %s]\n", a->name);
+		text_buf_printf(&b, "\n[account %s]\n", a->name);
 		if (!flat && a->nparents == 1 && a->parents[0]) {
-			sb_add(&b, "inherit %s\n", a->parents[0]);
+			text_buf_printf(&b, "inherit %s\n", a->parents[0]);
 			map_section(&b, &a->own, &a->eff);
 		} else if (!flat && a->nparents == 0) {
 			map_section(&b, &a->own, &a->eff);
@@ -475,11 +444,11 @@ char *msmtprc_convert(const char *text, size_t len, const char *name)
 		 * send's would be 587 with a user. */
 		if (dict_get(&a->eff, "host") && !dict_get(&a->eff, "port")) {
 			const char *t = dict_get(&a->eff, "tls"), *st = dict_get(&a->eff, "tls_starttls");
-			sb_add(&b, "port %s\n", on(t) && st && !on(st) ? "465" : "25");
+			text_buf_printf(&b, "port %s\n", on(t) && st && !on(st) ? "465" : "25");
 		}
 	}
 	if (!rc.nacc)
-		sb_add(&b, "# no account in %s\n", name);
+		text_buf_printf(&b, "# no account in %s\n", name);
 
 	bool oom = b.oom || rc.notes.oom || rc.defaults.oom;
 	dict_free(&rc.defaults);

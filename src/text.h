@@ -71,4 +71,16 @@ char *text_b64_encode(const unsigned char *data, size_t len);
  * allocated and NUL-terminated beyond *len; "" decodes to an empty buffer. */
 unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len);
 
+/* A growable NUL-terminated string: header fields, generated files.  An
+ * allocation failure sets oom and later additions do nothing; the owner
+ * checks oom once at the end and frees p. */
+struct text_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void text_buf_add(struct text_buf *b, const char *s, size_t n);
+void text_buf_adds(struct text_buf *b, const char *s);
+void text_buf_printf(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

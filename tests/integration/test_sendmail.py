@@ -207,14 +207,20 @@ def test_git_send_email(env, tmp_path):
 
 # --- bsd-mailx ---------------------------------------------------------------
 
-def test_bsd_mailx(env, tmp_path):
+def mailx(env, sendmail):
+    """bsd-mailx, with a MAILRC whose sendmail is SENDMAIL (no system file touched)."""
     mail = shutil.which("bsd-mailx") or shutil.which("mail")
     if not mail:
         pytest.fail("bsd-mailx is not installed (scripts/setup installs it)")
-    tee, cap = env.tee_sendmail()
-    mailrc = tmp_path / "mailrc"
-    mailrc.write_text("set sendmail=%s\n" % tee)
+    mailrc = env.tmp / "mailrc"
+    mailrc.write_text("set sendmail=%s\n" % sendmail)
     env.env["MAILRC"] = str(mailrc)
+    return mail
+
+
+def test_bsd_mailx(env):
+    tee, cap = env.tee_sendmail()
+    mail = mailx(env, tee)
     token = uuid.uuid4().hex
     before = env.postfix.log_mark()
     p = env.run([mail, "-s", "mailx " + token, TO], stdin=b"from bsd-mailx\n")
@@ -226,12 +232,9 @@ def test_bsd_mailx(env, tmp_path):
     assert_logged(env)
 
 
-def test_mailx_argv0_is_sendmail(env, tmp_path):
+def test_mailx_argv0_is_sendmail(env):
     """mailx runs the link itself: smtpkit must act as sendmail by its name."""
-    mail = shutil.which("bsd-mailx") or shutil.which("mail")
-    mailrc = tmp_path / "mailrc"
-    mailrc.write_text("set sendmail=%s\n" % env.sendmail)
-    env.env["MAILRC"] = str(mailrc)
+    mail = mailx(env, env.sendmail)
     token = uuid.uuid4().hex
     p = env.run([mail, "-s", token, TO], stdin=b"direct\n")
     assert p.returncode == 0, p
