@@ -334,6 +334,8 @@ def test_verbose_transcript_on_stderr(env):
     ([TO, "-f"], 64, "needs a value"),
     (["-f", "a@b\r\nRCPT TO:<x@y>", TO], 64, "control character"),
     (["-a", "nosuch", TO], 78, 'unknown account "nosuch"'),
+    (["-F", "Eve\r\nBcc: victim@smtpkit.test", TO], 64, "-F contains a control character"),
+    (["-C", "/nonexistent/config", TO], 78, "/nonexistent/config: cannot open"),
 ])
 def test_refused_options(env, args, code, words):
     before = env.postfix.log_mark()
