@@ -3,6 +3,8 @@
 #include "dkim/dkim.h"
 #include "dns.h"
 #include "cmd.h"
+#include "config.h"
+#include "deliverylog.h"
 #include "findings.h"
 #include "json.h"
 #include "msg.h"
@@ -42,6 +44,8 @@ static struct send_args {
 	size_t nattach;
 	char *next_attach_type;
 	struct dkim_opts dkim;
+	int sendmail_mode;          /* set by `smtpkit sendmail` (cmd_sendmail.c) */
+	char *full_name;            /* sendmail -F */
 } a;
 
 static struct poptOption send_options[] = {
@@ -86,6 +90,10 @@ static struct poptOption send_options[] = {
 	{"dkim-canon", '\0', POPT_ARG_STRING, &a.dkim.canon, 0,
 	 "DKIM canonicalization header/body (default relaxed/relaxed)", "relaxed|simple[/relaxed|simple]"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, auth_options, 0, "Authentication (with --server):", NULL},
+	/* How `smtpkit sendmail` hands over what only it has: not options a
+	 * user types, so hidden from --help. */
+	{"sendmail-mode", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &a.sendmail_mode, 0, NULL, NULL},
+	{"full-name", '\0', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &a.full_name, 0, NULL, NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -442,10 +450,12 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	int target_port = 0;
 	if (net_parse(ctx, on_option, NULL, e) < 0)
 		return -1;
+	config_apply(send_options);
 	const char *checked[][2] = {
 		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
 		{"--server", a.server}, {"--dkim-selector", a.dkim.selector},
 		{"--dkim-domain", a.dkim.domain}, {"--dkim-headers", a.dkim.headers}, {"--dkim-canon", a.dkim.canon},
+		{"-F", a.full_name},
 	};
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
@@ -495,12 +505,34 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 		bool null_sender = a.envelope_from && (!*a.envelope_from || strcmp(a.envelope_from, "<>") == 0);
 		*header_from = a.envelope_from && !null_sender ? strdup(a.envelope_from) : default_sender(pol->helo);
 	}
+	/* sendmail: a message without From gets one (RFC 5322 3.6), from -F
+	 * and the sender; config from-header: auto (when missing), on
+	 * (always, replacing the message's), off. */
+	char *add_from = NULL;
+	const struct config_entry *fh = config_get("from-header");
+	if (a.sendmail_mode && a.data && !(fh && strcmp(fh->value, "off") == 0)) {
+		char *addr = a.from ? msg_addr_spec(a.from, false, ERR_USAGE, e) : default_sender(pol->helo);
+		if (!addr)
+			return err_is_set(e) ? -1 : err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		if (a.full_name && *a.full_name) {
+			size_t n = strlen(a.full_name) + strlen(addr) + 4;
+			if ((add_from = malloc(n)))
+				snprintf(add_from, n, "%s <%s>", a.full_name, addr);
+			free(addr);
+		} else {
+			add_from = addr;
+		}
+		if (!add_from)
+			return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		*header_from = add_from;
+	}
 	struct msg_opts mo = {
 		.from = a.from ? a.from : *header_from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
-		.keep_bcc = a.keep_bcc,
+		.keep_bcc = a.keep_bcc, .add_from = add_from,
+		.replace_from = fh && strcmp(fh->value, "on") == 0,
 		.domain = pol->helo, .stdin_is_tty = isatty(0),
 	};
 	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)
@@ -542,6 +574,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
 	send_report(v, nv, oo, a.quit_after, a.server != NULL);
+	deliverylog_write(v, nv, env->from, m->size);
 	int rc = send_exit_code(v, nv);
 	deliveries_free(v, nv);
 	return rc;

@@ -4,6 +4,7 @@
  * (session.c) goes on from there; the report and the exit status are
  * here. */
 #include "cmd.h"
+#include "config.h"
 #include "findings.h"
 #include "json.h"
 #include "options.h"
@@ -64,7 +65,10 @@ static int parse_at(const char *at, bool user, enum smtp_stage *st, struct err *
 static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts *oo, char **host, int *port,
 		      struct err *e)
 {
-	if (net_parse(ctx, NULL, NULL, e) < 0 || auth_args_check(e) < 0)
+	if (net_parse(ctx, NULL, NULL, e) < 0)
+		return -1;
+	config_apply(session_options);  /* the account's user and password sources */
+	if (auth_args_check(e) < 0)
 		return -1;
 	bool user = auth_args.user != NULL;
 	/* As send: submission (587) when logging in, else 25. */

@@ -225,6 +225,12 @@ static int mime_addr_field(struct msg *m, const char *name, char *const *list, s
 	return mime_field_buf(m, &b, strlen(name), e);
 }
 
+int mime_from_field(struct msg *m, const char *from, struct err *e)
+{
+	char *const list[] = {(char *)from};
+	return mime_addr_field(m, "From", list, 1, e);
+}
+
 /* ---- --header ---- */
 
 /* Check every --header; return the generated fields they replace in

@@ -40,6 +40,10 @@ struct msg_opts {
 	const char *data;               /* FILE or "-": a complete message, sent as is */
 	bool read_recipients;           /* -t: recipients from To/Cc/Bcc of data */
 	bool keep_bcc;                  /* --data: keep its Bcc header (removed by default) */
+	/* --data (sendmail mode): this From ("addr" or "Name <addr>") is added
+	 * when the message has none, or replaces its own with replace_from. */
+	const char *add_from;
+	bool replace_from;
 	const char *domain;             /* for Message-ID's right-hand side */
 	bool stdin_is_tty;              /* no --body/--data and a terminal: the test message */
 };

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "options.h"
 #include "auth.h"
+#include "config.h"
 #include "dns.h"
 #include "secret.h"
 #include "text.h"
@@ -45,6 +46,11 @@ struct poptOption net_options[] = {
 	{"color", '\0', POPT_ARG_STRING, &net_args.color, 0, "auto, always or never", "WHEN"},
 	{"timing", '\0', POPT_ARG_NONE, &net_args.timing, 0, "time of each line, in ms since connect", NULL},
 	{"show-secrets", '\0', POPT_ARG_NONE, &net_args.show_secrets, 0, "show AUTH exchanges in the transcript", NULL},
+	{"account", 'a', POPT_ARG_STRING, &net_args.account, 0,
+	 "use this account of the configuration file (smtpkit-config(5))", "NAME"},
+	{"config", '\0', POPT_ARG_STRING, &net_args.config, 0,
+	 "read this configuration file instead of /etc/smtpkit/config and ~/.config/smtpkit/config", "FILE"},
+	{"no-config", '\0', POPT_ARG_NONE, &net_args.no_config, 0, "read no configuration file", NULL},
 	POPT_TABLEEND
 };
 
@@ -66,6 +72,13 @@ int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e)
 	if (rc < -1)
 		return err_set(e, ERR_USAGE, NULL, "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
 			       poptStrerror(rc));
+	if (net_args.config && net_args.no_config)
+		return err_set(e, ERR_USAGE, NULL, "--config and --no-config exclude each other");
+	if (net_check_value("--account", net_args.account, e) < 0
+	    || config_load(net_args.config, net_args.no_config, e) < 0
+	    || config_select(net_args.account, e) < 0)
+		return -1;
+	config_apply(net_options);
 	net_args.timeout_given = net_args.timeout != NULL;
 	return 0;
 }
@@ -147,6 +160,10 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 {
 	int target_port = 0;
 	const char *arg = poptGetArg(ctx);
+	/* With an account, its server is the default target. */
+	const struct config_entry *server = config_get("server");
+	if (!arg && server)
+		arg = server->value;
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "%s takes exactly one HOST[:PORT]", sub);
 	if (net_parse_target(arg, host, &target_port, e) < 0)
@@ -375,6 +392,14 @@ char *auth_args_secret(struct err *e)
 		return secret_from_file(auth_args.password_file, e);
 	if (auth_args.password_command)
 		return secret_from_command(auth_args.password_command, "--password-command", e);
+	/* The accounts file was refused at reading if others could read it. */
+	const struct config_entry *password = config_get("password");
+	if (password) {
+		char *s = strdup(password->value);
+		if (!s)
+			err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return s;
+	}
 	if (getenv("SMTPKIT_PASSWORD"))
 		return secret_from_env("SMTPKIT_PASSWORD", e);
 	char prompt[300];

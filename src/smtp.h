@@ -117,6 +117,7 @@ struct smtp_txn {
 
 	/* results */
 	char queue_id[128];
+	char final_reply[300];      /* the accepting reply's last line, escaped (the delivery log) */
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
 	size_t ndelivered;          /* recipients the message was accepted for */

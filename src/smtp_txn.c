@@ -145,7 +145,7 @@ void smtp_txn_reset(struct smtp_txn *t)
 		r->enhanced[0] = r->text[0] = r->queue_id[0] = '\0';
 		r->transaction = 0;
 	}
-	t->queue_id[0] = '\0';
+	t->queue_id[0] = t->final_reply[0] = '\0';
 	t->delivered = t->maybe_delivered = t->dot_only = false;
 	t->ndelivered = t->rcptmax = 0;
 	t->ntransactions = 0;
@@ -538,6 +538,12 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	t->delivered = true;
 	t->ndelivered += ok;
 	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
+	if (r->nlines) {
+		char text[256];
+		size_t last = r->nlines - 1, max = sizeof text / 4 - 1;
+		text_escape(r->lines[last], r->lens[last] < max ? r->lens[last] : max, text, sizeof text);
+		snprintf(t->final_reply, sizeof t->final_reply, "%d %s", r->code, text);
+	}
 	for (size_t i = t->batch_start; i < t->batch_end; i++)
 		if (t->rcpts[i].accepted)
 			memcpy(t->rcpts[i].queue_id, t->queue_id, sizeof t->queue_id);
