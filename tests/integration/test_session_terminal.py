@@ -332,3 +332,44 @@ def test_help_lists_local_commands_sends_nothing(terminal, scripted):
     # /help went nowhere; /quit is QUIT.
     assert b"/" not in srv.plain and srv.plain.endswith(b"QUIT\r\n"), srv.report()
     assert srv.errors == [], srv.report()
+
+
+# --- Ctrl-C where no reply is being waited for by hand ------------------------------
+
+def test_ctrl_c_at_password_prompt_abandons_auth(terminal, aio_auth, pki):
+    """Ctrl-C at "Password for": the AUTH is given up, nothing of it is
+    sent, the terminal echoes again and the session goes on."""
+    t = terminal(["session", *ca(pki), aio_auth.hostport])
+    t.wait_prompt("smtp/tls> ")
+    t.type("AUTH PLAIN")
+    t.wait_prompt("Username: ")
+    t.type(USER)
+    t.wait_prompt("Password for %s: " % USER)
+    t.type("half-typed", enter=False)
+    t.key("C-c")
+    t.wait_prompt("smtp/tls> ")
+    t.type("NOOP")                      # echoed again: the terminal is back
+    t.wait_for("smtp/tls> NOOP")
+    t.wait_for(" ~> NOOP")
+    t.wait_prompt("smtp/tls> ")
+    assert aio_auth.auth.attempts == [], aio_auth.auth.attempts
+    assert "AUTH" not in [v for v, _ in aio_auth.commands], aio_auth.commands
+    t.type("QUIT")
+    assert t.exit_status() == 0, t.report()
+    assert b"half-typed" not in t.raw()
+
+
+def test_ctrl_c_before_the_prompt_ends_smtpkit(terminal, scripted):
+    """Before smtpkit hands over (a server slow to greet), Ctrl-C ends it at
+    once, as it ends every other subcommand: there is no dialogue yet to
+    go back to."""
+    srv = scripted([sleep(10), send(GREETING), serve([(b"EHLO", EHLO_PLAIN)])])
+    t = terminal(["session", "--tls", "none", srv.hostport])
+    t.wait_for("Connected to")
+    t0 = time.monotonic()
+    t.key("C-c")
+    rc = t.exit_status(timeout=3)
+    assert time.monotonic() - t0 < 1.5, t.report()
+    assert rc == 130, t.report()           # 128 + SIGINT, as the shell reports it
+    srv.finish()
+    assert srv.plain == b"", srv.report()
