@@ -373,3 +373,38 @@ def test_ctrl_c_before_the_prompt_ends_smtpkit(terminal, scripted):
     assert rc == 130, t.report()           # 128 + SIGINT, as the shell reports it
     srv.finish()
     assert srv.plain == b"", srv.report()
+
+
+def test_auth_typed_with_tabs_hidden_and_not_remembered(terminal, scripted):
+    """AUTH<TAB>PLAIN<TAB>token (Ctrl-V TAB at the prompt): sent as typed,
+    its argument hidden in the transcript, the line kept out of the
+    history, as with spaces.  (The ASan build once read past its end.)"""
+    token = base64.b64encode(b"\0tab-user\0tab-secret-pw").decode()
+    srv = scripted([send(GREETING), serve([
+        (b"EHLO", EHLO_PLAIN),
+        (b"AUTH", b"235 2.7.0 ok\r\n"),
+        (b"NOOP", b"250 2.0.0 ok\r\n"),
+    ])])
+    # --tls none: the line is typed by hand, so no TLS is needed here.
+    t = terminal(["session", "--tls", "none", srv.hostport])
+    t.wait_prompt("smtp> ")
+    t.type("AUTH", enter=False)
+    t.key("C-v", "Tab")
+    t.type("PLAIN", enter=False)
+    t.key("C-v", "Tab")
+    t.type(token)
+    t.wait_for("235 2.7.0 ok")
+    t.wait_prompt("smtp> ")
+    t.type("NOOP")
+    t.wait_for("-> NOOP")
+    t.wait_prompt("smtp> ")
+    t.key("C-d")
+    assert t.exit_status() == 0, t.report()
+    s = t.screen()
+    sent = [ln for ln in s.splitlines() if ln.startswith(" -> ")]
+    assert any(ln.startswith(" -> AUTH") and "hidden" in ln for ln in sent), t.report(s)
+    assert not any(token in ln for ln in sent), t.report(s)
+    srv.finish()
+    assert b"AUTH\tPLAIN\t%s\r\n" % token.encode() in srv.plain, srv.report()
+    text = (t.state / "smtpkit" / "history").read_text()
+    assert text.splitlines() == ["NOOP"], text
