@@ -24,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .run import SANITIZER_MARKS, binary
+from .run import REPO, SANITIZER_MARKS, binary
 
 WIDTH, HEIGHT = 120, 40
 POLL = 0.05
@@ -40,7 +40,12 @@ class Terminal:
         self.exit_file = tmp_path / "exit-status"
         self.log = tmp_path / "terminal.log"
         go = tmp_path / "go"
+        # tmux runs it from elsewhere: an absolute path (a relative
+        # $SMTPKIT is taken from the worktree root, as the docs say).
         exe = binary()
+        if not os.path.isabs(exe) and not os.path.exists(exe):
+            exe = str(REPO / exe)
+        exe = os.path.abspath(exe)
         assert os.access(exe, os.X_OK), "smtpkit binary not found at %s (build it, or set SMTPKIT)" % exe
         env_vars = {"HOME": str(self.home), "XDG_STATE_HOME": str(self.state), "NO_COLOR": "1",
                     "LC_ALL": "C.UTF-8", "TERM": "tmux-256color"}
@@ -63,7 +68,7 @@ class Terminal:
                shlex.quote(str(self.exit_file)), shlex.quote(str(self.exit_file)),
                shlex.quote(str(self.exit_file))))
         self.argv = [exe] + [str(a) for a in args]
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT),
+        self._tmux("-f", "/dev/null", "new-session", "-d", "-c", str(tmp_path), "-x", str(WIDTH), "-y", str(HEIGHT),
                    "sh " + shlex.quote(str(script)))
         self._tmux("pipe-pane", "-o", "cat >> " + shlex.quote(str(self.log)))
         go.touch()
@@ -98,6 +103,7 @@ class Terminal:
             s = self.screen()
             if s.count(text) >= count:
                 return s
+            self._check_running(s, "%r (x%d) on the terminal" % (text, count))
             if time.monotonic() > end:
                 raise AssertionError("%r (x%d) not on the terminal after %ss\n%s"
                                      % (text, count, timeout, self.report(s)))
@@ -110,9 +116,17 @@ class Terminal:
             s = self.screen()
             if self.last_line(s).rstrip() == prompt.rstrip():
                 return s
+            self._check_running(s, "prompt %r" % prompt)
             if time.monotonic() > end:
                 raise AssertionError("prompt %r not shown after %ss\n%s" % (prompt, timeout, self.report(s)))
             time.sleep(POLL)
+
+    def _check_running(self, screen, waiting_for):
+        """A wait fails at once when smtpkit has ended (a crash, a sanitizer
+        report) instead of running to its deadline."""
+        if self.exit_file.exists():
+            raise AssertionError("smtpkit ended (exit %s) before %s\n%s"
+                                 % (self.exit_file.read_text().strip(), waiting_for, self.report(screen)))
 
     # -- typing
 
@@ -144,5 +158,11 @@ class Terminal:
         return "$ %s\n--- terminal\n%s" % (" ".join(self.argv), screen if screen is not None else self.screen())
 
     def close(self):
-        """Kill this terminal's own tmux server (and so what runs in it)."""
+        """Kill this terminal's own tmux server (and so what runs in it),
+        and remove its socket, which tmux leaves behind."""
         self._tmux("kill-server", check=False)
+        sock = os.path.join(os.environ.get("TMUX_TMPDIR") or "/tmp", "tmux-%d" % os.getuid(), self.name)
+        try:
+            os.unlink(sock)
+        except FileNotFoundError:
+            pass
