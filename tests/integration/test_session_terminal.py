@@ -79,6 +79,17 @@ def after(screen, text):
     return screen[i:]
 
 
+def auth_asked(t, mech, password, enter=True):
+    """Type AUTH MECH with no argument and answer smtpkit's two questions:
+    the user name, then PASSWORD at the no-echo prompt (ENTER: pressed
+    after it)."""
+    t.type("AUTH " + mech)
+    t.wait_prompt("Username: ")
+    t.type(USER)
+    t.wait_prompt("Password for %s: " % USER)
+    t.type(password, enter=enter)
+
+
 # --- the prompt follows the state -------------------------------------------
 
 def test_prompt_changes_after_starttls(terminal, aio, pki):
@@ -100,11 +111,7 @@ def test_prompt_changes_after_starttls(terminal, aio, pki):
 def test_auth_typed_password_not_echoed(terminal, aio_auth, pki, mech):
     t = terminal(["session", *ca(pki), aio_auth.hostport])
     t.wait_prompt("smtp/tls> ")
-    t.type("AUTH " + mech)
-    t.wait_prompt("Username: ")
-    t.type(USER)
-    t.wait_prompt("Password for %s: " % USER)
-    t.type(PASSWORD)
+    auth_asked(t, mech, PASSWORD)
     s = t.wait_for("authenticated as %s" % USER)
     t.wait_prompt("smtp/tls> ")
     assert aio_auth.auth.attempts == [(mech, USER, PASSWORD, True)], aio_auth.auth.attempts
@@ -254,6 +261,7 @@ def test_typed_control_character_refused(terminal, scripted):
     t.key("C-v", "C-m")
     t.type("RSET")
     s = t.wait_for("not sent")
+    assert "control character" in after(s, "not sent"), t.report(s)
     t.wait_prompt("smtp> ")
     t.type("NOOP")
     t.wait_for("-> NOOP")
@@ -273,11 +281,7 @@ def test_history_private_and_without_credentials(terminal, aio_auth, pki):
     t = terminal(["session", *ca(pki), aio_auth.hostport])
     t.wait_prompt("smtp/tls> ")
     # AUTH run by smtpkit, with a wrong password: refused.
-    t.type("AUTH PLAIN")
-    t.wait_prompt("Username: ")
-    t.type(USER)
-    t.wait_prompt("Password for %s: " % USER)
-    t.type(wrong)
+    auth_asked(t, "PLAIN", wrong)
     t.wait_for("535")
     t.wait_prompt("smtp/tls> ")
     # AUTH typed with its own initial response: sent as typed.
@@ -341,11 +345,7 @@ def test_ctrl_c_at_password_prompt_abandons_auth(terminal, aio_auth, pki):
     sent, the terminal echoes again and the session goes on."""
     t = terminal(["session", *ca(pki), aio_auth.hostport])
     t.wait_prompt("smtp/tls> ")
-    t.type("AUTH PLAIN")
-    t.wait_prompt("Username: ")
-    t.type(USER)
-    t.wait_prompt("Password for %s: " % USER)
-    t.type("half-typed", enter=False)
+    auth_asked(t, "PLAIN", "half-typed", enter=False)
     t.key("C-c")
     t.wait_prompt("smtp/tls> ")
     t.type("NOOP")                      # echoed again: the terminal is back
