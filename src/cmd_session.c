@@ -189,10 +189,13 @@ int cmd_session(int argc, const char **argv)
 	/* The person sees every line typed, so the transcript shows them all. */
 	oo.show_data = OUT_DATA_ALL;
 	out_init(&out, &oo, stdout);
-	session_input_open(&se.in, oo.json ? stderr : stdout);
 	smtp_init(&s, &pol, &out, host, port);
 	smtp_run(&s);
 	if (s.state == SMTP_HELD) {
+		/* Ctrl-C belongs to the dialogue from here on; before the
+		 * hand-over there is nothing to go back to, and it ends smtpkit
+		 * as it ends every subcommand (a server slow to greet). */
+		session_input_open(&se.in, oo.json ? stderr : stdout);
 		hand_over(&se, &oo);
 		session_dialogue(&se);
 	}

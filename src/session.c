@@ -78,11 +78,12 @@ static bool command_ok(const char *line, size_t len)
 	return true;
 }
 
-/* The verb of a command line, case-insensitive: "mail FROM:<>" is MAIL. */
+/* The verb of a command line, case-insensitive: "mail FROM:<>" is MAIL.
+ * A TAB ends it too, as the engine reads it (smtp_hand.c classify()). */
 static bool verb_is(const char *line, const char *verb)
 {
 	size_t n = strlen(verb);
-	return text_ncasecmp(line, verb, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+	return text_ncasecmp(line, verb, n) == 0 && (line[n] == '\0' || line[n] == ' ' || line[n] == '\t');
 }
 
 /* RFC 2920 3.1: these end a group; so do STARTTLS (RFC 3207 4.2) and AUTH
@@ -199,7 +200,7 @@ static bool auth_to_run(const char *line, enum auth_mech *m)
 	if (!verb_is(line, "AUTH") || !line[4])
 		return false;
 	const char *mech = line + 5;
-	if (!*mech || strchr(mech, ' '))
+	if (!*mech || strpbrk(mech, " \t"))
 		return false;
 	*m = auth_mech_from_name(mech);
 	return *m != AUTH_MECH_COUNT;
@@ -315,8 +316,10 @@ static void command(struct session *se, const char *line, size_t len)
 			     "(RFC 4954 4: 12288 for AUTH)", len);
 		return;
 	}
-	/* Nothing that may carry a credential goes into the history. */
-	bool secret = s->hand.sasl || (verb_is(line, "AUTH") && strchr(line + 5, ' '));
+	/* Nothing that may carry a credential goes into the history: of the
+	 * AUTH lines, only "AUTH MECH" that smtpkit runs itself. */
+	bool runs_auth = auth_to_run(line, &m);
+	bool secret = s->hand.sasl || (verb_is(line, "AUTH") && !runs_auth);
 	if (!secret)
 		session_input_remember(&se->in, line);
 	if (s->hand.sasl) {
@@ -324,7 +327,7 @@ static void command(struct session *se, const char *line, size_t len)
 	} else if (text_casecmp(line, "STARTTLS") == 0) {
 		flush_group(se);
 		smtp_hand_starttls(s);
-	} else if (auth_to_run(line, &m)) {
+	} else if (runs_auth) {
 		flush_group(se);
 		run_auth(se, m);
 	} else if (verb_is(line, "BDAT")) {

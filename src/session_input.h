@@ -30,7 +30,8 @@ struct session_input {
  * terminal; the session's waits stop when it is set. */
 extern volatile sig_atomic_t session_interrupted;
 
-/* Standard input: a terminal when it is one, else a script. */
+/* Standard input: a terminal when it is one (then Ctrl-C is caught from
+ * here on), else a script. */
 void session_input_open(struct session_input *in, FILE *prompt_fp);
 /* One line.  Lines hold whatever bytes were typed, NUL included (len). */
 enum session_read session_input_read(struct session_input *in, const char *prompt,

@@ -105,10 +105,16 @@ int smtp_enter_typed(struct smtp_session *s)
 		char shown[64];
 		const char *show = NULL;
 		if (t->secret) {
-			/* "AUTH PLAIN <hidden>"; a SASL response line hidden whole. */
-			size_t verb = t->like == SMTP_AUTH ? strcspn(t->line, " ") : 0;
-			const char *arg = t->line + verb + (verb ? 1 : 0);
-			const char *mech_end = strchr(arg, ' ');
+			/* "AUTH PLAIN <hidden>"; a SASL response line hidden whole.
+			 * The words are split as classify() split them (a TAB
+			 * too): a verb alone must not be read past its end. */
+			const char *arg = t->line;
+			if (t->like == SMTP_AUTH) {
+				arg += strcspn(arg, " \t");
+				if (*arg)
+					arg++;
+			}
+			const char *mech_end = strpbrk(arg, " \t");
 			if (t->like == SMTP_AUTH && mech_end) {
 				snprintf(shown, sizeof shown, "%.*s %s", (int)(mech_end - t->line), t->line,
 					 TEXT_SECRET_MARK);
