@@ -90,6 +90,7 @@ static struct poptOption send_options[] = {
 	{"dkim-canon", '\0', POPT_ARG_STRING, &a.dkim.canon, 0,
 	 "DKIM canonicalization header/body (default relaxed/relaxed)", "relaxed|simple[/relaxed|simple]"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, auth_options, 0, "Authentication (with --server):", NULL},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, send_load_options, 0, "Load (with --server):", NULL},
 	/* How `smtpkit sendmail` hands over what only it has: not options a
 	 * user types, so hidden from --help. */
 	{"sendmail-mode", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &a.sendmail_mode, 0, NULL, NULL},
@@ -485,6 +486,11 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return -1;
 	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
 		return -1;
+	if (send_load_check(a.server != NULL, a.quit_after != NULL, a.dry_run, e) < 0)
+		return -1;
+	for (size_t i = 0; send_load_wanted() && i < a.headers.n; i++)
+		if (text_ncasecmp(a.headers.v[i], "Message-ID:", 11) == 0)
+			return err_set(e, ERR_USAGE, NULL, "--count gives every message its own Message-ID: no --header Message-ID");
 	if (parse_show_data(a.show_data, &oo->show_data, e) < 0)
 		return -1;
 	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
@@ -533,7 +539,7 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
 		.keep_bcc = a.keep_bcc, .add_from = add_from,
 		.replace_from = fh && strcmp(fh->value, "on") == 0,
-		.domain = pol->helo, .stdin_is_tty = isatty(0),
+		.domain = pol->helo, .stdin_is_tty = isatty(0), .no_message_id = send_load_wanted(),
 	};
 	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)
 		return -1;
@@ -542,15 +548,22 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 
 /* Through --server, or to each recipient domain's MX hosts; the report
  * and the exit status.  -1 with e set when nothing could be tried. */
-static int deliver(const struct envelope *env, struct msg *m, const struct smtp_policy *pol,
-		   const struct out_opts *oo, const char *host, int port, struct err *e)
+static struct smtp_txn base_txn(const struct envelope *env, struct msg *m)
 {
-	struct smtp_txn base = {
-		.mail_from = env->from, .msg = m,
+	return (struct smtp_txn){
+		.mail_from = env->from, .msg = m, .rcpts = env->rcpts, .nrcpt = env->nrcpt,
 		.smtputf8 = env->smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
 		.envid = a.envid, .requiretls = a.requiretls, .allow_partial = a.allow_partial,
 		.no_pipelining = a.no_pipelining, .no_chunking = a.no_chunking,
 	};
+}
+
+static int deliver(const struct envelope *env, struct msg *m, const struct smtp_policy *pol,
+		   const struct out_opts *oo, const char *host, int port, struct err *e)
+{
+	struct smtp_txn base = base_txn(env, m);
+	base.rcpts = NULL;          /* each delivery gets its own */
+	base.nrcpt = 0;
 	struct send_delivery *v = NULL;
 	size_t nv = 0;
 	if (make_deliveries(env, &base, pol, oo, a.server != NULL, &v, &nv) < 0)
@@ -607,7 +620,12 @@ int cmd_send(int argc, const char **argv)
 	} else {
 		pol.auth.user = auth_args.user;
 		pol.auth.secret = secret;
-		rc = deliver(&env, &m, &pol, &oo, host, port, &e);
+		if (send_load_wanted()) {
+			struct smtp_txn base = base_txn(&env, &m);
+			rc = send_load_run(&base, &pol, &oo, host, port, &e);
+		} else {
+			rc = deliver(&env, &m, &pol, &oo, host, port, &e);
+		}
 	}
 fail:
 	if (rc < 0) {
@@ -621,6 +639,7 @@ fail:
 	envelope_free(&env);
 	msg_free(&m);
 	free_args();
+	send_load_free();
 	free(host);
 	poptFreeContext(ctx);
 	return rc;

@@ -12,6 +12,13 @@ int64_t deadline_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t deadline_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int deadline_poll(int fd, short events, int64_t deadline)
 {
 	return deadline_poll_until(fd, events, deadline, NULL);

@@ -9,6 +9,8 @@
 /* Milliseconds on the monotonic clock, the unit of every deadline: a
  * change of the wall clock must not stretch or cut a step short. */
 int64_t deadline_now_ms(void);
+/* The same clock in microseconds, for measuring (send --count latencies). */
+int64_t deadline_now_us(void);
 
 /* Wait until fd is ready for events (POLLIN or POLLOUT) or the deadline
  * passes, each poll() given only the time left, so that interruptions

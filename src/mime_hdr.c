@@ -449,7 +449,7 @@ int mime_headers(struct msg *m, const struct msg_opts *o, const char *subject,
 		if (msg_spool_puts(m, line, e) < 0)
 			return -1;
 	}
-	if (!(replaced & MIME_H_MSGID)) {
+	if (!(replaced & MIME_H_MSGID) && !o->no_message_id) {
 		if (msg_message_id(id, sizeof id, o->domain, e) < 0)
 			return -1;
 		snprintf(line, sizeof line, "Message-ID: %s\r\n", id);

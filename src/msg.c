@@ -145,6 +145,39 @@ ssize_t msg_read(struct msg *m, char *buf, size_t size)
 	return (ssize_t)n;
 }
 
+int msg_view(struct msg *view, const struct msg *base, const char *fields, size_t len)
+{
+	memset(view, 0, sizeof *view);
+	view->eightbit = base->eightbit;
+	view->mem = base->mem;
+	view->memlen = base->memlen;
+	view->size = base->size + len;
+	if (!(view->prefix = malloc(len + base->prefixlen + 1)))
+		return -1;
+	memcpy(view->prefix, fields, len);
+	if (base->prefixlen)
+		memcpy(view->prefix + len, base->prefix, base->prefixlen);
+	view->prefixlen = len + base->prefixlen;
+	if (base->file) {
+		/* Its own open file description: its own offset. */
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(base->file));
+		if (!(view->file = fopen(path, "rb"))) {
+			msg_view_free(view);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void msg_view_free(struct msg *view)
+{
+	free(view->prefix);
+	if (view->file)
+		fclose(view->file);
+	memset(view, 0, sizeof *view);
+}
+
 void msg_free(struct msg *m)
 {
 	free(m->prefix);

@@ -200,6 +200,7 @@ static void msg_data_field_start(struct msg_data *d, enum msg_field kind)
 		break;
 	case MSG_F_MSGID:
 		d->have_msgid = true;
+		d->drop = d->o->no_message_id;
 		break;
 	case MSG_F_BCC:
 	case MSG_F_TO:
@@ -256,7 +257,7 @@ static int msg_data_headers_end(struct msg_data *d, bool blank, struct err *e)
 		if (msg_spool_puts(d->m, line, e) < 0)
 			return -1;
 	}
-	if (!d->have_msgid) {
+	if (!d->have_msgid && !d->o->no_message_id) {
 		char id[400];
 		if (msg_message_id(id, sizeof id, d->o->domain, e) < 0)
 			return -1;
