@@ -35,6 +35,8 @@ static void human(const struct load_job *job, const struct load_stats *st)
 	const struct load_opts *o = job->o;
 	unsigned long long total = st->accepted + st->temp_failed + st->refused + st->failed;
 	double rate = per_second(st->accepted, st->elapsed);
+	if (job->oo->quiet)
+		goto result;
 	printf("=== load: %llu message%s over %u connection%s to %s port %d in %.2f s\n", total,
 	       total == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s", job->host, job->port,
 	       st->elapsed);
@@ -64,6 +66,7 @@ static void human(const struct load_job *job, const struct load_stats *st)
 	if (st->first_temp_seq)
 		printf("=== throttling: the first 4xx came for message %llu, %.2f s in\n", st->first_temp_seq,
 		       st->first_temp_s);
+result:
 	if (!err_is_set(&st->worst))
 		printf("result: ok: %llu of %llu accepted\n", st->accepted, total);
 	else
