@@ -293,8 +293,8 @@ static int build_envelope(struct envelope *env, poptContext ctx, const struct ms
 	for (size_t i = 0; i < m->nrecipients; i++)
 		if (add_rcpt(env, m->recipients[i], ERR_INPUT, e) < 0)
 			return -1;
-	if (env->nrcpt == 0)
-		return err_set(e, ERR_INPUT, NULL, "no recipients (give RECIPIENT, --to, --cc, --bcc or -t)");
+	if (env->nrcpt == 0 && !send_load_rotates())
+		return err_set(e, ERR_INPUT, NULL, "no recipients (give RECIPIENT, --to, --cc, --bcc, -t or --to-file)");
 
 	if (a.envelope_from)
 		env->from = msg_addr_spec(a.envelope_from, true, ERR_USAGE, e);

@@ -43,6 +43,8 @@ void send_delivery_free(struct send_delivery *d);
 #include <popt.h>
 extern struct poptOption send_load_options[];
 bool send_load_wanted(void);
+/* --to-file: the recipients come from it, one per message. */
+bool send_load_rotates(void);
 /* After the options are parsed: 64 for what does not go together. */
 int send_load_check(bool server, bool quit_after, bool dry_run, struct err *e);
 /* Send base (its message gets a Message-ID and X-Smtpkit-Seq: per copy)

@@ -85,6 +85,11 @@ static int read_rotation(const char *path, struct err *e)
 	return rc;
 }
 
+bool send_load_rotates(void)
+{
+	return a.to_file != NULL && send_load_wanted();
+}
+
 int send_load_check(bool server, bool quit_after, bool dry_run, struct err *e)
 {
 	bool any = a.connections || a.per_connection || a.rate || a.to_file || a.no_seq_header;
