@@ -206,6 +206,10 @@ void mailauth_run(struct mx_mailauth *m, const struct dns_resolver *res, const s
 		.helo = o ? o->spf_helo : NULL,
 	};
 	m->spf_done = spf_check_host(res, &q, &m->spf) == 0;
+	struct dns_answer a;
+	dns_query(res, d->name, DNS_T_SPF, &a);
+	m->spf_rr = a.status == DNS_OK && a.n > 0;
+	dns_answer_free(&a);
 	if (o && o->dkim_selectors)
 		dkim_keys(m, res, d->name, o->dkim_selectors);
 	dmarc_tree_walk(m, res, d);
@@ -346,6 +350,9 @@ static void dnsbl_findings(struct out *out, const struct mx_mailauth *m)
 void mailauth_findings(struct out *out, const struct mx_mailauth *m, const struct mailauth_opts *o,
 		       bool has_spf)
 {
+	if (m->spf_rr)
+		out_finding(out, FINDING_WARN, "spf-rr-type",
+			    "SPF: a record of the SPF RR type (99), which RFC 7208 3.1 retired: only the TXT record counts");
 	/* No SPF record, or several: no-spf and spf-multiple (mxcheck.c) say it. */
 	if (m->spf_done && has_spf)
 		spf_findings(out, m, o);

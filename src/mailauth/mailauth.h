@@ -53,6 +53,7 @@ struct mailauth_dnsbl {
 struct mx_mailauth {
 	bool spf_done;
 	struct spf_eval spf;
+	bool spf_rr;                /* a record of the deprecated SPF type (99) */
 	struct mailauth_dkim dkim[MAILAUTH_MAX_LIST];
 	size_t ndkim;
 	/* DMARC */

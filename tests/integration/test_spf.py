@@ -69,6 +69,8 @@ ZONE = {
     "bigmac.s.test": [txt("v=spf1 exists:%{d1r}.%{i}.x.s.test -all")],
     "nomatch.s.test": [txt("v=spf1 ip4:198.51.100.0/24")],
     "caseterm.s.test": [txt("V=SPF1 IP4:192.0.2.1 -ALL")],
+    # RFC 3597 generic form: dnslib has no SPF type of its own
+    "type99.s.test": [txt("v=spf1 -all"), "SPF \\# 12 0b763d73706631202b616c6c"],
 }
 for i in range(1, 12):
     ZONE["n%d.s.test" % i] = [txt("v=spf1 ?all")]
@@ -229,6 +231,7 @@ def test_explanation(smtpkit, dns):
     ("plusall.s.test", {"spf-plus-all"}, "ok"),
     ("ptr.s.test", {"spf-ptr"}, "ok"),
     ("inc.s.test", set(), "ok"),
+    ("type99.s.test", {"spf-rr-type"}, "ok"),
 ])
 def test_record_check(smtpkit, dns, domain, findings, result):
     """Without --spf-ip: every term of the tree walked, nothing matches."""
