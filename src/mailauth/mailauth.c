@@ -292,7 +292,8 @@ static const char *effective_policy(const struct mx_mailauth *m)
 
 static bool enforced(const struct mx_mailauth *m)
 {
-	return m->dmarc.valid && text_casecmp(effective_policy(m), "none") != 0 && m->dmarc.pct == 100;
+	return m->dmarc.valid && text_casecmp(effective_policy(m), "none") != 0 && m->dmarc.pct == 100
+	       && !m->dmarc.testing;
 }
 
 static void dmarc_findings(struct out *out, const struct mx_mailauth *m)
@@ -306,7 +307,10 @@ static void dmarc_findings(struct out *out, const struct mx_mailauth *m)
 	}
 	/* p=none is monitoring, a choice shown in the report, not a fault;
 	 * an enforcing policy applied to part of the mail is worth saying. */
-	if (text_casecmp(effective_policy(m), "none") != 0 && dm->pct < 100)
+	if (text_casecmp(effective_policy(m), "none") != 0 && dm->testing)
+		out_finding(out, FINDING_WARN, "dmarc-pct",
+			    "DMARC policy %s is in test mode (t=y): receivers do not apply it", effective_policy(m));
+	else if (text_casecmp(effective_policy(m), "none") != 0 && dm->pct < 100)
 		out_finding(out, FINDING_WARN, "dmarc-pct",
 			    "DMARC policy %s applies to %d%% of failing mail only (pct=%d)", effective_policy(m), dm->pct,
 			    dm->pct);
