@@ -193,6 +193,8 @@ def test_json_dry_run_names_signature(smtpkit, keys, tmp_path):
     (["--dkim-key", "{rsa2048}", "--dkim-selector", "s", "--dkim-canon", "loose"], 64, "--dkim-canon"),
     (["--dkim-key", "{rsa2048}", "--dkim-selector", "s", "--dkim-headers", "to:subject"], 64, "From"),
     (["--dkim-key", "{rsa2048}", "--dkim-selector", "s", "--dkim-headers", "from:bad name"], 64, "--dkim-headers"),
+    (["--dkim-key", "{rsa2048}", "--dkim-selector", "s", "--dkim-headers", "from;l=0"], 64, "--dkim-headers"),
+    (["--dkim-key", "{rsa2048}", "--dkim-selector", "s", "--dkim-headers", "from:x=y"], 64, "--dkim-headers"),
     (["--dkim-key", "/nonexistent/key.pem", "--dkim-selector", "s"], 66, "cannot read"),
     (["--dkim-key", "{rsa512}", "--dkim-selector", "s"], 78, "512 bits"),
     (["--dkim-key", "{ec}", "--dkim-selector", "s"], 78, "RSA or Ed25519"),
@@ -225,6 +227,10 @@ def test_message_errors(smtpkit, keys, text, words):
                 "--data", "-", "alice@smtpkit.test", input=text)
     assert r.rc == 65, r
     assert words in r.err, r
+    if words != "A-labels":        # a given domain changes nothing about From
+        r = smtpkit("send", "--dry-run", "--dkim-key", keys["rsa2048"], "--dkim-selector", SEL,
+                    "--dkim-domain", "example.org", "--data", "-", "alice@smtpkit.test", input=text)
+        assert r.rc == 65 and words in r.err, r
 
 
 def test_postfix_delivers_verifiable(smtpkit, postfix, keys, tmp_path):
