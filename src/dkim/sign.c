@@ -334,10 +334,14 @@ static char *from_domain(const struct header_block *h, struct err *e)
 		const struct field *f = &h->f[i];
 		if (!field_is(h, f, "from"))
 			continue;
+		/* The value: after the colon (which may follow WSP). */
 		const char *v = h->text + f->start + f->name_len;
 		size_t vlen = f->len - f->name_len;
-		while (vlen && *v != ':')
-			v++, vlen--;
+		const char *colon = memchr(v, ':', vlen);
+		if (colon) {
+			vlen -= (size_t)(colon - v);
+			v = colon;
+		}
 		char *value = malloc(vlen + 1);
 		size_t o = 0;
 		for (size_t k = 1; value && k < vlen; k++)

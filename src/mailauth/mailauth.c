@@ -64,8 +64,8 @@ static void dkim_keys(struct mx_mailauth *m, const struct dns_resolver *res, con
 	for (const char *p = sels; *p && m->ndkim < MAILAUTH_MAX_LIST;) {
 		size_t len = strcspn(p, ",");
 		struct mailauth_dkim *k = &m->dkim[m->ndkim++];
-		char name[400];
-		snprintf(k->selector, sizeof k->selector, "%.*s", (int)(len < 63 ? len : 63), p);
+		char name[600];
+		snprintf(k->selector, sizeof k->selector, "%.*s", (int)(len < 253 ? len : 253), p);
 		snprintf(name, sizeof name, "%s._domainkey.%s", k->selector, domain);
 		struct dns_answer a;
 		dns_query(res, name, DNS_T_TXT, &a);
