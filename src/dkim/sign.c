@@ -61,13 +61,14 @@ static bool dns_name_ok(const char *s)
 	return true;
 }
 
-/* RFC 5322 3.6.8 field-name: printable ASCII but ':'. */
+/* RFC 5322 3.6.8 field-name: printable ASCII but ':'; and not ';' or
+ * '=', which would end the h= tag and start another (RFC 6376 3.2). */
 static bool field_name_ok(const char *s, size_t n)
 {
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] < 33 || s[i] > 126 || s[i] == ':')
+		if (s[i] < 33 || s[i] > 126 || s[i] == ':' || s[i] == ';' || s[i] == '=')
 			return false;
 	return true;
 }
@@ -333,10 +334,14 @@ static char *from_domain(const struct header_block *h, struct err *e)
 		const struct field *f = &h->f[i];
 		if (!field_is(h, f, "from"))
 			continue;
+		/* The value: after the colon (which may follow WSP). */
 		const char *v = h->text + f->start + f->name_len;
 		size_t vlen = f->len - f->name_len;
-		while (vlen && *v != ':')
-			v++, vlen--;
+		const char *colon = memchr(v, ':', vlen);
+		if (colon) {
+			vlen -= (size_t)(colon - v);
+			v = colon;
+		}
 		char *value = malloc(vlen + 1);
 		size_t o = 0;
 		for (size_t k = 1; value && k < vlen; k++)
@@ -478,6 +483,10 @@ int dkim_sign(struct dkim_signer *s, struct msg *m, struct err *e)
 	 * see different authors. */
 	if (field_count(&h, "from") > 1) {
 		err_set(e, ERR_INPUT, DKIM_STAGE, "the message has more than one From header: not signed");
+		goto done;
+	}
+	if (field_count(&h, "from") == 0) {
+		err_set(e, ERR_INPUT, DKIM_STAGE, "the message has no From header to sign (RFC 6376 5.4)");
 		goto done;
 	}
 	if (!(domain = s->domain ? strdup(s->domain) : from_domain(&h, e))) {

@@ -64,8 +64,8 @@ static void dkim_keys(struct mx_mailauth *m, const struct dns_resolver *res, con
 	for (const char *p = sels; *p && m->ndkim < MAILAUTH_MAX_LIST;) {
 		size_t len = strcspn(p, ",");
 		struct mailauth_dkim *k = &m->dkim[m->ndkim++];
-		char name[400];
-		snprintf(k->selector, sizeof k->selector, "%.*s", (int)(len < 63 ? len : 63), p);
+		char name[600];
+		snprintf(k->selector, sizeof k->selector, "%.*s", (int)(len < 253 ? len : 253), p);
 		snprintf(name, sizeof name, "%s._domainkey.%s", k->selector, domain);
 		struct dns_answer a;
 		dns_query(res, name, DNS_T_TXT, &a);
@@ -206,6 +206,10 @@ void mailauth_run(struct mx_mailauth *m, const struct dns_resolver *res, const s
 		.helo = o ? o->spf_helo : NULL,
 	};
 	m->spf_done = spf_check_host(res, &q, &m->spf) == 0;
+	struct dns_answer a;
+	dns_query(res, d->name, DNS_T_SPF, &a);
+	m->spf_rr = a.status == DNS_OK && a.n > 0;
+	dns_answer_free(&a);
 	if (o && o->dkim_selectors)
 		dkim_keys(m, res, d->name, o->dkim_selectors);
 	dmarc_tree_walk(m, res, d);
@@ -288,7 +292,8 @@ static const char *effective_policy(const struct mx_mailauth *m)
 
 static bool enforced(const struct mx_mailauth *m)
 {
-	return m->dmarc.valid && text_casecmp(effective_policy(m), "none") != 0 && m->dmarc.pct == 100;
+	return m->dmarc.valid && text_casecmp(effective_policy(m), "none") != 0 && m->dmarc.pct == 100
+	       && !m->dmarc.testing;
 }
 
 static void dmarc_findings(struct out *out, const struct mx_mailauth *m)
@@ -302,7 +307,10 @@ static void dmarc_findings(struct out *out, const struct mx_mailauth *m)
 	}
 	/* p=none is monitoring, a choice shown in the report, not a fault;
 	 * an enforcing policy applied to part of the mail is worth saying. */
-	if (text_casecmp(effective_policy(m), "none") != 0 && dm->pct < 100)
+	if (text_casecmp(effective_policy(m), "none") != 0 && dm->testing)
+		out_finding(out, FINDING_WARN, "dmarc-pct",
+			    "DMARC policy %s is in test mode (t=y): receivers do not apply it", effective_policy(m));
+	else if (text_casecmp(effective_policy(m), "none") != 0 && dm->pct < 100)
 		out_finding(out, FINDING_WARN, "dmarc-pct",
 			    "DMARC policy %s applies to %d%% of failing mail only (pct=%d)", effective_policy(m), dm->pct,
 			    dm->pct);
@@ -346,6 +354,9 @@ static void dnsbl_findings(struct out *out, const struct mx_mailauth *m)
 void mailauth_findings(struct out *out, const struct mx_mailauth *m, const struct mailauth_opts *o,
 		       bool has_spf)
 {
+	if (m->spf_rr)
+		out_finding(out, FINDING_WARN, "spf-rr-type",
+			    "SPF: a record of the SPF RR type (99), which RFC 7208 3.1 retired: only the TXT record counts");
 	/* No SPF record, or several: no-spf and spf-multiple (mxcheck.c) say it. */
 	if (m->spf_done && has_spf)
 		spf_findings(out, m, o);

@@ -28,7 +28,7 @@ struct mailauth_opts {
 #define MAILAUTH_MAX_LIST 16
 
 struct mailauth_dkim {
-	char selector[64];
+	char selector[254];
 	enum dns_status status;
 	size_t nrecords;            /* DKIM1-looking TXT records at the selector */
 	char record[1024];          /* the first, "" if none */
@@ -53,6 +53,7 @@ struct mailauth_dnsbl {
 struct mx_mailauth {
 	bool spf_done;
 	struct spf_eval spf;
+	bool spf_rr;                /* a record of the deprecated SPF type (99) */
 	struct mailauth_dkim dkim[MAILAUTH_MAX_LIST];
 	size_t ndkim;
 	/* DMARC */

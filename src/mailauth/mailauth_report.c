@@ -148,6 +148,7 @@ static void json_dmarc(struct json *j, const struct mx_mailauth *m)
 	json_kstr(j, "adkim", dm->valid ? a : NULL);
 	json_kstr(j, "aspf", dm->valid ? s : NULL);
 	json_kint(j, "pct", dm->pct);
+	json_kbool(j, "testing", dm->testing);
 	json_key(j, "reports");
 	json_array(j);
 	for (size_t i = 0; i < m->ndests; i++) {

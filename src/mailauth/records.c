@@ -231,6 +231,12 @@ int dmarc_parse(const char *txt, struct dmarc *d)
 		}
 		d->pct = (int)v;
 	}
+	const char *t = taglist_get(&tl, "t", true);
+	if (t && strcmp(t, "y") != 0 && strcmp(t, "n") != 0) {
+		fail(d->error, sizeof d->error, "t= takes y or n");
+		goto done;
+	}
+	d->testing = t && strcmp(t, "y") == 0;
 	d->psd_y = psd && strcmp(psd, "y") == 0;
 	d->psd_n = psd && strcmp(psd, "n") == 0;
 	if ((rua && uri_list(rua, d->rua, &d->nrua, d->error, sizeof d->error, "rua") < 0)

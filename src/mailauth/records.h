@@ -29,6 +29,7 @@ struct dmarc {
 	char adkim, aspf;           /* 'r' or 's' */
 	int pct;                    /* 0..100, 100 when not given */
 	bool psd_y, psd_n;          /* DMARCbis psd= */
+	bool testing;               /* DMARCbis t=y: the policy is not applied (pct= replaced) */
 	char rua[DMARC_URI_MAX][300], ruf[DMARC_URI_MAX][300];
 	size_t nrua, nruf;
 };

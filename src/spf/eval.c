@@ -416,7 +416,12 @@ static enum spf_result check_host(struct state *st, const char *domain, int dept
 				explanation(&f, rec.exp);
 		}
 	}
-	if (!decided && rec.redirect) {
+	/* 6.1: a redirect beside an "all" is ignored (the walk of the check
+	 * mode, where all never matches, must not follow it either). */
+	bool has_all = false;
+	for (size_t i = 0; i < rec.n; i++)
+		has_all |= !rec.t[i].modifier && rec.t[i].mech == SPF_ALL;
+	if (!decided && rec.redirect && !has_all) {
 		/* 6.1: only when no mechanism matched; none there is a
 		 * permerror, and this record's exp= no longer applies. */
 		char name[300];

@@ -63,6 +63,8 @@ def dns(tmp_path_factory):
         "_dmarc.enf.test": [txt("v=DMARC1; p=reject")],
         "default._bimi.enf.test": [txt("v=BIMI1; l=http://enf.test/logo.svg")],
         "broken.test": ["MX 10 mx.auth.test."],
+        "bis.test": ["MX 10 mx.auth.test."],
+        "_dmarc.bis.test": [txt("v=DMARC1; p=reject; np=reject; t=y")],
         "pct.test": ["MX 10 mx.auth.test."],
         "_dmarc.pct.test": [txt("v=DMARC1; p=quarantine; pct=25")],
         "default._bimi.pct.test": [txt("v=BIMI1; l=https://pct.test/l.svg")],
@@ -144,6 +146,9 @@ def test_dmarc_enforced_bimi_http_and_invalid(smtpkit, dns):
     _, j = mx(smtpkit, dns, "pct.test")
     assert ids(j, "dmarc-") == [("dmarc-pct", "warn")]
     assert ids(j, "bimi-") == [("bimi-dmarc-not-enforced", "warn")]      # pct=25 is not enforcement
+    _, j = mx(smtpkit, dns, "bis.test")
+    assert (j["dmarc_policy"]["np"], j["dmarc_policy"]["testing"]) == ("reject", True)
+    assert ids(j, "dmarc-") == [("dmarc-pct", "warn")]
     _, j = mx(smtpkit, dns, "broken.test")
     assert ids(j, "dmarc-") == [("dmarc-invalid", "fail")]
     assert "p=sometimes" in j["dmarc_policy"]["error"]

@@ -69,6 +69,9 @@ ZONE = {
     "bigmac.s.test": [txt("v=spf1 exists:%{d1r}.%{i}.x.s.test -all")],
     "nomatch.s.test": [txt("v=spf1 ip4:198.51.100.0/24")],
     "caseterm.s.test": [txt("V=SPF1 IP4:192.0.2.1 -ALL")],
+    # RFC 3597 generic form: dnslib has no SPF type of its own
+    "allredir.s.test": [txt("v=spf1 ?all redirect=many.s.test")],
+    "type99.s.test": [txt("v=spf1 -all"), "SPF \\# 12 0b763d73706631202b616c6c"],
 }
 for i in range(1, 12):
     ZONE["n%d.s.test" % i] = [txt("v=spf1 ?all")]
@@ -137,6 +140,7 @@ CASES = [
     ("cidr0.s.test", "203.0.113.9", None, None, "pass", 0, 0, "ip4:0.0.0.0/0"),
     ("nomatch.s.test", "192.0.2.1", None, None, "neutral", 0, 0, None),
     ("caseterm.s.test", "192.0.2.1", None, None, "pass", 0, 0, "IP4:192.0.2.1"),
+    ("allredir.s.test", "192.0.2.1", None, None, "neutral", 0, 0, "?all"),
 ]
 
 
@@ -229,6 +233,8 @@ def test_explanation(smtpkit, dns):
     ("plusall.s.test", {"spf-plus-all"}, "ok"),
     ("ptr.s.test", {"spf-ptr"}, "ok"),
     ("inc.s.test", set(), "ok"),
+    ("type99.s.test", {"spf-rr-type"}, "ok"),
+    ("allredir.s.test", set(), "ok"),               # redirect beside all: ignored, not walked
 ])
 def test_record_check(smtpkit, dns, domain, findings, result):
     """Without --spf-ip: every term of the tree walked, nothing matches."""
