@@ -158,7 +158,8 @@ static void as_json(const struct load_job *job, const struct load_stats *st)
 
 void load_report(const struct load_job *job, const struct load_stats *st, bool json)
 {
-	qsort(st->replies, st->nreplies, sizeof *st->replies, by_count);
+	if (st->nreplies)
+		qsort(st->replies, st->nreplies, sizeof *st->replies, by_count);
 	if (json)
 		as_json(job, st);
 	else
