@@ -9,5 +9,8 @@ int cmd_send(int argc, const char **argv);
 int cmd_tls_check(int argc, const char **argv);
 int cmd_probe(int argc, const char **argv);
 int cmd_mx(int argc, const char **argv);
+int cmd_session(int argc, const char **argv);
+int cmd_sendmail(int argc, const char **argv);
+int cmd_config(int argc, const char **argv);
 
 #endif

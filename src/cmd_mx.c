@@ -20,6 +20,7 @@
 static struct mx_args {
 	int check, smtp;
 	char *jobs;
+	struct mailauth_opts auth;
 } a;
 
 static struct poptOption mx_options[] = {
@@ -28,6 +29,15 @@ static struct poptOption mx_options[] = {
 	{"smtp", '\0', POPT_ARG_NONE, &a.smtp, 0,
 	 "connect to each MX host on port 25 (or -p): greeting, STARTTLS, TLS, certificate for the MX name", NULL},
 	{"jobs", '\0', POPT_ARG_STRING, &a.jobs, 0, "domains examined at once (default 16)", "N"},
+	{"spf-ip", '\0', POPT_ARG_STRING, &a.auth.spf_ip, 0,
+	 "--check: evaluate SPF (RFC 7208 check_host) for a client at this address", "IP"},
+	{"spf-sender", '\0', POPT_ARG_STRING, &a.auth.spf_sender, 0,
+	 "--spf-ip: the MAIL FROM address (default postmaster@DOMAIN)", "ADDR"},
+	{"spf-helo", '\0', POPT_ARG_STRING, &a.auth.spf_helo, 0, "--spf-ip: the HELO name, for %{h}", "NAME"},
+	{"dkim-selector", '\0', POPT_ARG_STRING, &a.auth.dkim_selectors, 0,
+	 "--check: look up and judge the DKIM key at SEL._domainkey.DOMAIN", "SEL[,SEL...]"},
+	{"dnsbl", '\0', POPT_ARG_STRING, &a.auth.dnsbl, 0,
+	 "--check: look every MX address up in these DNS blocklists", "ZONE[,ZONE...]"},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "DNS, connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -128,6 +138,8 @@ static void print_human(FILE *fp, const struct mx_domain *d, const struct out_op
 			else
 				out_print(fp, "  MTA-STS: none\n");
 			out_print(fp, "  TLS-RPT: %s\n", d->tls_rpt ? d->tls_rpt : "none");
+			if (d->mailauth)
+				mailauth_print(fp, d->mailauth, &a.auth);
 		}
 		for (size_t i = 0; i < d->out.nfindings; i++)
 			out_print(fp, "  finding: %s %s: %s\n", out_level_name(d->out.findings[i].level),
@@ -242,11 +254,9 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 		json_host(&j, &d->hosts[i], d->checked);
 	json_array_end(&j);
 	if (d->checked) {
-		json_key(&j, "spf");
-		json_array(&j);
-		for (size_t i = 0; i < d->nspf; i++)
-			json_str(&j, d->spf[i]);
-		json_array_end(&j);
+		static const struct mx_mailauth none;
+		mailauth_json_spf(&j, d->spf, d->nspf, d->mailauth ? d->mailauth : &none, &a.auth);
+		mailauth_json(&j, d->mailauth ? d->mailauth : &none);
 		json_kstr(&j, "dmarc", d->dmarc);
 		json_key(&j, "mta_sts");
 		json_object(&j);
@@ -379,8 +389,12 @@ int cmd_mx(int argc, const char **argv)
 		}
 		jobs = (size_t)v;
 	}
-	if (net_resolver(&res, &pol, &e) < 0)
+	if (net_resolver(&res, &pol, &e) < 0 || mailauth_opts_check(&a.auth, &e) < 0)
 		goto fail;
+	if ((a.auth.spf_ip || a.auth.dkim_selectors || a.auth.dnsbl) && !a.check) {
+		err_set(&e, ERR_USAGE, NULL, "--spf-ip, --dkim-selector and --dnsbl go with --check");
+		goto fail;
+	}
 	const char *arg;
 	bool from_stdin = false;
 	while ((arg = poptGetArg(ctx))) {
@@ -403,7 +417,7 @@ int cmd_mx(int argc, const char **argv)
 		goto fail;
 	}
 	struct mx_opts o = {.res = &res, .check = a.check, .smtp = a.smtp, .smtp_port = smtp_port, .pol = &pol,
-			     .oo = &oo};
+			     .oo = &oo, .auth = &a.auth};
 	if (n && run_batch(names, n, &o, jobs, &oo, &worst) < 0) {
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
 		goto fail;

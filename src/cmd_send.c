@@ -1,8 +1,10 @@
 /* cmd_send.c - `smtpkit send`: compose or relay one message (SPEC 3). */
 #define _DEFAULT_SOURCE
-#include "auth.h"
+#include "dkim/dkim.h"
 #include "dns.h"
 #include "cmd.h"
+#include "config.h"
+#include "deliverylog.h"
 #include "findings.h"
 #include "json.h"
 #include "msg.h"
@@ -35,13 +37,15 @@ static struct send_args {
 	char *from, *envelope_from, *subject, *body, *html, *data;
 	int read_recipients, keep_bcc;
 	char *server;
-	char *user, *password_file, *password_command, *auth, *oauth_token_command;
 	int no_pipelining, no_chunking, requiretls, allow_partial, dry_run;
 	char *dsn_notify, *dsn_ret, *envid, *quit_after, *show_data;
 	struct list to, cc, bcc, headers;
 	struct msg_attach *attach;
 	size_t nattach;
 	char *next_attach_type;
+	struct dkim_opts dkim;
+	int sendmail_mode;          /* set by `smtpkit sendmail` (cmd_sendmail.c) */
+	char *full_name;            /* sendmail -F */
 } a;
 
 static struct poptOption send_options[] = {
@@ -63,12 +67,6 @@ static struct poptOption send_options[] = {
 	{"keep-bcc", '\0', POPT_ARG_NONE, &a.keep_bcc, 0,
 	 "keep the Bcc header of --data or -t (removed by default)", NULL},
 	{"server", 's', POPT_ARG_STRING, &a.server, 0, "send through this server", "HOST[:PORT]"},
-	{"user", '\0', POPT_ARG_STRING, &a.user, 0, "authenticate as NAME (default port 587)", "NAME"},
-	{"password-file", '\0', POPT_ARG_STRING, &a.password_file, 0, "password: first line of FILE", "FILE"},
-	{"password-command", '\0', POPT_ARG_STRING, &a.password_command, 0, "password: first line of CMD's output", "CMD"},
-	{"auth", '\0', POPT_ARG_STRING, &a.auth, 0, "allowed mechanisms (default: the strongest offered)", "MECH[,MECH]"},
-	{"oauth-token-command", '\0', POPT_ARG_STRING, &a.oauth_token_command, 0,
-	 "OAuth 2.0 token for XOAUTH2/OAUTHBEARER: first line of CMD's output", "CMD"},
 	{"no-pipelining", '\0', POPT_ARG_NONE, &a.no_pipelining, 0, "do not pipeline commands (RFC 2920)", NULL},
 	{"no-chunking", '\0', POPT_ARG_NONE, &a.no_chunking, 0, "use DATA, not BDAT (RFC 3030)", NULL},
 	{"dsn-notify", '\0', POPT_ARG_STRING, &a.dsn_notify, 0, "NEVER or SUCCESS,FAILURE,DELAY (RFC 3461)", "WHEN"},
@@ -83,6 +81,20 @@ static struct poptOption send_options[] = {
 	 "message lines in the transcript: the header block and N body lines (default 20), all or none",
 	 "all|none|N"},
 	{"dry-run", '\0', POPT_ARG_NONE, &a.dry_run, 0, "print envelope and message; no network", NULL},
+	{"dkim-key", '\0', POPT_ARG_STRING, &a.dkim.key_file, 0,
+	 "sign with DKIM (RFC 6376): RSA (PKCS#1/PKCS#8 PEM) or Ed25519 (RFC 8463) private key", "FILE"},
+	{"dkim-selector", '\0', POPT_ARG_STRING, &a.dkim.selector, 0, "DKIM selector (s=): the key is at SEL._domainkey.DOMAIN", "SEL"},
+	{"dkim-domain", '\0', POPT_ARG_STRING, &a.dkim.domain, 0, "DKIM signing domain (d=; default: the From header's domain)", "DOMAIN"},
+	{"dkim-headers", '\0', POPT_ARG_STRING, &a.dkim.headers, 0,
+	 "header fields to sign, in order (default: RFC 6376 5.4.1's set present, From signed twice)", "NAME[:NAME...]"},
+	{"dkim-canon", '\0', POPT_ARG_STRING, &a.dkim.canon, 0,
+	 "DKIM canonicalization header/body (default relaxed/relaxed)", "relaxed|simple[/relaxed|simple]"},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, auth_options, 0, "Authentication (with --server):", NULL},
+	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, send_load_options, 0, "Load (with --server):", NULL},
+	/* How `smtpkit sendmail` hands over what only it has: not options a
+	 * user types, so hidden from --help. */
+	{"sendmail-mode", '\0', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, &a.sendmail_mode, 0, NULL, NULL},
+	{"full-name", '\0', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &a.full_name, 0, NULL, NULL},
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -224,58 +236,6 @@ static int check_dsn(struct err *e)
 	return 0;
 }
 
-static int parse_mechs(unsigned *mechs, bool oauth, struct err *e)
-{
-	*mechs = 0;
-	if (!a.auth) {
-		for (int m = 0; m < AUTH_MECH_COUNT; m++) {
-			bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
-			if (is_oauth == oauth)
-				*mechs |= 1u << m;
-		}
-		return 0;
-	}
-	if (net_check_value("--auth", a.auth, e) < 0)
-		return -1;
-	char *copy = strdup(a.auth), *save = NULL;
-	if (!copy)
-		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		enum auth_mech m = auth_mech_from_name(w);
-		if (m == AUTH_MECH_COUNT) {
-			err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
-			free(copy);
-			return -1;
-		}
-		bool is_oauth = m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
-		if (is_oauth != oauth) {
-			err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
-							 : "%s needs --oauth-token-command", w);
-			free(copy);
-			return -1;
-		}
-		*mechs |= 1u << m;
-	}
-	free(copy);
-	return 0;
-}
-
-/* The secret for AUTH: token command, file, command, environment, prompt. */
-static char *get_secret(struct err *e)
-{
-	if (a.oauth_token_command)
-		return secret_from_command(a.oauth_token_command, "--oauth-token-command", e);
-	if (a.password_file)
-		return secret_from_file(a.password_file, e);
-	if (a.password_command)
-		return secret_from_command(a.password_command, "--password-command", e);
-	if (getenv("SMTPKIT_PASSWORD"))
-		return secret_from_env("SMTPKIT_PASSWORD", e);
-	char prompt[300];
-	snprintf(prompt, sizeof prompt, "Password for %s: ", a.user);
-	return secret_prompt(prompt, e);
-}
-
 /* Envelope sender when none is given: the login name at this host, as
  * sendmail does. */
 static char *default_sender(const char *helo)
@@ -333,8 +293,8 @@ static int build_envelope(struct envelope *env, poptContext ctx, const struct ms
 	for (size_t i = 0; i < m->nrecipients; i++)
 		if (add_rcpt(env, m->recipients[i], ERR_INPUT, e) < 0)
 			return -1;
-	if (env->nrcpt == 0)
-		return err_set(e, ERR_INPUT, NULL, "no recipients (give RECIPIENT, --to, --cc, --bcc or -t)");
+	if (env->nrcpt == 0 && !send_load_rotates())
+		return err_set(e, ERR_INPUT, NULL, "no recipients (give RECIPIENT, --to, --cc, --bcc, -t or --to-file)");
 
 	if (a.envelope_from)
 		env->from = msg_addr_spec(a.envelope_from, true, ERR_USAGE, e);
@@ -360,7 +320,8 @@ static void envelope_free(struct envelope *env)
 
 /* --dry-run: envelope and message, no network.  With --json the message
  * text is included up to 1 MiB (null beyond: use the human form). */
-static int dry_run(const struct envelope *env, struct msg *m, const struct out_opts *oo, struct err *e)
+static int dry_run(const struct envelope *env, struct msg *m, const struct out_opts *oo,
+		   const struct dkim_signer *dkim, struct err *e)
 {
 	char buf[65536];
 	ssize_t n;
@@ -376,6 +337,7 @@ static int dry_run(const struct envelope *env, struct msg *m, const struct out_o
 		json_key(&j, "error");
 		json_null(&j);
 		json_kbool(&j, "dry_run", true);
+		json_kstr(&j, "dkim", dkim ? dkim_signer_describe(dkim) : NULL);
 		json_key(&j, "envelope");
 		json_object(&j);
 		json_kstr(&j, "from", env->from);
@@ -406,6 +368,8 @@ static int dry_run(const struct envelope *env, struct msg *m, const struct out_o
 	printf("=== envelope sender: <%s>\n", env->from);
 	for (size_t i = 0; i < env->nrcpt; i++)
 		printf("=== envelope recipient: <%s>\n", env->rcpts[i].address);
+	if (dkim)
+		printf("=== DKIM-signed: %s\n", dkim_signer_describe(dkim));
 	printf("=== message: %llu octets%s\n", (unsigned long long)m->size, m->eightbit ? ", 8-bit" : "");
 	while ((n = msg_read(m, buf, sizeof buf)) > 0)
 		fwrite(buf, 1, (size_t)n, stdout);
@@ -487,9 +451,12 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	int target_port = 0;
 	if (net_parse(ctx, on_option, NULL, e) < 0)
 		return -1;
+	config_apply(send_options);
 	const char *checked[][2] = {
 		{"--from", a.from}, {"--envelope-from", a.envelope_from}, {"--subject", a.subject},
-		{"--user", a.user}, {"--server", a.server},
+		{"--server", a.server}, {"--dkim-selector", a.dkim.selector},
+		{"--dkim-domain", a.dkim.domain}, {"--dkim-headers", a.dkim.headers}, {"--dkim-canon", a.dkim.canon},
+		{"-F", a.full_name},
 	};
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
@@ -503,25 +470,32 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		a.data = "-";
 	if (a.keep_bcc && !a.data)
 		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
-	if (!a.server && a.user)
+	if (auth_args_check(e) < 0)
+		return -1;
+	if (!a.server && auth_args.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
-	if (a.oauth_token_command && !a.user)
-		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
 	if (check_dsn(e) < 0)
 		return -1;
+	if (!a.dkim.key_file && (a.dkim.selector || a.dkim.domain || a.dkim.headers || a.dkim.canon))
+		return err_set(e, ERR_USAGE, NULL, "--dkim-selector, --dkim-domain, --dkim-headers and --dkim-canon go with --dkim-key");
 	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0)
 		return -1;
-	int default_port = a.user ? 587 : 25;
+	int default_port = auth_args.user ? 587 : 25;
 	if (net_port(target_port, default_port, port, e) < 0
 	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)
 		return -1;
 	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
 		return -1;
+	if (send_load_check(a.server != NULL, a.quit_after != NULL, a.dry_run, e) < 0)
+		return -1;
+	for (size_t i = 0; send_load_wanted() && i < a.headers.n; i++)
+		if (text_ncasecmp(a.headers.v[i], "Message-ID:", 11) == 0)
+			return err_set(e, ERR_USAGE, NULL, "--count gives every message its own Message-ID: no --header Message-ID");
 	if (parse_show_data(a.show_data, &oo->show_data, e) < 0)
 		return -1;
 	pol->tls_none_explicit = net_args.tls && strcmp(net_args.tls, "none") == 0;
 	pol->data_timeout_ms = net_args.timeout_given ? pol->timeout_ms : 120000;
-	if (a.user && parse_mechs(&pol->auth.mechs, a.oauth_token_command != NULL, e) < 0)
+	if (auth_args.user && auth_args_mechs(&pol->auth.mechs, e) < 0)
 		return -1;
 	return 0;
 }
@@ -537,13 +511,35 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 		bool null_sender = a.envelope_from && (!*a.envelope_from || strcmp(a.envelope_from, "<>") == 0);
 		*header_from = a.envelope_from && !null_sender ? strdup(a.envelope_from) : default_sender(pol->helo);
 	}
+	/* sendmail: a message without From gets one (RFC 5322 3.6), from -F
+	 * and the sender; config from-header: auto (when missing), on
+	 * (always, replacing the message's), off. */
+	char *add_from = NULL;
+	const struct config_entry *fh = config_get("from-header");
+	if (a.sendmail_mode && a.data && !(fh && strcmp(fh->value, "off") == 0)) {
+		char *addr = a.from ? msg_addr_spec(a.from, false, ERR_USAGE, e) : default_sender(pol->helo);
+		if (!addr)
+			return err_is_set(e) ? -1 : err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		if (a.full_name && *a.full_name) {
+			size_t n = strlen(a.full_name) + strlen(addr) + 4;
+			if ((add_from = malloc(n)))
+				snprintf(add_from, n, "%s <%s>", a.full_name, addr);
+			free(addr);
+		} else {
+			add_from = addr;
+		}
+		if (!add_from)
+			return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		*header_from = add_from;
+	}
 	struct msg_opts mo = {
 		.from = a.from ? a.from : *header_from, .to = a.to.v, .nto = a.to.n, .cc = a.cc.v, .ncc = a.cc.n,
 		.bcc = a.bcc.v, .nbcc = a.bcc.n, .subject = a.subject, .body = a.body, .html = a.html,
 		.headers = a.headers.v, .nheaders = a.headers.n, .attach = a.attach,
 		.nattach = a.nattach, .data = a.data, .read_recipients = a.read_recipients,
-		.keep_bcc = a.keep_bcc,
-		.domain = pol->helo, .stdin_is_tty = isatty(0),
+		.keep_bcc = a.keep_bcc, .add_from = add_from,
+		.replace_from = fh && strcmp(fh->value, "on") == 0,
+		.domain = pol->helo, .stdin_is_tty = isatty(0), .no_message_id = send_load_wanted(),
 	};
 	if (msg_build(m, &mo, e) < 0 || build_envelope(env, ctx, m, pol->helo, e) < 0)
 		return -1;
@@ -552,15 +548,22 @@ static int build(poptContext ctx, const struct smtp_policy *pol, struct msg *m,
 
 /* Through --server, or to each recipient domain's MX hosts; the report
  * and the exit status.  -1 with e set when nothing could be tried. */
-static int deliver(const struct envelope *env, struct msg *m, const struct smtp_policy *pol,
-		   const struct out_opts *oo, const char *host, int port, struct err *e)
+static struct smtp_txn base_txn(const struct envelope *env, struct msg *m)
 {
-	struct smtp_txn base = {
-		.mail_from = env->from, .msg = m,
+	return (struct smtp_txn){
+		.mail_from = env->from, .msg = m, .rcpts = env->rcpts, .nrcpt = env->nrcpt,
 		.smtputf8 = env->smtputf8, .dsn_notify = a.dsn_notify, .dsn_ret = a.dsn_ret,
 		.envid = a.envid, .requiretls = a.requiretls, .allow_partial = a.allow_partial,
 		.no_pipelining = a.no_pipelining, .no_chunking = a.no_chunking,
 	};
+}
+
+static int deliver(const struct envelope *env, struct msg *m, const struct smtp_policy *pol,
+		   const struct out_opts *oo, const char *host, int port, struct err *e)
+{
+	struct smtp_txn base = base_txn(env, m);
+	base.rcpts = NULL;          /* each delivery gets its own */
+	base.nrcpt = 0;
 	struct send_delivery *v = NULL;
 	size_t nv = 0;
 	if (make_deliveries(env, &base, pol, oo, a.server != NULL, &v, &nv) < 0)
@@ -584,6 +587,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
 	send_report(v, nv, oo, a.quit_after, a.server != NULL);
+	deliverylog_write(v, nv, env->from, m->size);
 	int rc = send_exit_code(v, nv);
 	deliveries_free(v, nv);
 	return rc;
@@ -600,17 +604,28 @@ int cmd_send(int argc, const char **argv)
 	struct out_opts oo;
 	struct msg m = {0};
 	struct envelope env = {0};
+	struct dkim_signer *dkim = NULL;
 
-	if (check_args(ctx, &pol, &oo, &host, &port, &e) < 0 || build(ctx, &pol, &m, &env, &header_from, &e) < 0)
+	/* The key is checked before the message is read: a bad key must not
+	 * consume standard input. */
+	if (check_args(ctx, &pol, &oo, &host, &port, &e) < 0
+	    || (a.dkim.key_file && !(dkim = dkim_signer_new(&a.dkim, &e)))
+	    || build(ctx, &pol, &m, &env, &header_from, &e) < 0
+	    || (dkim && dkim_sign(dkim, &m, &e) < 0))
 		goto fail;
 	if (a.dry_run) {
-		rc = dry_run(&env, &m, &oo, &e);
-	} else if (a.user && !(secret = get_secret(&e))) {
+		rc = dry_run(&env, &m, &oo, dkim, &e);
+	} else if (auth_args.user && !(secret = auth_args_secret(&e))) {
 		rc = -1;
 	} else {
-		pol.auth.user = a.user;
+		pol.auth.user = auth_args.user;
 		pol.auth.secret = secret;
-		rc = deliver(&env, &m, &pol, &oo, host, port, &e);
+		if (send_load_wanted()) {
+			struct smtp_txn base = base_txn(&env, &m);
+			rc = send_load_run(&base, &pol, &oo, host, port, &e);
+		} else {
+			rc = deliver(&env, &m, &pol, &oo, host, port, &e);
+		}
 	}
 fail:
 	if (rc < 0) {
@@ -618,11 +633,13 @@ fail:
 		rc = err_exit_code(&e);
 	}
 	free(header_from);
+	dkim_signer_free(dkim);
 	text_hide_clear();
 	secret_free(secret);
 	envelope_free(&env);
 	msg_free(&m);
 	free_args();
+	send_load_free();
 	free(host);
 	poptFreeContext(ctx);
 	return rc;

@@ -362,7 +362,10 @@ static int timed_out(struct conn *c, struct err *e, const char *stage)
 
 int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
 {
-	int w = deadline_poll(c->fd, for_write ? POLLOUT : POLLIN, c->deadline);
+	int w = deadline_poll_until(c->fd, for_write ? POLLOUT : POLLIN, c->deadline,
+				    for_write ? NULL : c->interrupt);
+	if (w < 0 && errno == EINTR)
+		return err_set(e, ERR_INTERRUPTED, stage, "stopped waiting (Ctrl-C)");
 	if (w < 0)
 		return err_set(e, ERR_LOCAL_IO, stage, "poll: %s", strerror(errno));
 	if (w == 0)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -45,6 +46,9 @@ struct conn {
 	int peer_port;
 	double connect_ms;
 	int tls_first_byte;         /* first byte read in the handshake, -1 none */
+	/* Set by a signal handler (Ctrl-C in smtpkit session): a wait to read
+	 * ends with ERR_INTERRUPTED.  NULL: waits are not interrupted. */
+	const volatile sig_atomic_t *interrupt;
 	conn_note_fn *note;
 	void *note_ctx;
 };

@@ -12,10 +12,26 @@ int64_t deadline_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t deadline_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int deadline_poll(int fd, short events, int64_t deadline)
+{
+	return deadline_poll_until(fd, events, deadline, NULL);
+}
+
+int deadline_poll_until(int fd, short events, int64_t deadline, const volatile sig_atomic_t *stop)
 {
 	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
+		if (stop && *stop) {
+			errno = EINTR;
+			return -1;
+		}
 		int64_t left = deadline - deadline_now_ms();
 		if (left <= 0)
 			return 0;
@@ -25,7 +41,7 @@ int deadline_poll(int fd, short events, int64_t deadline)
 			return 1;
 		if (n == 0)
 			return 0;
-		if (errno != EINTR)
+		if (errno != EINTR || (stop && *stop))
 			return -1;
 	}
 }

@@ -25,6 +25,7 @@ enum dns_status {
 enum {
 	DNS_T_A = 1, DNS_T_CNAME = 5, DNS_T_PTR = 12, DNS_T_MX = 15, DNS_T_TXT = 16,
 	DNS_T_AAAA = 28, DNS_T_TLSA = 52,
+	DNS_T_SPF = 99,         /* RFC 7208 3.1: deprecated; TXT's format, read into txt */
 };
 
 struct dns_resolver {

@@ -143,6 +143,7 @@ static int take_record(struct dns_answer *a, const unsigned char *msg, const uns
 			return dns_answer_fail(a, DNS_MALFORMED, "target name does not parse");
 		break;
 	case DNS_T_TXT:
+	case DNS_T_SPF:
 		a->txt[i] = txt_join(rr);
 		if (a->txt[i] == NULL)
 			return dns_answer_fail(a, DNS_MALFORMED, "TXT string runs past its record");
@@ -179,7 +180,7 @@ static int alloc_records(struct dns_answer *a, int type, size_t count)
 	switch (type) {
 	case DNS_T_A: case DNS_T_AAAA: a->addrs = calloc(count, sizeof *a->addrs); return a->addrs ? 0 : -1;
 	case DNS_T_MX: a->mx = calloc(count, sizeof *a->mx); return a->mx ? 0 : -1;
-	case DNS_T_TXT: a->txt = calloc(count, sizeof *a->txt); return a->txt ? 0 : -1;
+	case DNS_T_TXT: case DNS_T_SPF: a->txt = calloc(count, sizeof *a->txt); return a->txt ? 0 : -1;
 	case DNS_T_TLSA: a->tlsa = calloc(count, sizeof *a->tlsa); return a->tlsa ? 0 : -1;
 	case DNS_T_CNAME: case DNS_T_PTR: a->names = calloc(count, sizeof *a->names); return a->names ? 0 : -1;
 	default: return -1;

@@ -34,6 +34,8 @@ static const struct {
 	[ERR_RCPTS_REFUSED] = {"recipients-refused", ERR_CLASS_ALL_REFUSED},
 	[ERR_AUTH] = {"auth", ERR_CLASS_AUTH},
 	[ERR_FINDING] = {"finding", ERR_CLASS_FINDING},
+	/* session goes on after one; should it end a run, the wait did not finish */
+	[ERR_INTERRUPTED] = {"interrupted", ERR_CLASS_TEMP},
 };
 
 /* rank: when several outcomes make one exit status (send to several

@@ -34,6 +34,7 @@ enum err_cause {
 	ERR_RCPTS_REFUSED,  /* every recipient refused permanently */
 	ERR_AUTH,           /* authentication refused */
 	ERR_FINDING,        /* tls-check, probe, mx: a fail-level finding */
+	ERR_INTERRUPTED,    /* a wait stopped by the person (Ctrl-C in smtpkit session) */
 };
 
 /* Exit classes, SPEC section 9; err_exit_code() gives the status. */

@@ -145,3 +145,9 @@ void json_kbool(struct json *j, const char *key, bool v)
 	json_key(j, key);
 	json_bool(j, v);
 }
+
+void json_knum(struct json *j, const char *key, double v)
+{
+	json_key(j, key);
+	json_num(j, v);
+}

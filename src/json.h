@@ -32,5 +32,6 @@ void json_null(struct json *j);
 void json_kstr(struct json *j, const char *key, const char *s);   /* NULL -> null */
 void json_kint(struct json *j, const char *key, long long v);
 void json_kbool(struct json *j, const char *key, bool v);
+void json_knum(struct json *j, const char *key, double v);
 
 #endif

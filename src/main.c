@@ -22,6 +22,9 @@ static const struct subcommand {
 	{"tls-check", cmd_tls_check, "[options] HOST[:PORT]      what TLS the server really offers, certificate verdict"},
 	{"probe", cmd_probe, "[options] HOST             which of ports 25, 465, 587, 2525 work and what each supports"},
 	{"mx", cmd_mx, "[options] DOMAIN... | -    mail routing of a domain: MX, addresses, policy records"},
+	{"session", cmd_session, "[options] HOST[:PORT]      type SMTP by hand (or from a script), chores done for you"},
+	{"sendmail", cmd_sendmail, "[sendmail options] [RCPT...]   sendmail-compatible: message on stdin"},
+	{"config", cmd_config, "--show | --check | --import-msmtprc [FILE]   the accounts file"},
 };
 
 static void usage(FILE *fp)
@@ -56,6 +59,13 @@ int main(int argc, const char **argv)
 	/* SPEC 10.9: a peer closing mid-write is an error we report, not a
 	 * signal that kills us. */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* Installed as /usr/sbin/sendmail (a link): mutt, cron, git and PHP
+	 * run it under that name. */
+	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argc > 0 && argv[0] ? argv[0] : "";
+	if (strcmp(base, "sendmail") == 0)
+		return cmd_sendmail(argc, argv);
 
 	if (argc < 2) {
 		usage(stderr);

@@ -15,40 +15,6 @@
 /* Longest RFC 2231 parameter section, so each fits a 78-octet line. */
 #define MIME_PARAM_SEG 50
 
-/* ---- growable strings for header fields ---- */
-
-struct mime_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void mime_add(struct mime_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void mime_adds(struct mime_buf *b, const char *s)
-{
-	mime_add(b, s, strlen(s));
-}
-
 /* ---- encoders ---- */
 
 /* Octets of the UTF-8 character at s, judged by its lead byte, so an
@@ -72,7 +38,7 @@ static size_t mime_utf8_seq(const unsigned char *s, size_t avail)
 
 /* RFC 2047 encoded-words for s, separated by spaces (ignored between
  * adjacent encoded-words, 6.2) so the field can be folded. */
-static void mime_words(struct mime_buf *b, const char *s, size_t n)
+static void mime_words(struct text_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
@@ -86,15 +52,15 @@ static void mime_words(struct mime_buf *b, const char *s, size_t n)
 			k += l;
 		}
 		if (i > 0)
-			mime_adds(b, " ");
-		mime_adds(b, "=?UTF-8?B?");
+			text_buf_str(b, " ");
+		text_buf_str(b, "=?UTF-8?B?");
 		char *enc = text_b64_encode(u + i, k - i);
 		if (enc)
-			mime_adds(b, enc);
+			text_buf_str(b, enc);
 		else
 			b->oom = true;
 		free(enc);
-		mime_adds(b, "?=");
+		text_buf_str(b, "?=");
 		i = k;
 	}
 }
@@ -148,7 +114,7 @@ too_long:
 		       "(RFC 5322 2.1.1)", (int)namelen, f, MSG_LINE_MAX);
 }
 
-static int mime_field_buf(struct msg *m, struct mime_buf *b, size_t namelen, struct err *e)
+static int mime_field_buf(struct msg *m, struct text_buf *b, size_t namelen, struct err *e)
 {
 	int rc;
 	if (b->oom)
@@ -162,30 +128,30 @@ static int mime_field_buf(struct msg *m, struct mime_buf *b, size_t namelen, str
 
 /* An unstructured field body (RFC 5322 3.2.5): as is when it is ASCII,
  * else RFC 2047 encoded. */
-static void mime_unstructured(struct mime_buf *b, const char *s, bool encode)
+static void mime_unstructured(struct text_buf *b, const char *s, bool encode)
 {
 	size_t n = strlen(s);
 	if (!encode && mime_ascii(s, n))
-		mime_add(b, s, n);
+		text_buf_add(b, s, n);
 	else
 		mime_words(b, s, n);
 }
 
 /* A display name as an RFC 5322 3.2.5 phrase. */
-static void mime_phrase(struct mime_buf *b, const char *s, size_t n)
+static void mime_phrase(struct text_buf *b, const char *s, size_t n)
 {
 	bool quoted = n >= 2 && s[0] == '"' && s[n - 1] == '"';
 
 	if (!mime_ascii(s, n)) {
-		struct mime_buf plain = {0};
+		struct text_buf plain = {0};
 		if (quoted) {
 			for (size_t i = 1; i + 1 < n; i++) {
 				if (s[i] == '\\' && i + 2 < n)
 					i++;
-				mime_add(&plain, s + i, 1);
+				text_buf_add(&plain, s + i, 1);
 			}
 		} else {
-			mime_add(&plain, s, n);
+			text_buf_add(&plain, s, n);
 		}
 		if (plain.oom)
 			b->oom = true;
@@ -193,23 +159,23 @@ static void mime_phrase(struct mime_buf *b, const char *s, size_t n)
 			mime_words(b, plain.p ? plain.p : "", plain.len);
 		free(plain.p);
 	} else if (quoted) {
-		mime_add(b, s, n);
+		text_buf_add(b, s, n);
 	} else {
 		bool special = false;
 		for (size_t i = 0; i < n; i++)
 			if (strchr("()<>[]:;@\\,.\"", s[i]) || (s[i] == '=' && i + 1 < n && s[i + 1] == '?'))
 				special = true;
 		if (!special) {
-			mime_add(b, s, n);
+			text_buf_add(b, s, n);
 			return;
 		}
-		mime_adds(b, "\"");
+		text_buf_str(b, "\"");
 		for (size_t i = 0; i < n; i++) {
 			if (s[i] == '"' || s[i] == '\\')
-				mime_adds(b, "\\");
-			mime_add(b, s + i, 1);
+				text_buf_str(b, "\\");
+			text_buf_add(b, s + i, 1);
 		}
-		mime_adds(b, "\"");
+		text_buf_str(b, "\"");
 	}
 }
 
@@ -217,12 +183,12 @@ static void mime_phrase(struct mime_buf *b, const char *s, size_t n)
 static int mime_addr_field(struct msg *m, const char *name, char *const *list, size_t n,
 			   struct err *e)
 {
-	struct mime_buf b = {0};
+	struct text_buf b = {0};
 
 	if (n == 0)
 		return 0;
-	mime_adds(&b, name);
-	mime_adds(&b, ":");
+	text_buf_str(&b, name);
+	text_buf_str(&b, ":");
 	for (size_t i = 0; i < n; i++) {
 		char *spec = msg_addr_spec(list[i], false, ERR_USAGE, e);
 		if (!spec) {
@@ -245,18 +211,24 @@ static int mime_addr_field(struct msg *m, const char *name, char *const *list, s
 			s++, dlen--;
 		while (dlen > 0 && (s[dlen - 1] == ' ' || s[dlen - 1] == '\t'))
 			dlen--;
-		mime_adds(&b, i ? ", " : " ");
+		text_buf_str(&b, i ? ", " : " ");
 		if (dlen) {
 			mime_phrase(&b, s, dlen);
-			mime_adds(&b, " <");
-			mime_adds(&b, spec);
-			mime_adds(&b, ">");
+			text_buf_str(&b, " <");
+			text_buf_str(&b, spec);
+			text_buf_str(&b, ">");
 		} else {
-			mime_adds(&b, spec);
+			text_buf_str(&b, spec);
 		}
 		free(spec);
 	}
 	return mime_field_buf(m, &b, strlen(name), e);
+}
+
+int mime_from_field(struct msg *m, const char *from, struct err *e)
+{
+	char *const list[] = {(char *)from};
+	return mime_addr_field(m, "From", list, 1, e);
 }
 
 /* ---- --header ---- */
@@ -306,13 +278,13 @@ static int mime_user_header(struct msg *m, const char *h, struct err *e)
 {
 	const char *colon = strchr(h, ':');
 	const char *v = colon + 1;
-	struct mime_buf b = {0};
+	struct text_buf b = {0};
 
 	while (*v == ' ')
 		v++;
-	mime_add(&b, h, (size_t)(colon - h) + 1);
+	text_buf_add(&b, h, (size_t)(colon - h) + 1);
 	if (*v) {
-		mime_adds(&b, " ");
+		text_buf_str(&b, " ");
 		mime_unstructured(&b, v, false);
 	}
 	return mime_field_buf(m, &b, (size_t)(colon - h), e);
@@ -347,22 +319,22 @@ static char *mime_type_lookup(const char *name)
 	return found ? found : strdup("application/octet-stream");
 }
 
-static void mime_quoted(struct mime_buf *b, const char *s)
+static void mime_quoted(struct text_buf *b, const char *s)
 {
-	mime_adds(b, "\"");
+	text_buf_str(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			mime_adds(b, "\\");
-		mime_add(b, s, 1);
+			text_buf_str(b, "\\");
+		text_buf_add(b, s, 1);
 	}
-	mime_adds(b, "\"");
+	text_buf_str(b, "\"");
 }
 
 int mime_attach_headers(struct msg *m, const struct msg_attach *a, struct err *e)
 {
 	const char *name = a->name;
 	char *type;
-	struct mime_buf b = {0};
+	struct text_buf b = {0};
 
 	if (!name) {
 		const char *slash = strrchr(a->path, '/');
@@ -384,37 +356,37 @@ int mime_attach_headers(struct msg *m, const struct msg_attach *a, struct err *e
 		return err_set(e, ERR_INTERNAL, MIME_STAGE, "out of memory");
 
 	bool ascii = mime_ascii(name, strlen(name));
-	mime_adds(&b, "Content-Type: ");
-	mime_adds(&b, type);
+	text_buf_str(&b, "Content-Type: ");
+	text_buf_str(&b, type);
 	free(type);
 	/* name= for clients that predate RFC 2231; RFC 2047 words in it are
 	 * what those clients expect. */
-	mime_adds(&b, "; name=");
+	text_buf_str(&b, "; name=");
 	if (ascii) {
 		mime_quoted(&b, name);
 	} else {
-		mime_adds(&b, "\"");
+		text_buf_str(&b, "\"");
 		mime_words(&b, name, strlen(name));
-		mime_adds(&b, "\"");
+		text_buf_str(&b, "\"");
 	}
 	if (mime_field_buf(m, &b, strlen("Content-Type"), e) < 0)
 		return -1;
 
-	mime_adds(&b, "Content-Disposition: attachment;");
+	text_buf_str(&b, "Content-Disposition: attachment;");
 	if (ascii && strlen(name) <= MIME_PARAM_SEG) {
-		mime_adds(&b, " filename=");
+		text_buf_str(&b, " filename=");
 		mime_quoted(&b, name);
 	} else {
 		/* RFC 2231 3, 4: charset'language'percent-encoded octets, in
 		 * numbered sections so the field can be folded. */
-		struct mime_buf v = {0};
+		struct text_buf v = {0};
 		for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 			char pct[4];
 			if (isalnum(*p) || strchr("!#$&+-.^_`|~", *p)) {
-				mime_add(&v, (const char *)p, 1);
+				text_buf_add(&v, (const char *)p, 1);
 			} else {
 				snprintf(pct, sizeof pct, "%%%02X", *p);
-				mime_adds(&v, pct);
+				text_buf_str(&v, pct);
 			}
 		}
 		if (v.oom)
@@ -429,8 +401,8 @@ int mime_attach_headers(struct msg *m, const struct msg_attach *a, struct err *e
 			char key[48];
 			snprintf(key, sizeof key, "%s filename*%zu*=%s", sec ? ";" : "", sec,
 				 sec ? "" : "utf-8''");
-			mime_adds(&b, key);
-			mime_add(&b, v.p + i, k - i);
+			text_buf_str(&b, key);
+			text_buf_add(&b, v.p + i, k - i);
 			i = k;
 		}
 		free(v.p);
@@ -444,7 +416,7 @@ int mime_headers(struct msg *m, const struct msg_opts *o, const char *subject,
 			unsigned replaced, struct err *e)
 {
 	char line[512], date[128], id[400];
-	struct mime_buf b = {0};
+	struct text_buf b = {0};
 
 	if (o->from && !(replaced & MIME_H_FROM)) {
 		char *const from[] = {(char *)o->from};
@@ -466,7 +438,7 @@ int mime_headers(struct msg *m, const struct msg_opts *o, const char *subject,
 			if (word > longest)
 				longest = word;
 		}
-		mime_adds(&b, "Subject: ");
+		text_buf_str(&b, "Subject: ");
 		mime_unstructured(&b, subject, strstr(subject, "=?") || longest > MIME_FOLD - 10);
 		if (mime_field_buf(m, &b, strlen("Subject"), e) < 0)
 			return -1;
@@ -477,7 +449,7 @@ int mime_headers(struct msg *m, const struct msg_opts *o, const char *subject,
 		if (msg_spool_puts(m, line, e) < 0)
 			return -1;
 	}
-	if (!(replaced & MIME_H_MSGID)) {
+	if (!(replaced & MIME_H_MSGID) && !o->no_message_id) {
 		if (msg_message_id(id, sizeof id, o->domain, e) < 0)
 			return -1;
 		snprintf(line, sizeof line, "Message-ID: %s\r\n", id);

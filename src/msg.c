@@ -105,8 +105,30 @@ int msg_rewind(struct msg *m)
 	return 0;
 }
 
+int msg_prepend(struct msg *m, const char *fields, size_t len)
+{
+	char *p = malloc(m->prefixlen + len + 1);
+	if (!p)
+		return -1;
+	memcpy(p, fields, len);
+	if (m->prefixlen)
+		memcpy(p + len, m->prefix, m->prefixlen);
+	free(m->prefix);
+	m->prefix = p;
+	m->prefixlen += len;
+	m->size += len;
+	return 0;
+}
+
 ssize_t msg_read(struct msg *m, char *buf, size_t size)
 {
+	if (m->pos < m->prefixlen) {
+		size_t left = m->prefixlen - (size_t)m->pos;
+		size_t n = size < left ? size : left;
+		memcpy(buf, m->prefix + m->pos, n);
+		m->pos += n;
+		return (ssize_t)n;
+	}
 	if (m->file) {
 		size_t n = fread(buf, 1, size, m->file);
 		if (n == 0 && ferror(m->file))
@@ -114,16 +136,51 @@ ssize_t msg_read(struct msg *m, char *buf, size_t size)
 		m->pos += n;
 		return (ssize_t)n;
 	}
-	size_t left = m->memlen - (size_t)m->pos;
+	size_t at = (size_t)m->pos - m->prefixlen;
+	size_t left = m->memlen - at;
 	size_t n = size < left ? size : left;
 	if (n)
-		memcpy(buf, m->mem + m->pos, n);
+		memcpy(buf, m->mem + at, n);
 	m->pos += n;
 	return (ssize_t)n;
 }
 
+int msg_view(struct msg *view, const struct msg *base, const char *fields, size_t len)
+{
+	memset(view, 0, sizeof *view);
+	view->eightbit = base->eightbit;
+	view->mem = base->mem;
+	view->memlen = base->memlen;
+	view->size = base->size + len;
+	if (!(view->prefix = malloc(len + base->prefixlen + 1)))
+		return -1;
+	memcpy(view->prefix, fields, len);
+	if (base->prefixlen)
+		memcpy(view->prefix + len, base->prefix, base->prefixlen);
+	view->prefixlen = len + base->prefixlen;
+	if (base->file) {
+		/* Its own open file description: its own offset. */
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fileno(base->file));
+		if (!(view->file = fopen(path, "rb"))) {
+			msg_view_free(view);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void msg_view_free(struct msg *view)
+{
+	free(view->prefix);
+	if (view->file)
+		fclose(view->file);
+	memset(view, 0, sizeof *view);
+}
+
 void msg_free(struct msg *m)
 {
+	free(m->prefix);
 	free(m->mem);
 	if (m->file)
 		fclose(m->file);

@@ -40,8 +40,15 @@ struct msg_opts {
 	const char *data;               /* FILE or "-": a complete message, sent as is */
 	bool read_recipients;           /* -t: recipients from To/Cc/Bcc of data */
 	bool keep_bcc;                  /* --data: keep its Bcc header (removed by default) */
+	/* --data (sendmail mode): this From ("addr" or "Name <addr>") is added
+	 * when the message has none, or replaces its own with replace_from. */
+	const char *add_from;
+	bool replace_from;
 	const char *domain;             /* for Message-ID's right-hand side */
 	bool stdin_is_tty;              /* no --body/--data and a terminal: the test message */
+	/* send --count: no Message-ID (one given is dropped): each message
+	 * gets its own before it (msg_view). */
+	bool no_message_id;
 };
 
 struct msg {
@@ -51,6 +58,9 @@ struct msg {
 	char **recipients;              /* -t: addr-specs from To/Cc/Bcc */
 	size_t nrecipients;
 	char *sender;                   /* --data: addr-spec from Sender, else From; NULL */
+	/* header fields placed before the spool (DKIM-Signature); counted in size */
+	char *prefix;
+	size_t prefixlen;
 	/* spool */
 	char *mem;
 	size_t memlen, memcap;
@@ -63,6 +73,16 @@ struct msg {
  * file), normalise line endings to CRLF, add a final CRLF, Date,
  * Message-ID and (composed) MIME-Version. */
 int msg_build(struct msg *m, const struct msg_opts *o, struct err *e);
+/* Place header fields (CRLF-terminated) before the built message, as a
+ * signer does (RFC 6376 5.6); -1 when out of memory. */
+int msg_prepend(struct msg *m, const char *fields, size_t len);
+/* A reader of its own over base's final message, with header fields
+ * (CRLF-terminated) placed before it: send --count gives each message its
+ * Message-ID this way.  Views of one base may be read from several
+ * threads; the base must outlive them.  Free with msg_view_free(), never
+ * msg_free().  -1 when out of memory or the spool cannot be reopened. */
+int msg_view(struct msg *view, const struct msg *base, const char *fields, size_t len);
+void msg_view_free(struct msg *view);
 /* Read the final message from the start again. */
 int msg_rewind(struct msg *m);
 /* Up to size bytes of the final message; 0 at the end, -1 on error. */

@@ -200,6 +200,7 @@ static void msg_data_field_start(struct msg_data *d, enum msg_field kind)
 		break;
 	case MSG_F_MSGID:
 		d->have_msgid = true;
+		d->drop = d->o->no_message_id;
 		break;
 	case MSG_F_BCC:
 	case MSG_F_TO:
@@ -223,6 +224,9 @@ static void msg_data_field_start(struct msg_data *d, enum msg_field kind)
 			if (*seen)
 				break;  /* the first one counts */
 			*seen = true;
+			/* sendmail mode, from-header on: the account's From wins. */
+			if (kind == MSG_F_FROM && d->o->add_from && d->o->replace_from)
+				d->drop = true;
 			a->field = kind == MSG_F_FROM ? "From" : "Sender";
 			a->first = kind == MSG_F_FROM ? &d->from : &d->sender;
 			a->first_err = kind == MSG_F_FROM ? &d->from_err : &d->sender_err;
@@ -241,6 +245,11 @@ static int msg_data_headers_end(struct msg_data *d, bool blank, struct err *e)
 
 	if (msg_data_field_end(d, e) < 0)
 		return -1;
+	/* RFC 5322 3.6: From is required; sendmail adds it, and so do we in
+	 * its stead. */
+	if (d->o->add_from && (!d->from_seen || d->o->replace_from)
+	    && mime_from_field(d->m, d->o->add_from, e) < 0)
+		return -1;
 	if (!d->have_date) {
 		char date[128];
 		msg_date(date, sizeof date);
@@ -248,7 +257,7 @@ static int msg_data_headers_end(struct msg_data *d, bool blank, struct err *e)
 		if (msg_spool_puts(d->m, line, e) < 0)
 			return -1;
 	}
-	if (!d->have_msgid) {
+	if (!d->have_msgid && !d->o->no_message_id) {
 		char id[400];
 		if (msg_message_id(id, sizeof id, d->o->domain, e) < 0)
 			return -1;

@@ -44,6 +44,8 @@ int mime_user_headers(const struct msg_opts *o, unsigned *replaced, struct err *
 /* From, To, Cc, Subject, Date, Message-ID, MIME-Version, then --header. */
 int mime_headers(struct msg *m, const struct msg_opts *o, const char *subject, unsigned replaced,
 		 struct err *e);
+/* "From: " the one address from ("addr" or "Name <addr>"), encoded. */
+int mime_from_field(struct msg *m, const char *from, struct err *e);
 /* Content-Type, Content-Disposition, Content-Transfer-Encoding of a file part. */
 int mime_attach_headers(struct msg *m, const struct msg_attach *a, struct err *e);
 

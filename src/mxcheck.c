@@ -96,6 +96,8 @@ static void policy_records(struct mx_domain *d, const struct mx_opts *o)
 	free(v);
 	mtasts_check(&d->mta_sts, o->res, d->name, o->pol ? o->pol->tls.cafile : NULL,
 		     o->pol ? o->pol->timeout_ms : 10000);
+	if ((d->mailauth = malloc(sizeof *d->mailauth)))
+		mailauth_run(d->mailauth, o->res, d, o->auth);
 }
 
 static void smtp_host(struct mx_domain *d, const struct mx_opts *o, struct mx_host *h)
@@ -230,7 +232,7 @@ static void findings(struct mx_domain *d)
 			    "the MX answer is not DNSSEC-validated (no AD bit from the resolver)");
 }
 
-static void check_findings(struct mx_domain *d)
+static void check_findings(struct mx_domain *d, const struct mx_opts *o)
 {
 	struct out *out = &d->out;
 	if (d->nspf == 0)
@@ -239,6 +241,8 @@ static void check_findings(struct mx_domain *d)
 		out_finding(out, FINDING_FAIL, "spf-multiple",
 			    "%zu SPF records at %s: receivers treat that as a permanent error (RFC 7208 4.5)",
 			    d->nspf, d->name);
+	if (d->mailauth)
+		mailauth_findings(out, d->mailauth, o->auth, d->nspf == 1);
 	if (!d->dmarc)
 		out_finding(out, FINDING_WARN, "no-dmarc", "no DMARC record at _dmarc.%s", d->name);
 	struct mtasts *m = &d->mta_sts;
@@ -318,7 +322,7 @@ void mx_examine(struct mx_domain *d, const char *name, const struct mx_opts *o)
 			run_jobs(&j);
 			jobs_reset(&j);
 			d->checked = true;
-			check_findings(d);
+			check_findings(d, o);
 		}
 		if (o->smtp)
 			smtp_findings(d);

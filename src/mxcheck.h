@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "findings.h"
+#include "mailauth/mailauth.h"
 #include "mxroute.h"
 
 struct mx_opts {
@@ -18,6 +19,7 @@ struct mx_opts {
 	int smtp_port;                  /* --smtp: 25 unless -p (tests) */
 	const struct smtp_policy *pol;  /* for --smtp */
 	const struct out_opts *oo;
+	const struct mailauth_opts *auth;   /* --spf-ip ...; NULL: none given */
 };
 
 /* Examine one domain (blocking; its host lookups run concurrently). */

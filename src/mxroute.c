@@ -2,6 +2,7 @@
  * implicit MX, preference order, the hosts' addresses. */
 #define _DEFAULT_SOURCE
 #include "mxroute.h"
+#include "mailauth/mailauth.h"
 #include "parallel.h"
 #include "text.h"
 
@@ -266,6 +267,7 @@ void mx_domain_free(struct mx_domain *d)
 	free(d->spf);
 	free(d->dmarc);
 	free(d->tls_rpt);
+	mailauth_free(d->mailauth);
 	mtasts_free(&d->mta_sts);
 	out_free(&d->out);
 	free(d->name);

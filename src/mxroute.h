@@ -70,6 +70,7 @@ struct mx_domain {
 	enum dns_status dmarc_status;
 	char *tls_rpt;
 	struct mtasts mta_sts;
+	struct mx_mailauth *mailauth;   /* SPF evaluated (mailauth/mailauth.h) */
 };
 
 /* The MX query and the hosts' addresses (A and AAAA of all hosts at

@@ -1,7 +1,10 @@
 /* options.c - shared network options: table, parsing, checks, defaults. */
 #define _GNU_SOURCE
 #include "options.h"
+#include "auth.h"
+#include "config.h"
 #include "dns.h"
+#include "secret.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -43,6 +46,11 @@ struct poptOption net_options[] = {
 	{"color", '\0', POPT_ARG_STRING, &net_args.color, 0, "auto, always or never", "WHEN"},
 	{"timing", '\0', POPT_ARG_NONE, &net_args.timing, 0, "time of each line, in ms since connect", NULL},
 	{"show-secrets", '\0', POPT_ARG_NONE, &net_args.show_secrets, 0, "show AUTH exchanges in the transcript", NULL},
+	{"account", 'a', POPT_ARG_STRING, &net_args.account, 0,
+	 "use this account of the configuration file (smtpkit-config(5))", "NAME"},
+	{"config", '\0', POPT_ARG_STRING, &net_args.config, 0,
+	 "read this configuration file instead of /etc/smtpkit/config and ~/.config/smtpkit/config", "FILE"},
+	{"no-config", '\0', POPT_ARG_NONE, &net_args.no_config, 0, "read no configuration file", NULL},
 	POPT_TABLEEND
 };
 
@@ -64,6 +72,13 @@ int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e)
 	if (rc < -1)
 		return err_set(e, ERR_USAGE, NULL, "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
 			       poptStrerror(rc));
+	if (net_args.config && net_args.no_config)
+		return err_set(e, ERR_USAGE, NULL, "--config and --no-config exclude each other");
+	if (net_check_value("--account", net_args.account, e) < 0
+	    || config_load(net_args.config, net_args.no_config, e) < 0
+	    || config_select(net_args.account, e) < 0)
+		return -1;
+	config_apply(net_options);
 	net_args.timeout_given = net_args.timeout != NULL;
 	return 0;
 }
@@ -145,6 +160,10 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 {
 	int target_port = 0;
 	const char *arg = poptGetArg(ctx);
+	/* With an account, its server is the default target. */
+	const struct config_entry *server = config_get("server");
+	if (!arg && server)
+		arg = server->value;
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "%s takes exactly one HOST[:PORT]", sub);
 	if (net_parse_target(arg, host, &target_port, e) < 0)
@@ -303,4 +322,87 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	pol->tls.sni = conn_is_address(sni) ? NULL : sni;
 	pol->stop_after = SMTP_STAGE_ALL;
 	return 0;
+}
+
+/* ---- AUTH (send, session) ------------------------------------------- */
+
+struct auth_args auth_args;
+
+struct poptOption auth_options[] = {
+	{"user", '\0', POPT_ARG_STRING, &auth_args.user, 0, "authenticate as NAME", "NAME"},
+	{"password-file", '\0', POPT_ARG_STRING, &auth_args.password_file, 0, "password: first line of FILE", "FILE"},
+	{"password-command", '\0', POPT_ARG_STRING, &auth_args.password_command, 0,
+	 "password: first line of CMD's output", "CMD"},
+	{"auth", '\0', POPT_ARG_STRING, &auth_args.auth, 0, "allowed mechanisms (default: the strongest offered)",
+	 "MECH[,MECH]"},
+	{"oauth-token-command", '\0', POPT_ARG_STRING, &auth_args.oauth_token_command, 0,
+	 "OAuth 2.0 token for XOAUTH2/OAUTHBEARER: first line of CMD's output", "CMD"},
+	POPT_TABLEEND
+};
+
+int auth_args_check(struct err *e)
+{
+	if (net_check_value("--user", auth_args.user, e) < 0)
+		return -1;
+	if (auth_args.oauth_token_command && !auth_args.user)
+		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
+	return 0;
+}
+
+static bool auth_is_oauth(enum auth_mech m)
+{
+	return m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER;
+}
+
+int auth_args_mechs(unsigned *mechs, struct err *e)
+{
+	bool oauth = auth_args.oauth_token_command != NULL;
+	*mechs = 0;
+	if (!auth_args.auth) {
+		for (int m = 0; m < AUTH_MECH_COUNT; m++)
+			if (auth_is_oauth((enum auth_mech)m) == oauth)
+				*mechs |= 1u << m;
+		return 0;
+	}
+	if (net_check_value("--auth", auth_args.auth, e) < 0)
+		return -1;
+	char *copy = strdup(auth_args.auth), *save = NULL;
+	if (!copy)
+		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	int rc = 0;
+	for (char *w = strtok_r(copy, ",", &save); w && rc == 0; w = strtok_r(NULL, ",", &save)) {
+		enum auth_mech m = auth_mech_from_name(w);
+		if (m == AUTH_MECH_COUNT)
+			rc = err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
+		else if (auth_is_oauth(m) != oauth)
+			rc = err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
+							       : "%s needs --oauth-token-command", w);
+		else
+			*mechs |= 1u << m;
+	}
+	free(copy);
+	return rc;
+}
+
+char *auth_args_secret(struct err *e)
+{
+	if (auth_args.oauth_token_command)
+		return secret_from_command(auth_args.oauth_token_command, "--oauth-token-command", e);
+	if (auth_args.password_file)
+		return secret_from_file(auth_args.password_file, e);
+	if (auth_args.password_command)
+		return secret_from_command(auth_args.password_command, "--password-command", e);
+	/* The accounts file was refused at reading if others could read it. */
+	const struct config_entry *password = config_get("password");
+	if (password) {
+		char *s = strdup(password->value);
+		if (!s)
+			err_set(e, ERR_INTERNAL, NULL, "out of memory");
+		return s;
+	}
+	if (getenv("SMTPKIT_PASSWORD"))
+		return secret_from_env("SMTPKIT_PASSWORD", e);
+	char prompt[300];
+	snprintf(prompt, sizeof prompt, "Password for %s: ", auth_args.user);
+	return secret_prompt(prompt, e);
 }

@@ -25,6 +25,8 @@ struct net_args {
 	char *color;
 	int timing;
 	int show_secrets;
+	char *account, *config;     /* -a, --config (smtpkit-config(5)) */
+	int no_config;
 	bool timeout_given;
 };
 
@@ -36,7 +38,10 @@ extern struct poptOption net_options[];
 
 /* Parse a popt context to the end, counting -v; other options with a val
  * are handed to on_opt (may be NULL) in command-line order.  Positional
- * arguments are left in the context.  Returns 0, or -1 with e set (64). */
+ * arguments are left in the context.  Then the configuration file is read
+ * (--config, --no-config), the account chosen (-a) and the shared options
+ * the command line left unset are filled from it (config.h); a subcommand
+ * fills its own with config_apply().  Returns 0, or -1 with e set (64, 78). */
 typedef int net_opt_fn(int val, const char *arg, void *ctx, struct err *e);
 int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e);
 
@@ -74,5 +79,25 @@ bool net_json_requested(int argc, const char **argv);
  * one, the error on stderr, and a pointer to --help for usage errors.
  * argv[0] is "smtpkit SUBCOMMAND". */
 void net_early_error(int argc, const char **argv, const struct err *e);
+
+/* AUTH options shared by send and session (SPEC 3): who, with which
+ * mechanisms, and where the secret comes from (never the command line). */
+struct auth_args {
+	char *user, *password_file, *password_command, *auth, *oauth_token_command;
+};
+extern struct auth_args auth_args;
+extern struct poptOption auth_options[];
+
+/* --user checked for control characters; --oauth-token-command needs
+ * --user.  64 otherwise. */
+int auth_args_check(struct err *e);
+/* --auth's list as a mask of (1 << enum auth_mech): the password
+ * mechanisms, or with --oauth-token-command the OAuth ones; without --auth
+ * every mechanism of that kind. */
+int auth_args_mechs(unsigned *mechs, struct err *e);
+/* The secret: --oauth-token-command, --password-file, --password-command,
+ * the account's password key, SMTPKIT_PASSWORD, else a no-echo prompt
+ * naming the user.  NULL with e set. */
+char *auth_args_secret(struct err *e);
 
 #endif

@@ -24,6 +24,7 @@ void out_init(struct out *out, const struct out_opts *o, FILE *fp)
 {
 	memset(out, 0, sizeof *out);
 	out->o = *o;
+	out->keep = true;
 	out->fp = o->json ? NULL : fp;
 	if (out->fp) {
 		if (o->color == OUT_COLOR_ALWAYS)
@@ -53,6 +54,8 @@ void out_free(struct out *out)
 
 static void record_entry(struct out *out, char dir, bool tls, bool data, double ms, const char *escaped)
 {
+	if (!out->keep)
+		return;
 	struct out_entry *p = realloc(out->entries, (out->nentries + 1) * sizeof *p);
 	if (!p)
 		return;
@@ -94,8 +97,16 @@ static void print_line(struct out *out, enum paint paint, double ms, const char 
 	fflush(out->fp);
 }
 
+/* Nothing kept and nothing printed: no work (send --count). */
+static bool silent(const struct out *out)
+{
+	return !out->keep && (!out->fp || out->o.quiet);
+}
+
 void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len)
 {
+	if (silent(out))
+		return;
 	char esc[ESC_MAX];
 	text_escape(text, len, esc, sizeof esc);
 	record(out, 'C', tls, ms, esc);
@@ -104,6 +115,8 @@ void out_sent(struct out *out, bool tls, double ms, const char *text, size_t len
 
 void out_received(struct out *out, bool tls, double ms, const char *text, size_t len)
 {
+	if (silent(out))
+		return;
 	char esc[ESC_MAX];
 	text_escape(text, len, esc, sizeof esc);
 	record(out, 'S', tls, ms, esc);
@@ -144,6 +157,8 @@ static bool data_shown(const struct out *out, const struct out_data *d)
 
 void out_data_feed(struct out *out, struct out_data *d, double ms, const char *buf, size_t len)
 {
+	if (silent(out))
+		return;
 	const char *p = buf, *end = buf + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -183,6 +198,8 @@ void out_data_feed(struct out *out, struct out_data *d, double ms, const char *b
 
 void out_data_end(struct out *out, struct out_data *d)
 {
+	if (silent(out))
+		return;
 	if (d->len > 0) {
 		/* A message always ends in CRLF; a partial line is shown whole. */
 		d->lines++;
@@ -217,7 +234,9 @@ static void reply_meaning(int code, const char *enhanced, const char *in_context
 void out_reply(struct out *out, const struct reply *r, const char *stage, const char *in_context,
 	       bool tls, double ms)
 {
-	struct out_reply *p = realloc(out->replies, (out->nreplies + 1) * sizeof *p);
+	if (silent(out))
+		return;
+	struct out_reply *p = out->keep ? realloc(out->replies, (out->nreplies + 1) * sizeof *p) : NULL;
 	if (p) {
 		out->replies = p;
 		struct out_reply *or = &out->replies[out->nreplies++];
@@ -243,6 +262,26 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, const 
 	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
 	if (r->bare_lf)
 		print_line(out, PAINT_WARN, -1, "    ! ", "reply lines end in LF without CR (RFC 5321 2.3.8 requires CRLF)");
+}
+
+void out_explain(struct out *out, int code, const char *enhanced)
+{
+	char meaning[512], source[256];
+	reply_meaning(code, enhanced, NULL, meaning, sizeof meaning);
+	print_line(out, PAINT_PARSE, -1, "    = ", meaning);
+	const char *rs = codes_reply_source(code);
+	int n = rs ? snprintf(source, sizeof source, "%d is defined in %s", code, rs)
+		   : snprintf(source, sizeof source, "%d has no registered meaning of its own", code);
+	int cls, subject, detail;
+	if (enhanced[0] && sscanf(enhanced, "%d.%d.%d", &cls, &subject, &detail) == 3 && n > 0
+	    && (size_t)n < sizeof source) {
+		const char *es = codes_enhanced_source(subject, detail);
+		if (es)
+			snprintf(source + n, sizeof source - (size_t)n, ", %s in %s", enhanced, es);
+		else
+			snprintf(source + n, sizeof source - (size_t)n, ", %s is not registered", enhanced);
+	}
+	print_line(out, PAINT_PARSE, -1, "    = ", source);
 }
 
 static void vinfo(struct out *out, enum paint paint, const char *marker, char dir,

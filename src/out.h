@@ -79,6 +79,9 @@ struct out_data {
 struct out {
 	struct out_opts o;
 	FILE *fp;                   /* live human transcript; NULL collects only */
+	/* Transcript entries and replies kept for the report (the default);
+	 * false for sessions nobody reports on one by one (send --count). */
+	bool keep;
 	bool color;
 	bool in_tls;                /* smtpkit's own lines are marked inside TLS too */
 	struct out_entry *entries;
@@ -111,6 +114,9 @@ void out_reply(struct out *out, const struct reply *r, const char *stage, const 
 void out_data_begin(struct out *out, struct out_data *d, bool tls);
 void out_data_feed(struct out *out, struct out_data *d, double ms, const char *buf, size_t len);
 void out_data_end(struct out *out, struct out_data *d);
+/* What a reply code and enhanced status code ("" for none) mean, with
+ * where each is defined, without a reply (smtpkit session's /explain). */
+void out_explain(struct out *out, int code, const char *enhanced);
 /* level 0 always (unless -q), 1 with -v, 2 with -vv */
 void out_info(struct out *out, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void out_warn(struct out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

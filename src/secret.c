@@ -136,14 +136,23 @@ char *secret_from_env(const char *name, struct err *e)
 	return secret_checked(s, strlen(s), false, name, e);
 }
 
-/* While echo is off: Ctrl-C must give the terminal back as it was. */
+/* While echo is off: Ctrl-C must give the terminal back as it was.  A
+ * program that handles SIGINT itself (smtpkit session: Ctrl-C drops what
+ * is being typed) gets the prompt abandoned; otherwise the signal does
+ * what it would have done. */
 static int prompt_fd = -1;
 static struct termios prompt_saved;
+static volatile sig_atomic_t prompt_keep_running, prompt_cancelled;
 
 static void prompt_interrupted(int sig)
 {
 	if (prompt_fd >= 0)
 		tcsetattr(prompt_fd, TCSAFLUSH, &prompt_saved);
+	if (sig == SIGINT && prompt_keep_running) {
+		/* No SA_RESTART: the read returns EINTR. */
+		prompt_cancelled = 1;
+		return;
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -163,7 +172,10 @@ char *secret_prompt(const char *prompt, struct err *e)
 		prompt_saved = old;
 		prompt_fd = fd;
 		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGINT, NULL, &old_int);
+		prompt_keep_running = old_int.sa_handler != SIG_DFL && old_int.sa_handler != SIG_IGN;
+		prompt_cancelled = 0;
+		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, &old_term);
 		quiet = old;
 		quiet.c_lflag &= (tcflag_t)~ECHO;
@@ -188,7 +200,10 @@ char *secret_prompt(const char *prompt, struct err *e)
 	close(fd);
 	if (n < 0) {
 		free(s);
-		err_set(e, ERR_CONFIG, NULL, "cannot read the password from the terminal");
+		if (prompt_cancelled)
+			err_set(e, ERR_INTERRUPTED, NULL, "no password: the prompt was abandoned (Ctrl-C)");
+		else
+			err_set(e, ERR_CONFIG, NULL, "cannot read the password from the terminal");
 		return NULL;
 	}
 	return secret_checked(s, (size_t)n, true, "the password typed at the terminal", e);

@@ -17,7 +17,8 @@ char *secret_from_command(const char *cmd, const char *what, struct err *e);
 /* The environment variable NAME; NULL with e not set when it is unset. */
 char *secret_from_env(const char *name, struct err *e);
 /* Prompt on /dev/tty with echo off; NULL with e set (78) when there is no
- * terminal. */
+ * terminal.  Ctrl-C ends the program, unless it handles SIGINT itself:
+ * then NULL with ERR_INTERRUPTED. */
 char *secret_prompt(const char *prompt, struct err *e);
 /* Overwrite, then free. */
 void secret_free(char *secret);

@@ -38,4 +38,20 @@ void send_report(struct send_delivery *v, size_t n, const struct out_opts *oo,
 int send_exit_code(const struct send_delivery *v, size_t n);
 void send_delivery_free(struct send_delivery *d);
 
+/* send_load.c: --count, --duration and their companions (a load test of
+ * one server: many messages over sessions held open). */
+#include <popt.h>
+extern struct poptOption send_load_options[];
+bool send_load_wanted(void);
+/* --to-file: the recipients come from it, one per message. */
+bool send_load_rotates(void);
+/* After the options are parsed: 64 for what does not go together. */
+int send_load_check(bool server, bool quit_after, bool dry_run, struct err *e);
+/* Send base (its message gets a Message-ID and X-Smtpkit-Seq: per copy)
+ * the number of times asked; the report; the exit status, or -1 with e
+ * set when it could not start. */
+int send_load_run(const struct smtp_txn *base, const struct smtp_policy *pol, const struct out_opts *oo,
+		  const char *host, int port, struct err *e);
+void send_load_free(void);
+
 #endif

@@ -6,6 +6,7 @@
 #include "smtp.h"
 #include "smtp_int.h"
 #include "auth.h"
+#include "msg.h"
 #include "text.h"
 
 #include <stdarg.h>
@@ -61,6 +62,12 @@ static const struct {
 	[SMTP_RSET] = {"RSET", "rset", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_QUIT] = {"QUIT", "quit", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_QUIT_NOWAIT] = {"QUIT_NOWAIT", "quit", false, SMTP_STAGE_ALL, NULL},
+	/* By hand: the step is the typed command's (smtp_typed_step()). */
+	[SMTP_TYPED] = {"TYPED", "command", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_TYPED_DATA_END] = {"TYPED_DATA_END", "end-of-data", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_TYPED_MESSAGE] = {"TYPED_MESSAGE", "end-of-data", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_TYPED_BDAT] = {"TYPED_BDAT", "bdat", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_HELD] = {"HELD", "held", false, SMTP_STAGE_ALL, NULL},
 	[SMTP_DONE] = {"DONE", "done", false, SMTP_STAGE_ALL, NULL},
 	[SMTP_ADVANCE] = {"ADVANCE", "advance", false, SMTP_STAGE_ALL, NULL},
 };
@@ -99,6 +106,8 @@ const char *smtp_reply_meaning(enum smtp_state st, int code)
 
 const char *smtp_step_name(const struct smtp_session *s)
 {
+	if (s->state == SMTP_TYPED)
+		return smtp_typed_step(s);
 	return state_table[s->state].step;
 }
 
@@ -135,6 +144,7 @@ void smtp_init(struct smtp_session *s, const struct smtp_policy *pol, struct out
 	s->host = host;
 	s->port = port;
 	s->state = SMTP_CONNECT;
+	s->stop = pol->stop_after;
 	conn_init(&s->conn);
 	s->conn.note = conn_note;
 	s->conn.note_ctx = s;
@@ -147,6 +157,7 @@ void smtp_free(struct smtp_session *s)
 		free(s->auth);
 		s->auth = NULL;
 	}
+	smtp_hand_free(s);
 	conn_close(&s->conn);
 	reply_free(&s->greeting);
 	ehlo_free(&s->caps_before);
@@ -273,7 +284,13 @@ static int read_reply(struct smtp_session *s, struct reply *r, struct err *e)
 	}
 	if (r->bare_lf)
 		s->nonconforming = true;
-	const char *in_context = smtp_reply_meaning(s->state, r->code);
+	s->last_code = r->code;
+	enum smtp_state like = s->state == SMTP_TYPED ? smtp_typed_like(s) : s->state;
+	if (like != SMTP_QUIT) {
+		s->hand.last_code = r->code;
+		s->hand.last_refused = reply_class(r) == 4 || reply_class(r) == 5;
+	}
+	const char *in_context = smtp_reply_meaning(like, r->code);
 	char challenge[400];
 	if ((s->state == SMTP_AUTH || s->state == SMTP_AUTH_STEP)
 	    && smtp_auth_challenge_meaning(s, r, challenge, sizeof challenge))
@@ -319,6 +336,7 @@ static int enter(struct smtp_session *s)
 	const struct smtp_policy *p = s->pol;
 
 	conn_step(&s->conn, p->timeout_ms);
+	s->conn.interrupt = smtp_hand_interruptible(s->state) ? s->hand.interrupt : NULL;
 	switch (s->state) {
 	case SMTP_CONNECT:
 		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_step_name(s)) < 0)
@@ -396,6 +414,30 @@ static int enter(struct smtp_session *s)
 		if (conn_queue(&s->conn, "QUIT\r\n", 6) == 0)
 			conn_flush(&s->conn, &ignored, "quit");
 		return 0;
+	case SMTP_TYPED:
+		return smtp_enter_typed(s);
+	case SMTP_TYPED_DATA_END:
+		/* After the typed lines queued behind the 354. */
+		if (smtp_queue_command(s, NULL, ".") < 0 || smtp_flush(s) < 0)
+			return -1;
+		conn_step(&s->conn, s->pol->data_timeout_ms);
+		return 0;
+	case SMTP_TYPED_MESSAGE:
+	case SMTP_TYPED_BDAT: {
+		bool bdat = s->state == SMTP_TYPED_BDAT;
+		if (smtp_expect_quiet(s, bdat ? "BDAT" : "the message") < 0)
+			return -1;
+		if (bdat && smtp_queue_command(s, NULL, "BDAT %llu LAST", (unsigned long long)s->hand.msg->size) < 0)
+			return -1;
+		if (smtp_queue_message(s, s->hand.msg, !bdat) < 0 || (!bdat && smtp_queue_command(s, NULL, ".") < 0))
+			return -1;
+		conn_step(&s->conn, s->pol->timeout_ms);
+		if (smtp_flush(s) < 0)
+			return -1;
+		conn_step(&s->conn, s->pol->data_timeout_ms);
+		return 0;
+	}
+	case SMTP_HELD:
 	case SMTP_DONE:
 	case SMTP_ADVANCE:
 		return 0;
@@ -514,26 +556,32 @@ static void warn_no_starttls(struct smtp_session *s)
 		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
 }
 
+int smtp_take_caps(struct smtp_session *s, const struct reply *r)
+{
+	struct ehlo_caps *caps = s->in_tls ? &s->caps_after : &s->caps_before;
+	ehlo_free(caps);
+	if (ehlo_parse(r, caps) < 0) {
+		smtp_fail(s, r, ERR_INTERNAL, "cannot parse the EHLO reply");
+		return -1;
+	}
+	if (s->in_tls) {
+		s->have_after = true;
+		tls_save_session(&s->conn, &s->tls);
+		out_caps(s->out, "capabilities inside TLS", caps);
+		if (s->have_before)
+			out_caps_diff(s->out, &s->caps_before, caps);
+	} else {
+		s->have_before = true;
+		s->starttls_offered = ehlo_has(caps, "STARTTLS");
+		out_caps(s->out, "capabilities", caps);
+	}
+	return 0;
+}
+
 static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply *r)
 {
-	if (r->code == 250) {
-		struct ehlo_caps *caps = s->in_tls ? &s->caps_after : &s->caps_before;
-		ehlo_free(caps);
-		if (ehlo_parse(r, caps) < 0)
-			return smtp_fail(s, r, ERR_INTERNAL, "cannot parse the EHLO reply");
-		if (s->in_tls) {
-			s->have_after = true;
-			tls_save_session(&s->conn, &s->tls);
-			out_caps(s->out, "capabilities inside TLS", caps);
-			if (s->have_before)
-				out_caps_diff(s->out, &s->caps_before, caps);
-		} else {
-			s->have_before = true;
-			s->starttls_offered = ehlo_has(caps, "STARTTLS");
-			out_caps(s->out, "capabilities", caps);
-		}
-		return SMTP_ADVANCE;
-	}
+	if (r->code == 250)
+		return smtp_take_caps(s, r) < 0 ? SMTP_QUIT_NOWAIT : SMTP_ADVANCE;
 	if (r->code == 421 || reply_class(r) == 4)
 		return smtp_fail_unexpected(s, r, "to EHLO");
 	if (reply_class(r) == 5 && !s->in_tls) {
@@ -639,11 +687,19 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 	case SMTP_BDAT:
 		return smtp_on_final(s, r);
 	case SMTP_RSET:
-		return SMTP_QUIT;
+		return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
 	case SMTP_QUIT:
 		if (r->code != 221)
 			out_warn(s->out, "unexpected reply %d to QUIT", r->code);
 		return SMTP_DONE;
+	case SMTP_TYPED:
+		return smtp_on_typed(s, r);
+	case SMTP_TYPED_DATA_END:
+	case SMTP_TYPED_MESSAGE:
+	case SMTP_TYPED_BDAT:
+		return smtp_on_typed_final(s, r);
+	case SMTP_HELD:
+		return SMTP_HELD;
 	case SMTP_QUIT_NOWAIT:
 	case SMTP_DONE:
 	case SMTP_ADVANCE:
@@ -724,18 +780,20 @@ static enum smtp_stage upcoming(const struct smtp_session *s)
 
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st)
 {
-	return stage_order(s, s->pol->stop_after) > stage_order(s, st);
+	return stage_order(s, s->stop) > stage_order(s, st);
 }
 
 /* The one stop-after gate: the current state did its work; stop when the
  * policy's stage is the one it completed, or one the session now skips. */
 static enum smtp_state stop_or_advance(struct smtp_session *s)
 {
-	enum smtp_stage stop = s->pol->stop_after;
+	enum smtp_stage stop = s->stop;
 	int at = stage_order(s, stop);
 	if ((s->state == SMTP_EHLO || s->state == SMTP_HELO) && smtp_goes_past(s, SMTP_STAGE_EHLO))
 		warn_no_starttls(s);
 	if (stage_order(s, completes(s, s->state)) <= at && at < stage_order(s, upcoming(s))) {
+		if (s->pol->hold)
+			return SMTP_HELD;               /* smtpkit session takes over */
 		if (stop == SMTP_STAGE_CONNECT)
 			return SMTP_QUIT_NOWAIT;        /* no greeting read */
 		/* Nothing of the transaction stays; MAIL alone (no recipient,
@@ -756,16 +814,68 @@ static enum smtp_state after_failure(const struct smtp_session *s)
 	if (s->state == SMTP_TLS_HANDSHAKE || s->state == SMTP_TLS_IMPLICIT)
 		return SMTP_DONE;
 	/* Mid-message, a QUIT would be taken as message data. */
-	if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+	if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT || s->state == SMTP_TYPED_MESSAGE
+	    || s->state == SMTP_TYPED_BDAT || s->state == SMTP_TYPED_DATA_END)
 		return SMTP_DONE;
 	if (s->state == SMTP_QUIT || s->state == SMTP_QUIT_NOWAIT)
 		return SMTP_DONE;
 	return SMTP_QUIT_NOWAIT;
 }
 
+/* By hand, a refusal the person can act on does not end the session:
+ * the server said no and the connection is fine, or smtpkit refused
+ * locally before sending anything.  The first is kept in hand.refusal. */
+static bool hold_after_refusal(struct smtp_session *s)
+{
+	if (!s->hand.active || !s->connected || s->conn.eof)
+		return false;
+	bool reply_refusal = s->last_code >= 400 && s->last_code < 600 && s->last_code != 421;
+	switch (s->err.cause) {
+	case ERR_UNSUPPORTED:
+		break;
+	case ERR_AUTH:
+	case ERR_REPLY_TEMP:
+	case ERR_REPLY_PERM:
+		if (reply_refusal)
+			break;
+		return false;
+	default:
+		return false;
+	}
+	out_warn(s->out, "%s", s->err.msg);
+	s->hand.last_refused = true;
+	if (!err_is_set(&s->hand.refusal))
+		s->hand.refusal = s->err;
+	memset(&s->err, 0, sizeof s->err);
+	return true;
+}
+
+/* The one way to the next state: past the stop gate, and by hand past a
+ * refusal. */
+static void go(struct smtp_session *s, enum smtp_state next)
+{
+	if (next == SMTP_ADVANCE)
+		next = stop_or_advance(s);
+	if (next == SMTP_QUIT_NOWAIT && err_is_set(&s->err) && hold_after_refusal(s))
+		next = SMTP_HELD;
+	set_state(s, next);
+}
+
+int smtp_resume(struct smtp_session *s, enum smtp_state next)
+{
+	go(s, next);
+	return smtp_run(s);
+}
+
+void smtp_hold_quit(struct smtp_session *s)
+{
+	if (s->state == SMTP_HELD)
+		smtp_resume(s, SMTP_QUIT);
+}
+
 int smtp_run(struct smtp_session *s)
 {
-	while (s->state != SMTP_DONE) {
+	while (s->state != SMTP_DONE && s->state != SMTP_HELD) {
 		enum smtp_state next;
 		struct reply r = {0};
 		if (enter(s) < 0) {
@@ -779,21 +889,23 @@ int smtp_run(struct smtp_session *s)
 			struct err quit_err = {0};
 			struct err *e = s->state == SMTP_QUIT ? &quit_err : &s->err;
 			if (read_reply(s, &r, e) < 0) {
-				if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
-					smtp_txn_lost(s, true);
-				next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
+				if (e->cause == ERR_INTERRUPTED && smtp_hand_abandon(s)) {
+					next = SMTP_HELD;
+				} else {
+					if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+						smtp_txn_lost(s, true);
+					next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
+				}
 			} else
 				next = decide(s, &r);
 		}
-		if (next == SMTP_ADVANCE)
-			next = stop_or_advance(s);
 		if (s->state == SMTP_GREETING && r.complete)
 			s->greeting = r;
 		else
 			reply_free(&r);
-		set_state(s, next);
+		go(s, next);
 	}
-	if (s->in_tls)
+	if (s->state == SMTP_DONE && s->in_tls)
 		tls_bye(&s->conn);
 	return err_is_set(&s->err) ? -1 : 0;
 }

@@ -62,6 +62,12 @@ enum smtp_state {
 	SMTP_RSET,
 	SMTP_QUIT,
 	SMTP_QUIT_NOWAIT,           /* after a failure: QUIT, do not wait for 221 */
+	/* smtpkit session: the machine driven by hand (smtp_hand.c) */
+	SMTP_TYPED,                 /* commands typed, written as one group (RFC 2920) */
+	SMTP_TYPED_DATA_END,        /* the "." after a message typed line by line */
+	SMTP_TYPED_MESSAGE,         /* a message file after the 354, and its "." */
+	SMTP_TYPED_BDAT,            /* BDAT n LAST with a message file (RFC 3030) */
+	SMTP_HELD,                  /* connection open, waiting for what is typed next */
 	SMTP_DONE,
 	SMTP_ADVANCE,               /* not a state: "done here; stop or go on", see smtp_run() */
 };
@@ -113,6 +119,7 @@ struct smtp_txn {
 	int mail_code;              /* the reply to the last MAIL FROM, 0 until read */
 	char mail_enhanced[16];
 	char queue_id[128];
+	char final_reply[300];      /* the accepting reply's last line, escaped (the delivery log) */
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
 	size_t ndelivered;          /* recipients the message was accepted for */
@@ -148,6 +155,40 @@ struct smtp_policy {
 	 * a handshake left half done. */
 	int (*raw_hello)(void *ctx, struct conn *c, struct err *e);
 	void *raw_hello_ctx;
+	/* smtpkit session: at the stop stage the session waits in SMTP_HELD
+	 * with the connection open (no QUIT), for smtp_hand_*(). */
+	bool hold;
+};
+
+/* A command typed by hand and what its reply is read as. */
+struct smtp_typed {
+	char *line;                 /* without CRLF; owned */
+	bool secret;                /* a SASL payload: shown hidden */
+	enum smtp_state like;       /* the state whose reply meanings apply; SMTP_TYPED: none */
+	const char *step;           /* its name in the transcript and errors ("rcpt") */
+};
+
+/* smtpkit session's part of the session (smtp_hand.c). */
+struct smtp_hand {
+	bool active;                /* the automatic part is over: refusals do not end the session */
+	struct smtp_typed *typed;   /* the group written; replies are read in order */
+	size_t ntyped, answered;
+	bool written;               /* the group is on the wire (replies may be owed) */
+	/* Set by the session's SIGINT handler: a wait for the reply to what
+	 * was typed may be abandoned (the replies are read before the next
+	 * command); STARTTLS and AUTH are never stopped half-way. */
+	const volatile sig_atomic_t *interrupt;
+	bool in_data;               /* a 354 was read: what is typed is message data */
+	struct out_data *data;      /* the typed message, as shown */
+	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */
+	struct msg *msg;            /* /data, /bdat */
+	bool quit;                  /* QUIT sent */
+	int last_code;              /* the last reply to anything but QUIT (exit status) */
+	bool last_refused;          /* the last thing done was refused, by a reply or locally */
+	/* The first refusal the session went on after: a 4xx or 5xx reply to
+	 * a typed command, an AUTH refused, a local refusal.  Its exit class is
+	 * the session's unless a later failure ended it. */
+	struct err refusal;
 };
 
 struct smtp_session {
@@ -157,6 +198,10 @@ struct smtp_session {
 	int port;
 
 	enum smtp_state state;
+	/* Where this run stops: the policy's stage, then, on a held session,
+	 * the end of what it was asked to do next (STARTTLS, AUTH, a mail
+	 * transaction). */
+	enum smtp_stage stop;
 	struct smtp_ahead ahead;
 	struct conn conn;
 	bool in_tls;
@@ -179,6 +224,8 @@ struct smtp_session {
 	bool auth_pipelined;            /* the transaction was written behind AUTH PLAIN */
 	char challenge[REPLY_LINE_MAX + 1];     /* last 334 text, for the next AUTH step */
 	struct err err;
+	int last_code;                  /* of the last reply read; 0 before any */
+	struct smtp_hand hand;
 	/* Told of every state change, in the session's own thread, before it
 	 * takes effect (s->state is still the old one); set after smtp_init(). */
 	void (*observer)(void *ctx, const struct smtp_session *s, enum smtp_state next);
@@ -207,5 +254,45 @@ const char *smtp_reply_meaning(enum smtp_state st, int code);
 /* Will the policy take the session past stage st?  (To know what may be
  * pipelined: nothing beyond the stop stage is written.) */
 bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
+
+/* With pol->hold: one more mail transaction on a session held open
+ * (smtpkit send --count), t reset by the caller.  After it the session is
+ * held again (0; a refused recipient was answered with RSET, and s->err
+ * says why the transaction failed: the caller takes it and clears it) or
+ * over (-1: s->err, state SMTP_DONE). */
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t);
+/* QUIT on a session held open; its reply is a courtesy. */
+void smtp_hold_quit(struct smtp_session *s);
+
+/* ---- smtpkit session: the machine driven by hand (smtp_hand.c) -------
+ * With pol->hold, smtp_run() stops in SMTP_HELD.  Each function below runs
+ * one thing typed and comes back to SMTP_HELD: 0.  A refusal the person
+ * can act on (a 4xx or 5xx reply, AUTH refused, a local refusal) is noted
+ * in s->hand.refusal and the session stays held; anything else (the
+ * connection closed, a deadline, a protocol violation, 421) ends it:
+ * SMTP_DONE, s->err set, -1.  QUIT ends it too (0, state SMTP_DONE). */
+
+/* Commands typed (without CRLF), written as one group and answered in
+ * order; the caller has checked them for control characters. */
+int smtp_hand_commands(struct smtp_session *s, const char *const *lines, size_t n);
+/* STARTTLS, the handshake and the certificate verdict as `ehlo` does
+ * them, then EHLO again (RFC 3207 4.2). */
+int smtp_hand_starttls(struct smtp_session *s);
+/* AUTH as pol->auth says (user, secret, allowed mechanisms). */
+int smtp_hand_auth(struct smtp_session *s);
+/* After a 354: one line of the message (no line ending), dot-stuffed
+ * (RFC 5321 4.5.2); then the final dot. */
+int smtp_hand_data_line(struct smtp_session *s, const char *line, size_t len);
+int smtp_hand_data_end(struct smtp_session *s);
+/* A whole message: DATA, and after its 354 the message dot-stuffed; or
+ * with bdat, BDAT n LAST and the message (RFC 3030). */
+int smtp_hand_message(struct smtp_session *s, struct msg *m, bool bdat);
+int smtp_hand_quit(struct smtp_session *s);
+/* Close the connection in the middle of a typed message, without its
+ * final dot: the server discards it (RFC 5321 has no other way to take
+ * DATA back). */
+void smtp_hand_drop(struct smtp_session *s);
+/* Forget the typed group (smtp_free does it too). */
+void smtp_hand_free(struct smtp_session *s);
 
 #endif

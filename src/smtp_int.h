@@ -35,6 +35,13 @@ enum smtp_state smtp_fail(struct smtp_session *s, const struct reply *r,
 enum smtp_state smtp_fail_unexpected(struct smtp_session *s, const struct reply *r,
 				     const char *what);
 
+/* Enter state next (as if the current state had picked it) and run until
+ * SMTP_HELD or SMTP_DONE, as smtp_run(). */
+int smtp_resume(struct smtp_session *s, enum smtp_state next);
+/* Take a 250 reply to EHLO as the capabilities in force: before TLS or
+ * inside it.  -1 with s->err set when it cannot be parsed. */
+int smtp_take_caps(struct smtp_session *s, const struct reply *r);
+
 /* After the last EHLO (and TLS): AUTH, the transaction, or QUIT. */
 enum smtp_state smtp_after_hello(struct smtp_session *s);
 
@@ -58,14 +65,34 @@ int smtp_enter_rcpt(struct smtp_session *s);
 int smtp_enter_data(struct smtp_session *s);
 int smtp_enter_data_body(struct smtp_session *s);
 int smtp_enter_bdat(struct smtp_session *s);
+/* Queue message m: dot-stuffed for DATA, as is for BDAT; flushed in
+ * chunks, each write under its own step deadline. */
+int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff);
 enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r);
+/* The queue id a final reply gives, escaped, into out ("" if none). */
+void smtp_reply_queue_id(const struct reply *r, char *out, size_t size);
 /* Every recipient of the batch accepted what it needs: DATA or BDAT. */
 enum smtp_state smtp_txn_after_rcpts(struct smtp_session *s);
 /* A failure while the message was in flight: say whether it may have
  * been delivered. */
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply);
+
+/* smtp_hand.c */
+int smtp_enter_typed(struct smtp_session *s);
+enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r);
+/* The reply to the end of a message sent by hand (".", BDAT LAST). */
+enum smtp_state smtp_on_typed_final(struct smtp_session *s, const struct reply *r);
+/* The step name of the typed command whose reply is awaited. */
+const char *smtp_typed_step(const struct smtp_session *s);
+/* Ctrl-C while a reply to something typed was awaited: stop waiting and
+ * owe the reply (read before the next command).  false when the state
+ * cannot be left half-way. */
+bool smtp_hand_abandon(struct smtp_session *s);
+/* Waits that Ctrl-C may stop: the replies to what was typed. */
+bool smtp_hand_interruptible(enum smtp_state st);
+enum smtp_state smtp_typed_like(const struct smtp_session *s);
 
 #endif

@@ -125,6 +125,17 @@ enum smtp_state smtp_txn_begin(struct smtp_session *s)
 	return SMTP_MAIL;
 }
 
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t)
+{
+	if (s->state != SMTP_HELD)
+		return err_set(&s->err, ERR_INTERNAL, "mail", "the session is not held open");
+	s->txn = t;
+	s->stop = SMTP_STAGE_ALL;
+	memset(&s->ahead, 0, sizeof s->ahead);
+	smtp_resume(s, smtp_txn_begin(s));
+	return s->state == SMTP_HELD ? 0 : -1;
+}
+
 void smtp_txn_reset(struct smtp_txn *t)
 {
 	for (size_t i = 0; i < t->nrcpt; i++) {
@@ -134,7 +145,7 @@ void smtp_txn_reset(struct smtp_txn *t)
 		r->enhanced[0] = r->text[0] = r->queue_id[0] = '\0';
 		r->transaction = 0;
 	}
-	t->queue_id[0] = '\0';
+	t->queue_id[0] = t->final_reply[0] = '\0';
 	t->delivered = t->maybe_delivered = t->dot_only = false;
 	t->ndelivered = t->rcptmax = 0;
 	t->ntransactions = 0;
@@ -194,12 +205,10 @@ static bool last_batch(const struct smtp_txn *t)
 	return t->batch_end >= t->nrcpt;
 }
 
-/* Stream the message: dot-stuffed for DATA, as is for BDAT; each write
- * under its own deadline so that a large message cannot trip a step
- * timeout, yet a stalled server still does. */
-static int queue_body(struct smtp_session *s, bool stuff)
+/* Each write under its own deadline so that a large message cannot trip
+ * a step timeout, yet a stalled server still does. */
+int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff)
 {
-	struct smtp_txn *t = s->txn;
 	struct msg_dotstuff ds = {0};
 	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
 	struct out_data *shown = malloc(sizeof *shown);
@@ -210,12 +219,12 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		goto done;
 	}
 	out_data_begin(s->out, shown, s->in_tls);
-	if (msg_rewind(t->msg) < 0) {
+	if (msg_rewind(m) < 0) {
 		err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot re-read the message");
 		goto done;
 	}
 	for (;;) {
-		ssize_t n = msg_read(t->msg, in, BODY_CHUNK);
+		ssize_t n = msg_read(m, in, BODY_CHUNK);
 		if (n < 0) {
 			err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot read the message spool");
 			goto done;
@@ -223,13 +232,13 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		if (n == 0)
 			break;
 		const char *wire = in;
-		size_t m = (size_t)n;
+		size_t len = (size_t)n;
 		if (stuff) {
-			m = msg_dotstuff(&ds, in, (size_t)n, out);
+			len = msg_dotstuff(&ds, in, (size_t)n, out);
 			wire = out;
 		}
-		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, m);
-		int q = conn_queue(&s->conn, wire, m);
+		out_data_feed(s->out, shown, conn_elapsed(&s->conn), wire, len);
+		int q = conn_queue(&s->conn, wire, len);
 		if (q < 0) {
 			err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 			goto done;
@@ -241,7 +250,7 @@ static int queue_body(struct smtp_session *s, bool stuff)
 		}
 	}
 	out_data_end(s->out, shown);
-	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)t->msg->size,
+	out_info(s->out, 0, "message: %llu octets, %llu lines%s", (unsigned long long)m->size,
 		 shown->lines, stuff ? " (dot-stuffed on the wire, RFC 5321 4.5.2)" : "");
 	rc = 0;
 done:
@@ -257,10 +266,10 @@ static int queue_bdat(struct smtp_session *s)
 	struct smtp_txn *t = s->txn;
 	if (smtp_queue_command(s, NULL, "BDAT %llu LAST", (unsigned long long)t->msg->size) < 0)
 		return -1;
-	if (queue_body(s, false) < 0)
+	if (smtp_queue_message(s, t->msg, false) < 0)
 		return -1;
 	s->ahead.data = s->ahead.bdat = true;
-	if (last_batch(t) && pipelining(s)) {
+	if (last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
 		s->ahead.quit = true;
@@ -353,12 +362,12 @@ int smtp_enter_data_body(struct smtp_session *s)
 		/* RFC 2920 3.1: DATA accepted although no recipient was: end it
 		 * empty, and the server must refuse it. */
 		out_info(s->out, 0, "no recipient accepted: ending the data with the dot alone");
-	} else if (queue_body(s, true) < 0) {
+	} else if (smtp_queue_message(s, t->msg, true) < 0) {
 		return -1;
 	}
 	if (smtp_queue_command(s, NULL, ".") < 0)
 		return -1;
-	if (!t->dot_only && last_batch(t) && pipelining(s)) {
+	if (!t->dot_only && last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
 		s->ahead.quit = true;
@@ -496,7 +505,7 @@ enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r)
 
 /* "250 2.0.0 Ok: queued as 4Xb1cd" (Postfix, aiosmtpd) or
  * "250 OK id=1abcde-000123-AB" (Exim). */
-static void queue_id(const struct reply *r, char *out, size_t size)
+void smtp_reply_queue_id(const struct reply *r, char *out, size_t size)
 {
 	static const char *const marks[] = {"queued as ", "id="};
 	for (size_t i = 0; i < r->nlines; i++) {
@@ -530,7 +539,13 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 		return smtp_fail_unexpected(s, r, "the message");
 	t->delivered = true;
 	t->ndelivered += ok;
-	queue_id(r, t->queue_id, sizeof t->queue_id);
+	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
+	if (r->nlines) {
+		char text[256];
+		size_t last = r->nlines - 1, max = sizeof text / 4 - 1;
+		text_escape(r->lines[last], r->lens[last] < max ? r->lens[last] : max, text, sizeof text);
+		snprintf(t->final_reply, sizeof t->final_reply, "%d %s", r->code, text);
+	}
 	for (size_t i = t->batch_start; i < t->batch_end; i++)
 		if (t->rcpts[i].accepted)
 			memcpy(t->rcpts[i].queue_id, t->queue_id, sizeof t->queue_id);
@@ -543,7 +558,7 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 		next_batch(s);
 		return SMTP_MAIL;
 	}
-	return SMTP_QUIT;
+	return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
 }
 
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply)

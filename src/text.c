@@ -7,6 +7,8 @@
 #include "text.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +49,11 @@ size_t text_utf8_len(const unsigned char *s, size_t avail)
 
 /* ---- secrets hidden from what is shown (SPEC 10.11) ---- */
 
-/* Written by text_hide() while one session authenticates (send runs one at
- * a time), read by text_escape(); longest first, so that a secret holding
- * another is hidden whole. */
+/* Written by text_hide() when a session authenticates, read by
+ * text_escape(); sessions run in threads (send --count), so under a
+ * read-write lock.  Longest first, so that a secret holding another is
+ * hidden whole. */
+static pthread_rwlock_t text_hidden_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct text_secret {
 	char *text;
 	size_t len;
@@ -85,7 +89,10 @@ static int text_hide_one(const char *secret, size_t len)
 
 int text_hide(const char *secret, size_t len)
 {
-	if (text_hide_one(secret, len) < 0)
+	pthread_rwlock_wrlock(&text_hidden_lock);
+	int r = text_hide_one(secret, len);
+	pthread_rwlock_unlock(&text_hidden_lock);
+	if (r < 0)
 		return -1;
 	/* Text escaped once is escaped again on its way out (out.c's sinks),
 	 * so the escaped spelling of a secret is one too. */
@@ -94,7 +101,9 @@ int text_hide(const char *secret, size_t len)
 	if (!esc)
 		return -1;
 	size_t n = text_escape_hiding(secret, len, esc, size, false);
-	int r = text_hide_one(esc, n);
+	pthread_rwlock_wrlock(&text_hidden_lock);
+	r = text_hide_one(esc, n);
+	pthread_rwlock_unlock(&text_hidden_lock);
 	explicit_bzero(esc, size);
 	free(esc);
 	return r;
@@ -102,6 +111,7 @@ int text_hide(const char *secret, size_t len)
 
 void text_hide_clear(void)
 {
+	pthread_rwlock_wrlock(&text_hidden_lock);
 	for (size_t i = 0; i < text_nhidden; i++) {
 		explicit_bzero(text_hidden[i].text, text_hidden[i].len);
 		free(text_hidden[i].text);
@@ -109,6 +119,7 @@ void text_hide_clear(void)
 	free(text_hidden);
 	text_hidden = NULL;
 	text_nhidden = 0;
+	pthread_rwlock_unlock(&text_hidden_lock);
 }
 
 /* How many octets at s[0..avail) are shown as TEXT_SECRET_MARK: a secret
@@ -165,7 +176,10 @@ static size_t text_escape_hiding(const char *in, size_t len, char *buf, size_t s
 
 size_t text_escape(const char *in, size_t len, char *buf, size_t size)
 {
-	return text_escape_hiding(in, len, buf, size, true);
+	pthread_rwlock_rdlock(&text_hidden_lock);
+	size_t n = text_escape_hiding(in, len, buf, size, true);
+	pthread_rwlock_unlock(&text_hidden_lock);
+	return n;
 }
 
 size_t text_squeeze(const char *in, char *buf, size_t size)
@@ -325,4 +339,57 @@ unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len)
 		return NULL;
 	*len = out.size;
 	return text_take_datum(&out);
+}
+
+void text_buf_add(struct text_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 128;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void text_buf_str(struct text_buf *b, const char *s)
+{
+	text_buf_add(b, s, strlen(s));
+}
+
+void text_buf_printf(struct text_buf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if ((size_t)n < sizeof small) {
+		text_buf_add(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	text_buf_add(b, big, (size_t)n);
+	free(big);
 }

@@ -20,9 +20,8 @@ size_t text_escape(const char *in, size_t len, char *buf, size_t size);
  * AUTH payloads smtpkit sends. */
 #define TEXT_SECRET_MARK "<secret hidden; --show-secrets shows it>"
 /* Hide len octets of secret (and their escaped spelling) from everything
- * text_escape() writes from now on; -1 when out of memory.  Not
- * thread-safe: call it where no other thread prints (send runs one session
- * at a time; no other subcommand has secrets). */
+ * text_escape() writes from now on, in every thread (sessions in threads
+ * share their credentials); -1 when out of memory. */
 int text_hide(const char *secret, size_t len);
 /* Forget (and wipe) every secret text_hide() was given. */
 void text_hide_clear(void);
@@ -61,6 +60,19 @@ size_t text_hex(const unsigned char *b, size_t n, char *out, size_t size);
  * shown; stops before an octet that does not fit. */
 void text_hex_colon(const unsigned char *b, size_t n, char *out, size_t size);
 
+/* A growing NUL-terminated string (header fields being built, generated
+ * files).  After a failed allocation every later add is dropped and oom
+ * stays set, so a caller checks once at the end.  Zero-initialise; free(p)
+ * when done. */
+struct text_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void text_buf_add(struct text_buf *b, const char *s, size_t n);
+void text_buf_str(struct text_buf *b, const char *s);
+void text_buf_printf(struct text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Base64 (RFC 4648 4) of len octets, NUL-terminated and allocated; NULL
  * when out of memory.  The one encoder (GnuTLS's): SASL, RFC 2047 words
  * and MIME bodies all come here.  The octets may be credentials, so the
@@ -70,5 +82,6 @@ char *text_b64_encode(const unsigned char *data, size_t len);
  * space, no stray bits; NULL if not valid or out of memory.  The result is
  * allocated and NUL-terminated beyond *len; "" decodes to an empty buffer. */
 unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len);
+
 
 #endif

@@ -21,6 +21,7 @@ static void read_back(const struct dns_answer *a, int type)
 			t += strlen(a->mx[i].host) + a->mx[i].preference;
 			break;
 		case DNS_T_TXT:
+		case DNS_T_SPF:
 			t += strlen(a->txt[i]);
 			break;
 		case DNS_T_TLSA: {
@@ -42,7 +43,7 @@ static void read_back(const struct dns_answer *a, int type)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int types[] = {
-		DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT, DNS_T_TLSA, DNS_T_PTR, DNS_T_CNAME,
+		DNS_T_A, DNS_T_AAAA, DNS_T_MX, DNS_T_TXT, DNS_T_TLSA, DNS_T_PTR, DNS_T_CNAME, DNS_T_SPF,
 	};
 	/* An exact-size copy: the answer buffer in dns.c is larger, but a
 	 * read past len is a bug whatever lies there. */

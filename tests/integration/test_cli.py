@@ -3,7 +3,7 @@
 command-line values that are empty."""
 import pytest
 
-SUBCOMMANDS = ["send", "ehlo", "tls-check", "probe", "mx"]
+SUBCOMMANDS = ["send", "ehlo", "tls-check", "probe", "mx", "session"]
 
 
 def test_version(smtpkit):

@@ -141,5 +141,5 @@ def test_mx_check_txt_and_mta_sts_error(smtpkit, dns, sts, pki):
                 "--json", env=sts.env)
     assert_clean(j)
     d = j.json()
-    assert d["spf"] == [TXTS["esc.test."]] and d["dmarc"] == TXTS["_dmarc.esc.test."], d
+    assert d["spf"]["records"] == [TXTS["esc.test."]] and d["dmarc"] == TXTS["_dmarc.esc.test."], d
     assert d["mta_sts"]["txt"] == TXTS["_mta-sts.esc.test."] and ESC in d["mta_sts"]["error"], d

@@ -259,7 +259,7 @@ def test_example_full_json(smtpkit, dns, sts, mx_servers, pki):
         {"usage": 3, "selector": 1, "mtype": 1, "data": DIGEST}]}
     assert mx2["tlsa"]["status"] == "nxdomain" and mx2["tlsa"]["records"] == []
     # Policy records.
-    assert d["spf"] == ["v=spf1 ip4:127.0.0.0/8 -all"]
+    assert d["spf"]["records"] == ["v=spf1 ip4:127.0.0.0/8 -all"]
     assert d["dmarc"] == "v=DMARC1; p=reject; rua=mailto:d@example.test"
     assert d["tls_rpt"] == "v=TLSRPTv1; rua=mailto:tls@example.test"
     assert d["mta_sts"] == {"txt": "v=STSv1; id=20240101T000000", "fetched": True, "valid": True,
@@ -540,7 +540,7 @@ def test_check_clean_domain_exit_0(smtpkit, dns):
     r, d = mx_json(smtpkit, dns, "signed.test", "--check")
     assert r.rc == 0, r
     assert d["findings"] == []
-    assert d["spf"] == ["v=spf1 mx -all"] and d["dmarc"] == "v=DMARC1; p=none"
+    assert d["spf"]["records"] == ["v=spf1 mx -all"] and d["dmarc"] == "v=DMARC1; p=none"
     assert d["tls_rpt"] == "v=TLSRPTv1; rua=mailto:tls@signed.test"
     assert d["mta_sts"] == {"txt": None, "fetched": False, "valid": False, "mode": None, "mx": [],
                             "max_age": 0, "error": None}
@@ -556,7 +556,7 @@ def test_check_clean_domain_exit_0(smtpkit, dns):
 def test_check_spf_multiple_and_no_dmarc(smtpkit, dns):
     r, d = mx_json(smtpkit, dns, "spf2.test", "--check")
     assert r.rc == 1, r
-    assert d["spf"] == ["v=spf1 -all", "v=spf1 mx ~all"]
+    assert d["spf"]["records"] == ["v=spf1 -all", "v=spf1 mx ~all"]
     assert d["dmarc"] is None
     assert sorted(findings(d)) == sorted([("spf-multiple", "fail"), ("no-dmarc", "warn"),
                                           ("no-fcrdns", "warn"), ("dnssec-unsigned", "warn")])
@@ -571,7 +571,7 @@ def test_check_broken_records(smtpkit, dns, sts, pki):
     before = len(sts.requests)
     r, d = mx_json(smtpkit, dns, "broken.test", "--check", "--cafile", pki.ca, env=sts.env)
     assert r.rc == 1, r
-    assert d["spf"] == [] and d["dmarc"] is None and d["tls_rpt"] is None
+    assert d["spf"]["records"] == [] and d["dmarc"] is None and d["tls_rpt"] is None
     m = d["mta_sts"]
     assert (m["txt"], m["fetched"], m["valid"]) == ("v=STSv1;", False, False), m
     assert "id=" in m["error"], m

@@ -196,8 +196,9 @@ def address_fault(a, aaaa):
 
 
 class DNSFixture:
-    def __init__(self, zone="", faults=None, host="127.0.0.1"):
+    def __init__(self, zone="", faults=None, host="127.0.0.1", port=0):
         self.host = host
+        self.want_port = port            # 0: ephemeral (a fixed one: inside a network namespace)
         self.faults = {_norm(k): v for k, v in (faults or {}).items()}
         if isinstance(zone, dict):
             zone = "\n".join("%s. 300 IN %s" % (name.rstrip("."), rdata)
@@ -228,7 +229,7 @@ class DNSFixture:
         # UDP takes an ephemeral port; TCP must get the same number, which
         # another process may hold: try a few times.
         for _ in range(20):
-            udp = DNSServer(resolver, address=self.host, port=0, logger=logger, handler=_Handler)
+            udp = DNSServer(resolver, address=self.host, port=self.want_port, logger=logger, handler=_Handler)
             port = udp.server.server_address[1]
             try:
                 tcp = DNSServer(resolver, address=self.host, port=port, tcp=True,

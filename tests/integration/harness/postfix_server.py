@@ -1,6 +1,8 @@
 """A private Postfix instance on a loopback ephemeral port (real PIPELINING,
-CHUNKING, STARTTLS, SMTPUTF8, DSN).  See ENVIRONMENT-NOTES.md for why each
-setting is there.  Never runs `postfix` without -c."""
+CHUNKING, STARTTLS, SMTPUTF8, DSN), and a submission-style listener on a
+second port: TLS required, AUTH (through a private Dovecot) only inside TLS,
+mail accepted only from an authenticated client.  See ENVIRONMENT-NOTES.md
+for why each setting is there.  Never runs `postfix` without -c."""
 import os
 import pwd
 import shutil
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from .accept_loop import ipv6_loopback
 from .aiosmtpd_server import free_port
+from .dovecot_auth import MECHANISMS, DovecotAuth
 
 MAIN_CF = """\
 compatibility_level = 3.6
@@ -50,9 +53,19 @@ smtpd_banner = $myhostname ESMTP Postfix (smtpkit test)
 """
 
 # chroot "n" everywhere: the instance lives outside any chroot jail.
+# The submission listener: RFC 6409 port 587's policy (TLS first, then AUTH,
+# then mail) on an ephemeral port; smtpd_tls_auth_only hides AUTH before TLS.
 MASTER_CF = """\
 127.0.0.1:{port} inet n - n - - smtpd
 [::1]:{port} inet n - n - - smtpd
+127.0.0.1:{sub_port} inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path={auth_socket}
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -80,6 +93,13 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 class PostfixServer:
+    """port/hostport: the plain listener (STARTTLS offered, no AUTH).
+    submission_port/submission_hostport: TLS required, AUTH as user/password
+    with any of auth_mechanisms, mail only after AUTH."""
+    user = "tester@smtpkit.test"
+    password = "s3cret-Pass 9"
+    auth_mechanisms = MECHANISMS
+
     def __init__(self, pki, cert="good", main_extra=""):
         """main_extra: lines appended to main.cf (a TLS configuration)."""
         self.exe = shutil.which("postfix") or "/usr/sbin/postfix"
@@ -90,6 +110,8 @@ class PostfixServer:
         self.dir = Path(tempfile.mkdtemp(prefix="smtpkit-postfix-"))
         os.chmod(self.dir, 0o755)
         self.port = free_port()
+        self.submission_port = free_port()
+        self.dovecot = None
         d = self.dir
         for sub in ("etc", "queue", "data", "log", "mail"):
             (d / sub).mkdir()
@@ -102,13 +124,15 @@ class PostfixServer:
         shutil.copy(pki[cert].key, d / "etc" / "key.pem")
         os.chmod(d / "etc" / "key.pem", 0o600)
         (d / "etc" / "main.cf").write_text(MAIN_CF.format(d=d, uid=nobody.pw_uid, gid=nobody.pw_gid) + main_extra)
-        master = MASTER_CF.format(port=self.port)
+        master = MASTER_CF.format(port=self.port, sub_port=self.submission_port,
+                                  auth_socket=d / "dovecot" / "auth-smtpd")
         if not ipv6_loopback():
             master = "\n".join(l for l in master.splitlines() if not l.startswith("[::1]")) + "\n"
             (d / "etc" / "main.cf").write_text(
                 (d / "etc" / "main.cf").read_text().replace("inet_protocols = all", "inet_protocols = ipv4"))
         (d / "etc" / "master.cf").write_text(master)
         self.hostport = "127.0.0.1:%d" % self.port
+        self.submission_hostport = "127.0.0.1:%d" % self.submission_port
         self.maildir = d / "mail" / "inbox"
         self.started = False
         try:
@@ -153,20 +177,32 @@ class PostfixServer:
                               capture_output=True, text=True, timeout=60)
 
     def _start(self):
+        self.dovecot = DovecotAuth(self.dir / "dovecot", self.user, self.password)
         r = self._postfix("start")
         self.started = True
         out = r.stdout + r.stderr
         # Without a terminal a failed start is silent: wait for the greeting.
         deadline = time.monotonic() + 20
-        while r.returncode == 0 and time.monotonic() < deadline:
+        waiting = [self.port, self.submission_port]
+        while waiting and r.returncode == 0 and time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=2) as s:
                     s.settimeout(5)
                     if s.recv(512).startswith(b"220"):
                         s.sendall(b"QUIT\r\n")
-                        return
+                        waiting.pop(0)
+                        continue
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
+        if not waiting:
+            # The probes' own sessions must be in the log before any test
+            # takes a mark (postlogd writes late).
+            for _ in range(50):
+                if len(self._smtpd_lines("disconnect from")) >= 2:
+                    break
+                time.sleep(0.1)
+            return
         raise RuntimeError("private Postfix did not start (rc %d)\n%s\n--- maillog\n%s"
                            % (r.returncode, out, self.maillog))
 
@@ -188,5 +224,7 @@ class PostfixServer:
             time.sleep(0.1)
         else:
             os.kill(pid, 9)
+        if self.dovecot:
+            self.dovecot.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
         return log

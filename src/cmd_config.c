@@ -1,0 +1,163 @@
+/* cmd_config.c - `smtpkit config`: show the effective settings and where
+ * each came from, check the files, or convert an msmtp configuration. */
+#define _GNU_SOURCE
+#include "cmd.h"
+#include "config.h"
+#include "msmtprc.h"
+#include "options.h"
+#include "out.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+	int show, check, import;
+	char *msmtprc;
+	char *account, *config;
+	int no_config;
+} c;
+
+enum { OPT_IMPORT = 1 };
+
+static struct poptOption config_options[] = {
+	{"show", '\0', POPT_ARG_NONE, &c.show, 0,
+	 "the effective settings of the account (-a, else the default), secrets hidden, and where each was set", NULL},
+	{"check", '\0', POPT_ARG_NONE, &c.check, 0, "read the files and check every account; exit 78 on a fault", NULL},
+	{"import-msmtprc", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &c.msmtprc, OPT_IMPORT,
+	 "print the smtpkit configuration equivalent to an msmtp one (default ~/.msmtprc, "
+	 "else $XDG_CONFIG_HOME/msmtp/config); writes no file", "FILE"},
+	{"account", 'a', POPT_ARG_STRING, &c.account, 0, "the account to show or check", "NAME"},
+	{"config", '\0', POPT_ARG_STRING, &c.config, 0, "this file instead of the search order", "FILE"},
+	{"no-config", '\0', POPT_ARG_NONE, &c.no_config, 0, "read no configuration file", NULL},
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static int show(void)
+{
+	const char *acc = config_account();
+	if (!config_nfiles())
+		printf("# no configuration file read\n");
+	for (size_t i = 0; i < config_nfiles(); i++)
+		printf("# read: %s\n", config_file(i));
+	printf("# account: %s\n", acc ? acc : "(none: top-level settings only)");
+	for (size_t i = 0; i < config_count(); i++) {
+		const struct config_entry *e = config_at(i);
+		char where[600];
+		snprintf(where, sizeof where, "%s:%d%s%s%s", e->file, e->line, e->account ? " [account " : "",
+			 e->account ? e->account : "", e->account ? "]" : "");
+		printf("%-20s %-32s # %s\n", e->key, config_key_is_secret(e->key) ? "(hidden)" : e->value, where);
+	}
+	return 0;
+}
+
+static int check(void)
+{
+	size_t n = config_naccounts();
+	printf("ok: %zu account%s", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : ": ", config_account_at(i));
+	printf("; default: %s; files:", config_account() ? config_account() : "none");
+	for (size_t i = 0; i < config_nfiles(); i++)
+		printf(" %s", config_file(i));
+	if (!config_nfiles())
+		printf(" none");
+	printf("\n");
+	return 0;
+}
+
+/* msmtp's own search: ~/.msmtprc, else $XDG_CONFIG_HOME/msmtp/config. */
+static char *default_msmtprc(void)
+{
+	char buf[4096];
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	if (home && *home) {
+		snprintf(buf, sizeof buf, "%s/.msmtprc", home);
+		FILE *fp = fopen(buf, "r");
+		if (fp) {
+			fclose(fp);
+			return strdup(buf);
+		}
+	}
+	if (xdg && *xdg)
+		snprintf(buf, sizeof buf, "%s/msmtp/config", xdg);
+	else if (home && *home)
+		snprintf(buf, sizeof buf, "%s/.config/msmtp/config", home);
+	else
+		return NULL;
+	return strdup(buf);
+}
+
+#define MSMTPRC_MAX (1024 * 1024)
+
+static int import(const char *path, struct err *e)
+{
+	char *def = path ? NULL : default_msmtprc();
+	if (!path && !(path = def))
+		return err_set(e, ERR_NOINPUT, NULL, "no msmtp configuration: HOME is not set; give FILE");
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		err_set(e, ERR_NOINPUT, NULL, "%s: cannot open: %s", path, strerror(errno));
+		free(def);
+		return -1;
+	}
+	char *text = malloc(MSMTPRC_MAX + 1);
+	size_t len = text ? fread(text, 1, MSMTPRC_MAX + 1, fp) : 0;
+	bool bad = ferror(fp);
+	fclose(fp);
+	int rc = 0;
+	if (!text)
+		rc = err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	else if (bad)
+		rc = err_set(e, ERR_NOINPUT, NULL, "%s: cannot read", path);
+	else if (len > MSMTPRC_MAX)
+		rc = err_set(e, ERR_INPUT, NULL, "%s: larger than %d octets: not an msmtp configuration", path, MSMTPRC_MAX);
+	char *out = rc == 0 ? msmtprc_convert(text, len, path) : NULL;
+	if (rc == 0 && !out)
+		rc = err_set(e, ERR_INTERNAL, NULL, "out of memory");
+	if (out)
+		fputs(out, stdout);
+	free(out);
+	free(text);
+	free(def);
+	return rc;
+}
+
+int cmd_config(int argc, const char **argv)
+{
+	struct err e = {0};
+	poptContext ctx = poptGetContext("smtpkit config", argc, argv, config_options, 0);
+	poptSetOtherOptionHelp(ctx, "--show | --check | --import-msmtprc [FILE]");
+	int rc, opt;
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		if (opt == OPT_IMPORT)
+			c.import = 1;
+	if (opt < -1)
+		rc = err_set(&e, ERR_USAGE, NULL, "%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+			     poptStrerror(opt));
+	else if (poptPeekArg(ctx))
+		rc = err_set(&e, ERR_USAGE, NULL, "unexpected argument \"%s\"", poptPeekArg(ctx));
+	else if (c.show + c.check + c.import != 1)
+		rc = err_set(&e, ERR_USAGE, NULL, "give one of --show, --check, --import-msmtprc");
+	else if (c.config && c.no_config)
+		rc = err_set(&e, ERR_USAGE, NULL, "--config and --no-config exclude each other");
+	else if (c.import)
+		rc = import(c.msmtprc, &e);
+	else if (net_check_value("--account", c.account, &e) < 0 || config_load(c.config, c.no_config, &e) < 0
+		 || config_select(c.account, &e) < 0)
+		rc = -1;
+	else
+		rc = c.show ? show() : check();
+	if (rc < 0) {
+		out_error(&e);
+		if (e.cause == ERR_USAGE)
+			out_try_help("config");
+		rc = err_exit_code(&e);
+	}
+	config_free();
+	poptFreeContext(ctx);
+	return rc;
+}

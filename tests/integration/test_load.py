@@ -1,0 +1,258 @@
+"""`smtpkit send --count`: many messages over sessions held open.  What the
+server saw is the reference: Postfix's maildir (every message by its
+Message-ID and X-Smtpkit-Seq), aiosmtpd's record with its own timestamps,
+and scripted servers that throttle, refuse, stall or drop, whose counts the
+summary must match."""
+import re
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from harness.aiosmtpd_server import free_port
+from harness.cases import CA, T
+from harness.scripted import GREETING, close, send, serve, sleep
+
+SENDER = "load@example.org"
+
+
+def ca(pki):
+    return [a.replace("{ca}", pki.ca) for a in CA]
+
+
+def load(smtpkit, hostport, *extra, env=None, timeout=60):
+    return smtpkit("send", "-s", hostport, "--from", SENDER, "--subject", "load", "--body", "load test",
+                   *extra, timeout=timeout, env=env)
+
+
+# --- Postfix: delivered and counted ---------------------------------------------
+
+def maildir_messages(postfix, want, timeout=20):
+    end = time.monotonic() + timeout
+    found = []
+    while time.monotonic() < end:
+        found = []
+        for sub in ("new", "cur"):
+            d = postfix.maildir / sub
+            if d.is_dir():
+                found += [f.read_bytes() for f in d.iterdir()]
+        if sum(b"X-Smtpkit-Seq:" in m and b"load-" in m for m in found) >= want:
+            break
+        time.sleep(0.2)
+    return found
+
+
+def test_postfix_messages_over_connections_all_delivered(smtpkit, postfix, pki):
+    """60 messages over 3 STARTTLS+AUTH sessions to the submission port: each
+    arrives once, with its own Message-ID and sequence number 1..60."""
+    r = load(smtpkit, postfix.submission_hostport, *ca(pki), *T, "--user", postfix.user, "--to",
+             "alice@smtpkit.test", "--count", "60", "--connections", "3", "--json",
+             env={"SMTPKIT_PASSWORD": postfix.password})
+    assert r.rc == 0, r
+    doc = r.json()
+    assert doc["mode"] == "load" and doc["totals"]["accepted"] == 60 and doc["totals"]["sent"] == 60, doc
+    assert doc["sessions"]["opened"] == 3 and doc["setup_ms"]["tls"] and doc["setup_ms"]["auth"], doc
+    msgs = [m for m in maildir_messages(postfix, 60) if b"X-Smtpkit-Seq:" in m]
+    ours = [m for m in msgs if re.search(rb"Message-ID: <load-", m)]
+    seqs = sorted(int(re.search(rb"X-Smtpkit-Seq: (\d+)", m).group(1)) for m in ours)
+    ids = {re.search(rb"Message-ID: (<load-[^>]+>)", m).group(1) for m in ours}
+    # Earlier runs in the same maildir have other nonces: take this run's.
+    nonce = sorted(ids)[0].split(b"-")[1] if ids else b""
+    this = [m for m in ours if b"<load-" + nonce + b"-" in m]
+    seqs = sorted(int(re.search(rb"X-Smtpkit-Seq: (\d+)", m).group(1)) for m in this)
+    assert seqs == list(range(1, 61)), seqs
+    assert all(m.count(b"\nMessage-ID:") + m.startswith(b"Message-ID:") == 1 for m in this)
+
+
+def test_per_connection_limit_opens_new_sessions(smtpkit, postfix):
+    r = load(smtpkit, postfix.hostport, "--tls", "none", *T, "--to", "alice@smtpkit.test", "--count", "10",
+             "--per-connection", "3", "--json")
+    assert r.rc == 0, r
+    doc = r.json()
+    assert doc["sessions"]["opened"] == 4 and doc["sessions"]["max_transactions"] == 3, doc
+    assert doc["totals"]["accepted"] == 10
+
+
+# --- aiosmtpd: rate, rotation, headers -------------------------------------------
+
+class Stamped:
+    def __init__(self):
+        self.got = []           # (monotonic time, rcpt_tos, content)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.got.append((time.monotonic(), list(envelope.rcpt_tos), envelope.content))
+        return "250 OK queued as S%d" % len(self.got)
+
+
+@pytest.fixture
+def stamped():
+    h = Stamped()
+    port = free_port()
+    c = Controller(h, hostname="127.0.0.1", port=port)
+    c.start()
+    h.hostport = "127.0.0.1:%d" % port
+    yield h
+    c.stop()
+
+
+def test_rate_is_held_on_the_servers_clock(smtpkit, stamped):
+    """--rate 25 for 25 messages: on the server's clock the first and last
+    are about a second apart (loosely: at least 0.75 s), not a burst."""
+    r = load(smtpkit, stamped.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "25",
+             "--rate", "25", "--connections", "2")
+    assert r.rc == 0, r
+    assert len(stamped.got) == 25
+    span = stamped.got[-1][0] - stamped.got[0][0]
+    assert span >= 0.75, span
+
+
+def test_to_file_rotates_and_headers(smtpkit, stamped, tmp_path):
+    f = tmp_path / "rcpts"
+    f.write_text("# the list\none@example.net\n\ntwo@example.net\nthree@example.net\n")
+    r = load(smtpkit, stamped.hostport, "--tls", "none", *T, "--to-file", str(f), "--count", "7")
+    assert r.rc == 0, r
+    assert [g[1] for g in stamped.got] == [["one@example.net"], ["two@example.net"], ["three@example.net"],
+                                           ["one@example.net"], ["two@example.net"], ["three@example.net"],
+                                           ["one@example.net"]]
+    seqs = [int(re.search(rb"X-Smtpkit-Seq: (\d+)", g[2]).group(1)) for g in stamped.got]
+    assert seqs == list(range(1, 8))
+    r = load(smtpkit, stamped.hostport, "--tls", "none", *T, "--to", "x@example.net", "--count", "2",
+             "--no-seq-header")
+    assert r.rc == 0 and all(b"X-Smtpkit-Seq" not in g[2] for g in stamped.got[7:]), r
+
+
+def test_message_id_of_data_replaced(smtpkit, stamped, tmp_path):
+    f = tmp_path / "m.eml"
+    f.write_text("From: a@example.org\nTo: b@example.net\nSubject: s\nMessage-ID: <fixed@example.org>\n\nbody\n")
+    r = smtpkit("send", "-s", stamped.hostport, "--tls", "none", *T, "--data", str(f), "b@example.net",
+                "--count", "3")
+    assert r.rc == 0, r
+    ids = [re.findall(rb"Message-ID: (\S+)", g[2]) for g in stamped.got]
+    assert all(len(i) == 1 and i[0].startswith(b"<load-") for i in ids), ids
+    assert len({i[0] for i in ids}) == 3
+
+
+# --- scripted servers: what the summary says matches what the server saw -----------
+
+EHLO = b"250-mx.scripted.test\r\n250 8BITMIME\r\n"
+
+
+def counting(after, then):
+    """A MAIL rule: 250 for the first AFTER messages, then THEN."""
+    def rule(srv):
+        return b"250 ok\r\n" if len(srv.messages) < after else then
+    return rule
+
+
+def data_rules():
+    from harness.scripted import read_data
+    return [(b"RCPT", b"250 ok\r\n"), (b"DATA", [send(b"354 go\r\n"), read_data(), send(b"250 queued\r\n")]),
+            (b"RSET", b"250 ok\r\n")]
+
+
+def test_421_after_k_messages(smtpkit, scripted):
+    """421 at the 5th MAIL, then the server is gone (a second connection is
+    refused): 4 accepted, 1 temp-failed with the 421 quoted, the rest
+    failed to connect; exit 75."""
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO),
+                                           (b"MAIL", counting(4, [send(b"421 4.7.0 too many messages\r\n"), close()]))]
+                                          + data_rules())])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "8", "--json")
+    assert r.rc == 75, r
+    srv.finish()
+    doc = r.json()
+    t = doc["totals"]
+    assert t["accepted"] == len(srv.messages) == 4, (doc, srv.report())
+    assert t["temp_failed"] == 1 and t["failed"] == 3, doc
+    four21 = [x for x in doc["replies"] if x["reply"].startswith("421 4.7.0 too many messages")]
+    assert four21 and four21[0]["count"] == 1 and four21[0]["first_message"] == 5, doc["replies"]
+    assert doc["throttling"]["first_message"] == 5
+
+
+def test_452_throttling_counted_session_goes_on(smtpkit, scripted):
+    """452 to RCPT from the 4th message on: temp-failed, answered with RSET
+    on the same session; accepted matches the server's count."""
+    def rcpt(srv):
+        return b"250 ok\r\n" if len(srv.messages) < 3 else b"452 4.5.3 slow down\r\n"
+    from harness.scripted import read_data
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO), (b"MAIL", b"250 ok\r\n"), (b"RCPT", rcpt),
+                                           (b"DATA", [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]),
+                                           (b"RSET", b"250 ok\r\n")])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "6")
+    assert r.rc == 75, r
+    srv.finish()
+    assert len(srv.messages) == 3 and srv.plain.count(b"RSET\r\n") == 3, srv.report()
+    assert re.search(r"accepted\s+3\b", r.out) and re.search(r"temp-failed\s+3\b", r.out), r
+    assert "452 4.5.3 slow down" in r.out and "first: message 4" in r.out, r
+    assert srv.connections == 1
+
+
+def test_550_refusals_exit_69(smtpkit, scripted):
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO), (b"MAIL", b"250 ok\r\n"),
+                                           (b"RCPT", b"550 5.1.1 no such user\r\n"), (b"RSET", b"250 ok\r\n")])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "3", "--json")
+    assert r.rc == 67, r            # every recipient refused permanently
+    doc = r.json()
+    assert doc["totals"]["refused"] == 3 and doc["totals"]["accepted"] == 0, doc
+
+
+def test_stall_ends_at_the_deadline(smtpkit, scripted):
+    """The 3rd message's final reply never comes: it fails at --timeout,
+    nothing hangs, and it is not counted as accepted."""
+    from harness.scripted import read_data
+
+    def data(srv):
+        if len(srv.messages) < 2:
+            return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+        return [send(b"354 go\r\n"), read_data(), sleep(8)]
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO), (b"MAIL", b"250 ok\r\n"), (b"RCPT", b"250 ok\r\n"),
+                                           (b"DATA", data)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", "--timeout", "1", "--connect-timeout", "1", "--to",
+             "a@example.net", "--count", "4", "--json")
+    assert r.rc == 75, r
+    assert r.secs < 6, r
+    doc = r.json()
+    assert doc["totals"]["accepted"] == 2 and doc["totals"]["failed"] == 2, doc
+
+
+def test_drop_mid_data(smtpkit, scripted):
+    def data(srv):
+        if len(srv.messages) < 1:
+            from harness.scripted import read_data
+            return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+        return [send(b"354 go\r\n"), close()]
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO), (b"MAIL", b"250 ok\r\n"), (b"RCPT", b"250 ok\r\n"),
+                                           (b"DATA", data)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "2", "--json")
+    assert r.rc == 74, r
+    doc = r.json()
+    assert doc["totals"]["accepted"] == 1 and doc["totals"]["failed"] == 1, doc
+    srv.finish()
+    assert len(srv.messages) == 1
+
+
+def test_verbose_shows_the_first_session_only(smtpkit, stamped):
+    r = load(smtpkit, stamped.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "6",
+             "--connections", "2", "-v")
+    assert r.rc == 0, r
+    assert r.out.count("-> EHLO") == 1 and r.out.count("-> MAIL FROM") >= 1, r
+
+
+@pytest.mark.parametrize("args,why", [
+    (["--to", "a@example.net", "--count", "2"], "go with --server"),
+    (["-s", "127.0.0.1:1", "--to", "a@example.net", "--connections", "2"], "go with --count"),
+    (["-s", "127.0.0.1:1", "--to", "a@example.net", "--count", "0"], "invalid --count"),
+    (["-s", "127.0.0.1:1", "--to", "a@example.net", "--count", "2", "--rate", "x"], "invalid --rate"),
+    (["-s", "127.0.0.1:1", "--to", "a@example.net", "--count", "2", "--dry-run"], "not with"),
+    (["-s", "127.0.0.1:1", "--to", "a@example.net", "--count", "2", "--header", "Message-ID: <x@y>"],
+     "its own Message-ID"),
+])
+def test_usage_errors(smtpkit, args, why):
+    r = smtpkit("send", "--from", SENDER, "--body", "x", *args)
+    assert r.rc == 64 and why in r.err, r
+
+
+def test_to_file_unreadable(smtpkit, tmp_path):
+    r = smtpkit("send", "-s", "127.0.0.1:1", "--from", SENDER, "--body", "x", "--count", "2",
+                "--to-file", str(tmp_path / "missing"))
+    assert r.rc == 66 and "--to-file" in r.err, r
