@@ -317,23 +317,16 @@ static uint16_t best_tls12(const struct tlscheck_scan *sc)
 }
 
 /* Suites of the version's accepted list whose key exchange is kx ("ECDHE",
- * "DHE"); all such suites when the list was not asked. */
+ * "DHE"), at most max; all such suites when the list was not asked. */
 static size_t suites_with_kx(const struct tlscheck_scan *sc, uint16_t version, const char *kx,
-			     uint16_t *out)
+			     uint16_t *out, size_t max)
 {
 	const struct scan_version *v = tlscheck_scan_version(sc, version);
-	size_t n = 0;
-	if (v && v->suites.n) {
-		for (size_t i = 0; i < v->suites.n; i++) {
-			const struct tlscheck_suite_info *s = tlscheck_suite_find(v->suites.v[i]);
-			if (s && strcmp(s->kx, kx) == 0)
-				out[n++] = s->value;
-		}
-		return n;
-	}
-	for (size_t i = 0; i < tlscheck_suite_count() && n < SCAN_MAX_LIST; i++) {
-		const struct tlscheck_suite_info *s = tlscheck_suite_at(i);
-		if (tlscheck_suite_fits(s, version) && strcmp(s->kx, kx) == 0)
+	bool known = v && v->suites.n;
+	size_t count = known ? v->suites.n : tlscheck_suite_count(), n = 0;
+	for (size_t i = 0; i < count && n < max; i++) {
+		const struct tlscheck_suite_info *s = known ? tlscheck_suite_find(v->suites.v[i]) : tlscheck_suite_at(i);
+		if (s && tlscheck_suite_fits(s, version) && strcmp(s->kx, kx) == 0)
 			out[n++] = s->value;
 	}
 	return n;
@@ -370,9 +363,10 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 	if (kind == LIST_GROUPS13) {
 		rq.nsuites = suites_for(version, o.suites);
 	} else {
-		rq.nsuites = suites_with_kx(sc, version, "ECDHE", o.suites);
+		rq.nsuites = suites_with_kx(sc, version, "ECDHE", o.suites, SCAN_MAX_LIST);
 		if (kind == LIST_SIGALGS12)
-			rq.nsuites += suites_with_kx(sc, version, "DHE", o.suites + rq.nsuites);
+			rq.nsuites += suites_with_kx(sc, version, "DHE", o.suites + rq.nsuites,
+						     SCAN_MAX_LIST - rq.nsuites);
 	}
 	size_t nitems = kind == LIST_SIGALGS12 ? rq.nsigalgs : rq.ngroups;
 	memcpy(items, kind == LIST_SIGALGS12 ? o.sigalgs : o.groups, nitems * sizeof *items);
