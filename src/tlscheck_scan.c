@@ -403,7 +403,16 @@ static void scan_list(struct tlscheck *tc, struct tlscheck_scan *sc, enum list_k
 			return;
 		}
 		if (pin && chosen == pin && !contains(items, nitems, pin)) {
-			snprintf(l->why, sizeof l->why, "the server prefers the certificate's curve, which must stay offered");
+			/* The certificate's curve comes last in our list: a server
+			 * following the client's order (as its suite order showed)
+			 * accepts none of the others; one imposing its own order
+			 * may just prefer it. */
+			const struct scan_version *v12 = tlscheck_scan_version(sc, TLSCHECK_TLS12);
+			if (v12 && v12->order == SCAN_ORDER_CLIENT)
+				l->complete = true;
+			else
+				snprintf(l->why, sizeof l->why,
+					 "the server prefers the certificate's curve, which must stay offered");
 			return;
 		}
 		if (!remove_value(items, &nitems, chosen)) {

@@ -178,6 +178,11 @@ def test_postfix_default(smtpkit, postfix, pki):
     for c in ("ECDHE-RSA-AES128-GCM-SHA256", "AES128-SHA"):
         assert c not in names and not s_client(postfix.hostport, c), c
     assert by["TLS1.2"]["order"] == "client"      # Postfix's default: tls_preempt_cipherlist = no
+    # Client order: the certificate's curve, kept last in our list, is
+    # chosen only when none of the others is accepted.
+    g12 = doc["scan"]["groups_tls12"]
+    assert g12["complete"] and {g["name"] for g in g12["accepted"]} == \
+        {g["name"] for g in doc["scan"]["groups_tls13"]["accepted"]}, g12
     f = {x["id"]: x["level"] for x in doc["findings"]}
     assert f["cipher-anon"] == "fail" and r.rc == 1, f
     assert doc["scan"]["dh_bits"] == 1024 and f["dh-weak"] == "fail", doc["scan"]
