@@ -446,7 +446,9 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
 	if (auth_args_check(e) < 0)
 		return -1;
-	if (!a.server && auth_args.user)
+	/* --socket and --pipe name the server themselves: a relay, HOST optional. */
+	bool relay = a.server || net_transport_local();
+	if (!relay && auth_args.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (check_dsn(e) < 0)
 		return -1;
@@ -504,10 +506,11 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	};
 	struct send_delivery *v = NULL;
 	size_t nv = 0;
-	if (make_deliveries(env, &base, pol, oo, a.server != NULL, &v, &nv) < 0)
+	bool relay = a.server || net_transport_local();
+	if (make_deliveries(env, &base, pol, oo, relay, &v, &nv) < 0)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	if (a.server) {
-		send_relay(&v[0], host, port);
+	if (relay) {
+		send_relay(&v[0], host ? host : "localhost", port);
 	} else {
 		struct dns_resolver res;
 		int mx_port = 25;
@@ -524,7 +527,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 			findings_starttls(&v[i].out, &v[i].s);
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
-	send_report(v, nv, oo, a.quit_after, a.server != NULL);
+	send_report(v, nv, oo, a.quit_after, relay);
 	int rc = send_exit_code(v, nv);
 	deliveries_free(v, nv);
 	return rc;

@@ -326,3 +326,15 @@ unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len)
 	*len = out.size;
 	return text_take_datum(&out);
 }
+
+void text_xtext(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
+		if (*p < 33 || *p > 126 || *p == '+' || *p == '=')
+			o += (size_t)snprintf(out + o, size - o, "+%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
