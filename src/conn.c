@@ -442,14 +442,14 @@ int conn_connect(struct conn *c, const char *host, int port,
 	return 0;
 }
 
-void conn_finish(struct conn *c)
+void conn_finish(struct conn *c, int grace_ms)
 {
 	if (c->child.pid <= 0)
 		return;
 	/* EOF on its stdin: a program speaking SMTP ends after QUIT anyway. */
 	if (c->fd >= 0)
 		shutdown(c->fd, SHUT_WR);
-	pipe_reap(c, 2000);
+	pipe_reap(c, grace_ms);
 }
 
 void conn_close(struct conn *c)
@@ -468,7 +468,7 @@ void conn_close(struct conn *c)
 	if (c->child.pid > 0) {
 		/* Not finished (a failure): no notes, the report is out. */
 		c->note = NULL;
-		pipe_reap(c, 1000);
+		pipe_reap(c, 300);
 	}
 	if (c->child.err_fd >= 0)
 		close(c->child.err_fd);

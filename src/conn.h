@@ -78,8 +78,8 @@ int conn_connect(struct conn *c, const char *host, int port,
 		 const struct conn_opts *o, struct err *e, const char *stage);
 void conn_close(struct conn *c);
 /* The session is over: with a program (--pipe), close its stdin, show the
- * rest of its stderr and reap it (within about 2 s); else nothing. */
-void conn_finish(struct conn *c);
+ * rest of its stderr and reap it, giving it grace_ms to exit; else nothing. */
+void conn_finish(struct conn *c, int grace_ms);
 
 /* Start a step: reads and writes until the next call must finish within
  * timeout_ms in total, however the peer paces its bytes. */

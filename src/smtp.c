@@ -578,7 +578,8 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 
 static void warn_no_starttls(struct smtp_session *s)
 {
-	if (tls_pending(s) && !s->starttls_offered && s->pol->tls_mode == SMTP_TLS_MODE_AUTO)
+	if (tls_pending(s) && !s->starttls_offered && s->pol->tls_mode == SMTP_TLS_MODE_AUTO
+	    && s->pol->conn.transport == CONN_TCP)
 		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
 }
 
@@ -711,7 +712,8 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 	case SMTP_XFORWARD:
 		return smtp_on_xforward(s, r);
 	case SMTP_LMTP_REPLY:
-		return smtp_on_lmtp_reply(s, r);
+		/* By hand (smtpkit session) there is no transaction of ours. */
+		return s->txn ? smtp_on_lmtp_reply(s, r) : smtp_on_typed_final(s, r);
 	case SMTP_AUTH:
 	case SMTP_AUTH_STEP:
 		return smtp_on_auth(s, r);
@@ -947,6 +949,8 @@ int smtp_run(struct smtp_session *s)
 	if (s->state == SMTP_DONE && s->in_tls)
 		tls_bye(&s->conn);
 	if (s->state == SMTP_DONE)
-		conn_finish(&s->conn);  /* a --pipe program: its exit */
+		/* A --pipe program: its exit.  After a failure only a short
+		 * grace (SPEC 2: the process ends soon after a deadline). */
+		conn_finish(&s->conn, err_is_set(&s->err) ? 500 : 2000);
 	return err_is_set(&s->err) ? -1 : 0;
 }

@@ -205,6 +205,9 @@ struct smtp_hand {
 	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */
 	struct msg *msg;            /* /data, /bdat */
 	bool quit;                  /* QUIT sent */
+	/* LMTP (RFC 2033 4.2): recipients typed and accepted since MAIL, and
+	 * the replies still owed after the end of the message. */
+	size_t lmtp_rcpts, lmtp_owed;
 	int last_code;              /* the last reply to anything but QUIT (exit status) */
 	bool last_refused;          /* the last thing done was refused, by a reply or locally */
 	/* The first refusal the session went on after: a 4xx or 5xx reply to

@@ -155,7 +155,7 @@ void pipe_reap(struct conn *c, int grace_ms)
 	if (!wait_exit(c, grace_ms, &status)) {
 		how = " (stopped with SIGTERM)";
 		kill(ch->pid, SIGTERM);
-		if (!wait_exit(c, 500, &status)) {
+		if (!wait_exit(c, 300, &status)) {
 			how = " (killed)";
 			kill(ch->pid, SIGKILL);
 			wait_exit(c, 1000, &status);
