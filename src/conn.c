@@ -531,8 +531,12 @@ int conn_queue(struct conn *c, const void *data, size_t len)
 	return 0;
 }
 
-static int write_error(struct err *e, const char *stage, int errnum)
+static int program_ended(struct conn *c, struct err *e, const char *stage);
+
+static int write_error(struct conn *c, struct err *e, const char *stage, int errnum)
 {
+	if (c->child.pid > 0 && (errnum == EPIPE || errnum == ECONNRESET))
+		return program_ended(c, e, stage);
 	if (errnum == EPIPE || errnum == ECONNRESET)
 		return err_set(e, ERR_CLOSED, stage, "connection closed by server while sending");
 	return err_set(e, ERR_CLOSED, stage, "write failed: %s", strerror(errnum));
@@ -568,7 +572,7 @@ static int flush_plain(struct conn *c, struct err *e, const char *stage)
 			continue;
 		}
 		if (n < 0)
-			return write_error(e, stage, errno);
+			return write_error(c, e, stage, errno);
 		off += (size_t)n;
 	}
 	return 0;
@@ -640,8 +644,8 @@ static int program_ended(struct conn *c, struct err *e, const char *stage)
 {
 	conn_step(c, 1000);
 	pipe_drain_stderr(c, true);
-	return err_set(e, ERR_PROTOCOL, stage, "the program %s closed its output without %s", c->child.name,
-		       c->rend > c->rstart ? "ending the line" : "a reply");
+	return err_set(e, ERR_PROTOCOL, stage, "the program %s ended without %s", c->child.name,
+		       c->rend > c->rstart ? "ending its line" : "a reply");
 }
 
 int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf,
