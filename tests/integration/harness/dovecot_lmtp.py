@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .aiosmtpd_server import free_port
+from .child import log_text, stop_child
 
 CONF = """\
 base_dir = {d}/run
@@ -97,10 +98,7 @@ class DovecotLmtp:
 
     @property
     def log(self):
-        try:
-            return (self.dir / "dovecot.log").read_text(errors="replace")
-        except OSError as e:
-            return "(no dovecot.log: %s)" % e
+        return log_text(self.dir / "dovecot.log")
 
     def delivered(self, user):
         new = self.dir / "mail" / user / "new"
@@ -109,13 +107,5 @@ class DovecotLmtp:
         return [p.read_bytes() for p in files]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        stop_child(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)

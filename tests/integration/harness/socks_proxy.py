@@ -7,6 +7,7 @@ import subprocess
 import time
 
 from .aiosmtpd_server import free_port
+from .child import stop_child
 
 
 class Microsocks:
@@ -33,10 +34,4 @@ class Microsocks:
                 time.sleep(0.05)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_child(self.proc)
