@@ -499,3 +499,28 @@ def test_usage_errors(smtpkit, args):
     r = smtpkit(*args, *T)
     assert r.rc == 64, r
     assert r.err.startswith("smtpkit: ")
+
+
+# --- the proxy options in probe and tls-check; XCLIENT in session --------------
+
+def test_probe_and_tls_check_through_socks(smtpkit, pfx, pki, socks):
+    p = socks()
+    r = smtpkit("probe", "127.0.0.1", "--ports", str(pfx.port), "--socks", p.hostport, *ca(pki), "--json", *T)
+    assert r.rc in (0, 1), r
+    port = r.json()["ports"][0]
+    assert port["state"] == "open" and port["transport"] == "socks5"
+    r = smtpkit("tls-check", pfx.hostport, "--socks", p.hostport, *ca(pki), "--json", *T)
+    assert r.rc in (0, 1), r
+    j = r.json()
+    assert j["tls"]["verified"] is True and j["server"]["transport"] == "socks5"
+
+
+def test_session_xclient_before_hand_over(smtpkit, pfx, pki):
+    """session runs XCLIENT (and EHLO again) in its automatic part; what is
+    typed afterwards is sent as the client XCLIENT named."""
+    since = pfx.log_mark()
+    r = smtpkit("session", "127.0.0.1:%d" % pfx.xclient_port, *ca(pki), "--xclient", "NAME=typed.example,ADDR=192.0.2.44",
+                *T, input=b"MAIL FROM:<sender@example.org>\nRSET\nQUIT\n")
+    assert r.rc == 0, r
+    line = pfx.disconnect_line(since)
+    assert "disconnect from typed.example[192.0.2.44]" in line and "mail=1" in line, line
