@@ -10,12 +10,36 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
+
+/* The program is the user's, but the secrets smtpkit reads from its own
+ * environment are not the program's to see (SPEC 10.11). */
+static const char *const withheld[] = {"SMTPKIT_PASSWORD=", "SMTPKIT_SOCKS_PASSWORD="};
+
+static char **child_environment(void)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool keep = true;
+		for (size_t w = 0; w < sizeof withheld / sizeof withheld[0]; w++)
+			keep &= strncmp(environ[i], withheld[w], strlen(withheld[w])) != 0;
+		if (keep)
+			env[k++] = environ[i];
+	}
+	return env;
+}
 
 int pipe_spawn(struct conn_child *ch, const char *const *argv, int *fd, struct err *e, const char *stage)
 {
@@ -48,7 +72,9 @@ int pipe_spawn(struct conn_child *ch, const char *const *argv, int *fd, struct e
 	posix_spawnattr_setsigdefault(&at, &dfl);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid;
-	int rc = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+	char **env = child_environment();
+	int rc = env ? posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, env) : ENOMEM;
+	free(env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(sv[1]);

@@ -172,7 +172,9 @@ static int authenticate(struct conn *c, const struct conn_socks *p, struct err *
 		return err_set(e, ERR_CONFIG, stage,
 			       "SOCKS username and password must each be 1 to 255 octets (RFC 1929)");
 	int rc = send_bytes(c, buf, n, e, stage);
+	/* The password stays in neither buffer. */
 	explicit_bzero(buf, sizeof buf);
+	explicit_bzero(c->wbuf, c->wcap);
 	int status;
 	const char *why;
 	if (rc < 0 || read_exact(c, buf, 2, e, stage) < 0)

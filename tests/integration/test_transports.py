@@ -524,3 +524,16 @@ def test_session_xclient_before_hand_over(smtpkit, pfx, pki):
     assert r.rc == 0, r
     line = pfx.disconnect_line(since)
     assert "disconnect from typed.example[192.0.2.44]" in line and "mail=1" in line, line
+
+
+def test_pipe_program_does_not_inherit_the_secrets(smtpkit, tmp_path):
+    """SMTPKIT_PASSWORD and SMTPKIT_SOCKS_PASSWORD are withheld from the
+    program's environment; the rest of it is passed on."""
+    seen = tmp_path / "env"
+    cmd = "sh -c 'env > %s; printf \"220 hi\\r\\n\"; read l; printf \"250 ok\\r\\n\"; read l; printf \"221 bye\\r\\n\"'" % seen
+    r = smtpkit("ehlo", "--pipe", cmd, *T,
+                env={"SMTPKIT_PASSWORD": "pw-one", "SMTPKIT_SOCKS_PASSWORD": "pw-two", "SMTPKIT_KEEP": "kept"})
+    assert r.rc == 0, r
+    env = seen.read_text()
+    assert "SMTPKIT_KEEP=kept" in env
+    assert "pw-one" not in env and "pw-two" not in env
