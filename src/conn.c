@@ -632,6 +632,8 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 				return -1;
 			continue;
 		}
+		if (errno == ECONNRESET && c->child.pid > 0)
+			return program_ended(c, e, stage);      /* it exited with our bytes unread */
 		if (errno == ECONNRESET)
 			return err_set(e, ERR_CLOSED, stage, "connection reset by server");
 		return err_set(e, ERR_CLOSED, stage, "read failed: %s", strerror(errno));
