@@ -15,6 +15,7 @@ import pytest
 
 from harness.cases import CA, T
 from harness.dovecot_lmtp import DovecotLmtp
+from harness.exim_pipe import EximPipe
 from harness.postfix_server import PostfixServer
 from harness.scripted import GREETING, close, expect, read_data, send, sleep
 from harness.socks_proxy import Microsocks
@@ -269,6 +270,26 @@ def test_pipe_postfix_sendmail_bs_delivered(smtpkit, pfx, tmp_path):
     assert any("exited with status 0" in t for t in texts), texts
     assert not any("no-starttls" in f["id"] for f in j.get("findings", []))
     assert maildir_holding(pfx, msgid)
+
+
+def test_pipe_exim_bs_delivered(smtpkit, tmp_path):
+    """An unpacked Exim's -bs over --pipe: the message delivered, the queue
+    id taken from Exim's "id=" form, the program reaped."""
+    try:
+        exim = EximPipe()
+    except Exception as e:
+        pytest.fail("Exim fixture: %s" % e, pytrace=False)
+    try:
+        path, msgid = message(tmp_path, "exim-pipe")
+        r = smtpkit("send", "--pipe", exim.command, "--from", SENDER, "--to", TO, "--data", path, "--json", *T)
+        assert r.rc == 0, str(r) + exim.log
+        j = r.json()
+        qid = j["queue_id"] if "queue_id" in j else j["deliveries"][0]["queue_id"]
+        assert qid and qid in exim.log
+        assert len(holding(exim.delivered(), msgid)) == 1, exim.log
+        assert any("exited with status 0" in e["text"] for e in j["transcript"] if e["dir"] == "I")
+    finally:
+        exim.stop()
 
 
 def test_pipe_stderr_in_transcript_shell_when_asked(smtpkit, pfx, tmp_path):
