@@ -435,11 +435,7 @@ int conn_connect(struct conn *c, const char *host, int port,
 		rc = connect_tcp(c, host, port, o, e, stage);
 	if (rc < 0 || !o->proxy.version)
 		return rc;
-	char shown[256];
-	if (proxy_send(c, &o->proxy, dst.set ? &dst : NULL, shown, sizeof shown, e, stage) < 0)
-		return -1;
-	note(c, "%s%s", shown, "");
-	return 0;
+	return proxy_send(c, &o->proxy, dst.set ? &dst : NULL, c->proxy_sent, sizeof c->proxy_sent, e, stage);
 }
 
 void conn_finish(struct conn *c, int grace_ms)

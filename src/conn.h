@@ -61,6 +61,7 @@ struct conn {
 	int peer_port;
 	char via[320];              /* how: "127.0.0.1 port 25 over TCP", the socket, the program */
 	struct conn_child child;    /* CONN_PIPE: the program */
+	char proxy_sent[200];       /* the PROXY header sent, as shown; "" none */
 	double connect_ms;
 	int tls_first_byte;         /* first byte read in the handshake, -1 none */
 	/* Set by a signal handler (Ctrl-C in smtpkit session): a wait to read

@@ -356,6 +356,8 @@ static int enter(struct smtp_session *s)
 			return -1;
 		s->connected = true;
 		out_info(s->out, 0, "Connected to %s in %.1f ms", s->conn.via, s->conn.connect_ms);
+		if (s->conn.proxy_sent[0])
+			out_info(s->out, 0, "sent %s", s->conn.proxy_sent);
 		if (p->protocol == SMTP_PROTO_LMTP)
 			out_info(s->out, 0, "speaking LMTP (RFC 2033): LHLO, one reply per recipient after the data");
 		return 0;
