@@ -113,6 +113,7 @@ def test_lmtp_unix_socket_one_recipient_over_quota(smtpkit, lmtp, tmp_path):
     assert rc[lmtp.full_user]["code"] == 552 and rc[lmtp.full_user]["accepted"] is False
     sent = [e["text"] for e in j["transcript"] if e["dir"] == "C"]
     assert any(t.startswith("LHLO ") for t in sent) and not any(t.startswith("EHLO") for t in sent)
+    assert any(t.startswith("BDAT ") and t.endswith(" LAST") for t in sent)     # Dovecot offers CHUNKING
     assert len(holding(lmtp.delivered(lmtp.user), msgid)) == 1
     assert holding(lmtp.delivered(lmtp.full_user), msgid) == []
     assert "Quota exceeded" in lmtp.log
