@@ -31,6 +31,7 @@ static void report_json(const struct smtp_session *s, const struct out *out, con
 	json_kstr(&j, "host", s->host);
 	json_kint(&j, "port", s->port);
 	json_kstr(&j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+	out_json_transport(&j, &s->conn, &s->pol->conn);
 	json_object_end(&j);
 	json_key(&j, "greeting");
 	out_json_reply(&j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));

@@ -378,6 +378,7 @@ int cmd_mx(int argc, const char **argv)
 	int smtp_port = 25;
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0 || net_policy("localhost", &pol, &oo, &e) < 0
+	    || net_no_local_transport("mx", &e) < 0
 	    || net_port(0, 25, &smtp_port, &e) < 0)
 		goto fail;
 	if (a.jobs) {

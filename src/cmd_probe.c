@@ -74,6 +74,7 @@ static int mx_targets(poptContext ctx, struct targets *t, struct smtp_policy *po
 	if (!t->host)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
 	if (net_port(0, 25, &mx_port, e) < 0 || net_policy(t->host, pol, oo, e) < 0
+	    || net_no_local_transport("probe", e) < 0
 	    || net_resolver(&res, pol, e) < 0)
 		return -1;
 	if (mx_route(&res, a.mx, &d, e) < 0) {
@@ -106,7 +107,8 @@ static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *
 		a.ports = net_args.port;        /* -p P is --ports P */
 	else if (target_port || net_args.port)
 		return err_set(e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
-	if (parse_ports(a.ports, t->ports, &t->nports, e) < 0 || net_policy(t->host, pol, oo, e) < 0)
+	if (parse_ports(a.ports, t->ports, &t->nports, e) < 0 || net_policy(t->host, pol, oo, e) < 0
+	    || net_no_local_transport("probe", e) < 0)
 		return -1;
 	return 0;
 }

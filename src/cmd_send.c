@@ -472,7 +472,9 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return err_set(e, ERR_USAGE, NULL, "--keep-bcc goes with --data or -t: a composed message has no Bcc header");
 	if (auth_args_check(e) < 0)
 		return -1;
-	if (!a.server && auth_args.user)
+	/* --socket and --pipe name the server themselves: a relay, HOST optional. */
+	bool relay = a.server || net_transport_local();
+	if (!relay && auth_args.user)
 		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
 	if (check_dsn(e) < 0)
 		return -1;
@@ -486,7 +488,7 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return -1;
 	if (a.quit_after && parse_stage(a.quit_after, &pol->stop_after, e) < 0)
 		return -1;
-	if (send_load_check(a.server != NULL, a.quit_after != NULL, a.dry_run, e) < 0)
+	if (send_load_check(relay, a.quit_after != NULL, a.dry_run, e) < 0)
 		return -1;
 	for (size_t i = 0; send_load_wanted() && i < a.headers.n; i++)
 		if (text_ncasecmp(a.headers.v[i], "Message-ID:", 11) == 0)
@@ -566,10 +568,11 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	base.nrcpt = 0;
 	struct send_delivery *v = NULL;
 	size_t nv = 0;
-	if (make_deliveries(env, &base, pol, oo, a.server != NULL, &v, &nv) < 0)
+	bool relay = a.server || net_transport_local();
+	if (make_deliveries(env, &base, pol, oo, relay, &v, &nv) < 0)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	if (a.server) {
-		send_relay(&v[0], host, port);
+	if (relay) {
+		send_relay(&v[0], host ? host : "localhost", port);
 	} else {
 		struct dns_resolver res;
 		int mx_port = 25;
@@ -586,7 +589,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 			findings_starttls(&v[i].out, &v[i].s);
 			findings_tls(&v[i].out, &v[i].s.tls, 30);
 		}
-	send_report(v, nv, oo, a.quit_after, a.server != NULL);
+	send_report(v, nv, oo, a.quit_after, relay);
 	deliverylog_write(v, nv, env->from, m->size);
 	int rc = send_exit_code(v, nv);
 	deliveries_free(v, nv);

@@ -103,7 +103,7 @@ int cmd_tls_check(int argc, const char **argv)
 		err_set(&e, ERR_INTERNAL, NULL, "out of memory");
 		goto fail;
 	}
-	if (net_policy(host, &tc->base, &tc->oo, &e) < 0)
+	if (net_policy(host, &tc->base, &tc->oo, &e) < 0 || net_no_local_transport("tls-check", &e) < 0)
 		goto fail;
 	if (tc->base.tls_mode == SMTP_TLS_MODE_NONE) {
 		err_set(&e, ERR_USAGE, NULL, "tls-check with --tls none has nothing to check");

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ void conn_init(struct conn *c)
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->tls_first_byte = -1;
+	c->child.err_fd = -1;
 }
 
 double conn_elapsed(const struct conn *c)
@@ -283,12 +285,12 @@ static int resolve(const char *host, int port, const struct conn_opts *o, struct
 	return 0;
 }
 
-int conn_connect(struct conn *c, const char *host, int port,
-		 const struct conn_opts *o, struct err *e, const char *stage)
+/* Each address of host in turn until one connects. */
+static int connect_tcp(struct conn *c, const char *host, int port,
+		       const struct conn_opts *o, struct err *e, const char *stage)
 {
 	struct target t[CONN_MAX_ADDRS];
 	size_t n;
-	c->t0 = deadline_now_ms();
 	if (resolve(host, port, o, t, &n, e, stage) < 0)
 		return -1;
 
@@ -325,6 +327,7 @@ int conn_connect(struct conn *c, const char *host, int port,
 		c->connect_ms = now_ms_precise() - start;
 		snprintf(c->peer_addr, sizeof c->peer_addr, "%s", addr);
 		c->peer_port = port;
+		snprintf(c->via, sizeof c->via, "%s port %d over TCP", addr, port);
 		return 0;
 	}
 	if (o->source && last_err == EADDRNOTAVAIL)
@@ -335,6 +338,114 @@ int conn_connect(struct conn *c, const char *host, int port,
 			       : last_err == ETIMEDOUT ? ERR_TIMEOUT : ERR_CONNECT;
 	return err_set(e, cause, stage, "cannot connect to %s port %d: %s", host, port,
 		       strerror(last_err));
+}
+
+
+static int connect_unix(struct conn *c, const char *path, const struct conn_opts *o, struct err *e,
+			const char *stage)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sun.sun_path)
+		return err_set(e, ERR_USAGE, stage, "socket path longer than %zu octets: %s", sizeof sun.sun_path - 1,
+			       path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	note(c, "Trying UNIX socket %s%s", path, "");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(e, ERR_LOCAL_IO, stage, "socket: %s", strerror(errno));
+	double start = now_ms_precise();
+	int rc = connect_one(fd, (struct sockaddr *)&sun, sizeof sun, o->connect_timeout_ms);
+	if (rc != 0) {
+		close(fd);
+		/* No such socket, or not ours to use: a local file that cannot
+		 * be opened (66); nobody listening: refused (75). */
+		enum err_cause cause = rc == ENOENT || rc == EACCES || rc == ENOTDIR ? ERR_NOINPUT
+				       : rc == ECONNREFUSED ? ERR_REFUSED : rc == ETIMEDOUT ? ERR_TIMEOUT : ERR_CONNECT;
+		return err_set(e, cause, stage, "cannot connect to UNIX socket %s: %s", path, strerror(rc));
+	}
+	c->fd = fd;
+	c->connect_ms = now_ms_precise() - start;
+	snprintf(c->via, sizeof c->via, "UNIX socket %s", path);
+	return 0;
+}
+
+static int connect_pipe(struct conn *c, const char *const *argv, struct err *e, const char *stage)
+{
+	double start = now_ms_precise();
+	if (pipe_spawn(&c->child, argv, &c->fd, e, stage) < 0)
+		return -1;
+	c->connect_ms = now_ms_precise() - start;
+	snprintf(c->via, sizeof c->via, "program %s (pid %ld) over its stdin and stdout", c->child.name,
+		 (long)c->child.pid);
+	return 0;
+}
+
+/* RFC 1928: connect to the proxy, then ask it for host:port; the server's
+ * name goes to the proxy (--socks-remote-dns) or its first address does. */
+static int connect_socks(struct conn *c, const char *host, int port, const struct conn_opts *o,
+			 struct err *e, const char *stage, struct proxy_endpoint *dst)
+{
+	const struct conn_socks *p = &o->socks;
+	const char *target = host;
+	struct target t[CONN_MAX_ADDRS];
+	size_t n = 0;
+	char addr[64] = "";
+	bool name = p->remote_dns && !conn_is_address(host);
+	if (!name) {
+		if (resolve(host, port, o, t, &n, e, stage) < 0)
+			return -1;
+		getnameinfo((struct sockaddr *)&t[0].ss, t[0].len, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+		proxy_endpoint_from_sockaddr((struct sockaddr *)&t[0].ss, t[0].len, dst);
+		target = addr;
+	}
+	/* The proxy's own name is the system's to resolve, never the proxy's. */
+	struct conn_opts direct = *o;
+	direct.socks.host = NULL;
+	if (connect_tcp(c, p->host, p->port, &direct, e, stage) < 0) {
+		err_append(e, " (the SOCKS proxy)");
+		return -1;
+	}
+	char proxy_addr[64];
+	snprintf(proxy_addr, sizeof proxy_addr, "%s", c->peer_addr);
+	note(c, "SOCKS5 proxy %s: asking for %s", proxy_addr, target);
+	/* RFC 1928 handshake under the connect deadline, as one step. */
+	conn_step(c, o->connect_timeout_ms);
+	if (socks_handshake(c, p, target, port, name, e, stage) < 0)
+		return -1;
+	snprintf(c->peer_addr, sizeof c->peer_addr, "%s", target);
+	c->peer_port = port;
+	snprintf(c->via, sizeof c->via, "%s port %d through the SOCKS5 proxy %s port %d%s", target, port,
+		 proxy_addr, p->port, name ? " (name resolved by the proxy)" : "");
+	return 0;
+}
+
+int conn_connect(struct conn *c, const char *host, int port,
+		 const struct conn_opts *o, struct err *e, const char *stage)
+{
+	struct proxy_endpoint dst = {0};
+	int rc;
+	c->t0 = deadline_now_ms();
+	if (o->transport == CONN_UNIX)
+		rc = connect_unix(c, o->socket_path, o, e, stage);
+	else if (o->transport == CONN_PIPE)
+		rc = connect_pipe(c, o->pipe_argv, e, stage);
+	else if (o->socks.host)
+		rc = connect_socks(c, host, port, o, e, stage, &dst);
+	else
+		rc = connect_tcp(c, host, port, o, e, stage);
+	if (rc < 0 || !o->proxy.version)
+		return rc;
+	return proxy_send(c, &o->proxy, dst.set ? &dst : NULL, c->proxy_sent, sizeof c->proxy_sent, e, stage);
+}
+
+void conn_finish(struct conn *c, int grace_ms)
+{
+	if (c->child.pid <= 0)
+		return;
+	/* EOF on its stdin: a program speaking SMTP ends after QUIT anyway. */
+	if (c->fd >= 0)
+		shutdown(c->fd, SHUT_WR);
+	pipe_reap(c, grace_ms);
 }
 
 void conn_close(struct conn *c)
@@ -350,6 +461,14 @@ void conn_close(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	if (c->child.pid > 0) {
+		/* Not finished (a failure): no notes, the report is out. */
+		c->note = NULL;
+		pipe_reap(c, 300);
+	}
+	if (c->child.err_fd >= 0)
+		close(c->child.err_fd);
+	c->child.err_fd = -1;
 	free(c->wbuf);
 	c->wbuf = NULL;
 	c->wlen = c->wcap = 0;
@@ -360,10 +479,28 @@ static int timed_out(struct conn *c, struct err *e, const char *stage)
 	return err_set(e, ERR_TIMEOUT, stage, "timed out after %d s", (c->step_ms + 999) / 1000);
 }
 
+/* A program's stderr is shown while its output is waited for: what it
+ * says before it stops answering is often why. */
+static int wait_with_stderr(struct conn *c, bool for_write)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = c->fd, .events = for_write ? POLLOUT : POLLIN},
+				      {.fd = c->child.err_fd, .events = POLLIN}};
+		int w = deadline_poll_fds(p, 2, c->deadline, for_write ? NULL : c->interrupt);
+		if (w <= 0 || p[0].revents)
+			return w;
+		pipe_drain_stderr(c, false);
+		if (c->child.err_fd < 0)
+			return deadline_poll_until(c->fd, for_write ? POLLOUT : POLLIN, c->deadline,
+						   for_write ? NULL : c->interrupt);
+	}
+}
+
 int conn_wait(struct conn *c, bool for_write, struct err *e, const char *stage)
 {
-	int w = deadline_poll_until(c->fd, for_write ? POLLOUT : POLLIN, c->deadline,
-				    for_write ? NULL : c->interrupt);
+	int w = c->child.err_fd >= 0 ? wait_with_stderr(c, for_write)
+		: deadline_poll_until(c->fd, for_write ? POLLOUT : POLLIN, c->deadline,
+				      for_write ? NULL : c->interrupt);
 	if (w < 0 && errno == EINTR)
 		return err_set(e, ERR_INTERRUPTED, stage, "stopped waiting (Ctrl-C)");
 	if (w < 0)
@@ -390,8 +527,12 @@ int conn_queue(struct conn *c, const void *data, size_t len)
 	return 0;
 }
 
-static int write_error(struct err *e, const char *stage, int errnum)
+static int program_ended(struct conn *c, struct err *e, const char *stage);
+
+static int write_error(struct conn *c, struct err *e, const char *stage, int errnum)
 {
+	if (c->child.pid > 0 && (errnum == EPIPE || errnum == ECONNRESET))
+		return program_ended(c, e, stage);
 	if (errnum == EPIPE || errnum == ECONNRESET)
 		return err_set(e, ERR_CLOSED, stage, "connection closed by server while sending");
 	return err_set(e, ERR_CLOSED, stage, "write failed: %s", strerror(errnum));
@@ -427,7 +568,7 @@ static int flush_plain(struct conn *c, struct err *e, const char *stage)
 			continue;
 		}
 		if (n < 0)
-			return write_error(e, stage, errno);
+			return write_error(c, e, stage, errno);
 		off += (size_t)n;
 	}
 	return 0;
@@ -487,10 +628,22 @@ static int fill(struct conn *c, struct err *e, const char *stage)
 				return -1;
 			continue;
 		}
+		if (errno == ECONNRESET && c->child.pid > 0)
+			return program_ended(c, e, stage);      /* it exited with our bytes unread */
 		if (errno == ECONNRESET)
 			return err_set(e, ERR_CLOSED, stage, "connection reset by server");
 		return err_set(e, ERR_CLOSED, stage, "read failed: %s", strerror(errno));
 	}
+}
+
+/* A program (--pipe) that ends its output without an answer does not
+ * speak SMTP as asked: a protocol failure (76), with its last words. */
+static int program_ended(struct conn *c, struct err *e, const char *stage)
+{
+	conn_step(c, 1000);
+	pipe_drain_stderr(c, true);
+	return err_set(e, ERR_PROTOCOL, stage, "the program %s ended without %s", c->child.name,
+		       c->rend > c->rstart ? "ending its line" : "a reply");
 }
 
 int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf,
@@ -521,6 +674,8 @@ int conn_read_line(struct conn *c, const char **line, size_t *len, bool *bare_lf
 			return -1;
 		if (rc == 1) {
 			c->eof = true;
+			if (c->child.pid > 0)
+				return program_ended(c, e, stage);
 			if (c->rend > c->rstart)
 				return err_set(e, ERR_CLOSED, stage, "connection closed by server in the middle of a line");
 			return err_set(e, ERR_CLOSED, stage, "connection closed by server");

@@ -14,16 +14,31 @@
 
 #include "deadline.h"
 #include "err.h"
+#include "transport/pipe.h"
+#include "transport/proxy.h"
+#include "transport/socks.h"
 
 struct dns_resolver;
 
 #define CONN_RBUF 8192          /* > REPLY_LINE_MAX + CRLF */
+
+/* How the bytes reach the server. */
+enum conn_transport {
+	CONN_TCP,                   /* HOST:PORT, possibly through a SOCKS5 proxy */
+	CONN_UNIX,                  /* a UNIX socket (--socket) */
+	CONN_PIPE,                  /* a local program's stdin and stdout (--pipe) */
+};
 
 struct conn_opts {
 	int family;                 /* AF_UNSPEC, AF_INET or AF_INET6 */
 	const char *source;         /* local address to bind, or NULL */
 	int connect_timeout_ms;
 	const struct dns_resolver *resolver;    /* --resolver: names through it, else getaddrinfo */
+	enum conn_transport transport;
+	const char *socket_path;    /* CONN_UNIX */
+	const char *const *pipe_argv;   /* CONN_PIPE: the program and its arguments */
+	struct conn_socks socks;    /* CONN_TCP through a SOCKS5 proxy when socks.host */
+	struct conn_proxy proxy;    /* a PROXY protocol header first when proxy.version */
 };
 
 /* Called for each address tried, so the transcript can say what happened. */
@@ -44,6 +59,9 @@ struct conn {
 	int step_ms;                /* length of the current step, for messages */
 	char peer_addr[64];         /* numeric address connected to */
 	int peer_port;
+	char via[320];              /* how: "127.0.0.1 port 25 over TCP", the socket, the program */
+	struct conn_child child;    /* CONN_PIPE: the program */
+	char proxy_sent[200];       /* the PROXY header sent, as shown; "" none */
 	double connect_ms;
 	int tls_first_byte;         /* first byte read in the handshake, -1 none */
 	/* Set by a signal handler (Ctrl-C in smtpkit session): a wait to read
@@ -60,6 +78,9 @@ bool conn_is_address(const char *host);
 int conn_connect(struct conn *c, const char *host, int port,
 		 const struct conn_opts *o, struct err *e, const char *stage);
 void conn_close(struct conn *c);
+/* The session is over: with a program (--pipe), close its stdin, show the
+ * rest of its stderr and reap it, giving it grace_ms to exit; else nothing. */
+void conn_finish(struct conn *c, int grace_ms);
 
 /* Start a step: reads and writes until the next call must finish within
  * timeout_ms in total, however the peer paces its bytes. */

@@ -27,6 +27,11 @@ int deadline_poll(int fd, short events, int64_t deadline)
 int deadline_poll_until(int fd, short events, int64_t deadline, const volatile sig_atomic_t *stop)
 {
 	struct pollfd p = {.fd = fd, .events = events};
+	return deadline_poll_fds(&p, 1, deadline, stop);
+}
+
+int deadline_poll_fds(struct pollfd *fds, nfds_t n, int64_t deadline, const volatile sig_atomic_t *stop)
+{
 	for (;;) {
 		if (stop && *stop) {
 			errno = EINTR;
@@ -36,10 +41,10 @@ int deadline_poll_until(int fd, short events, int64_t deadline, const volatile s
 		if (left <= 0)
 			return 0;
 		/* Timeouts are at most a day (options.c), so left fits an int. */
-		int n = poll(&p, 1, (int)left);
-		if (n > 0)
+		int r = poll(fds, n, (int)left);
+		if (r > 0)
 			return 1;
-		if (n == 0)
+		if (r == 0)
 			return 0;
 		if (errno != EINTR || (stop && *stop))
 			return -1;

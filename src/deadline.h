@@ -3,6 +3,7 @@
 #ifndef SMTPKIT_DEADLINE_H
 #define SMTPKIT_DEADLINE_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -21,5 +22,8 @@ int deadline_poll(int fd, short events, int64_t deadline);
 /* The same, but -1 with errno EINTR once *stop is set (by a signal
  * handler; NULL: never). */
 int deadline_poll_until(int fd, short events, int64_t deadline, const volatile sig_atomic_t *stop);
+/* The same over several descriptors (a --pipe program's output and its
+ * stderr): 1 when any is ready (see revents). */
+int deadline_poll_fds(struct pollfd *fds, nfds_t n, int64_t deadline, const volatile sig_atomic_t *stop);
 
 #endif

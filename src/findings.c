@@ -62,6 +62,9 @@ void findings_session(struct out *out, const struct smtp_session *s)
 
 void findings_starttls(struct out *out, const struct smtp_session *s)
 {
+	/* A UNIX socket or a program's pipe crosses no network. */
+	if (s->pol->conn.transport != CONN_TCP)
+		return;
 	if (s->starttls_refused)
 		out_finding(out, s->port == 587 || s->port == 2525 ? FINDING_FAIL : FINDING_WARN, "no-starttls",
 			    "the server offers STARTTLS but refuses it");

@@ -18,6 +18,10 @@
 
 struct net_args net_args;
 static struct dns_resolver host_resolver;        /* names of HOST, with --resolver */
+/* What the transport options decide, for the policy to point at. */
+static const char **pipe_argv;                  /* --pipe, split by popt */
+static struct smtp_attrs xclient_attrs, xforward_attrs;
+static char *socks_host, *socks_password;
 
 struct poptOption net_options[] = {
 	{"port", 'p', POPT_ARG_STRING, &net_args.port, 0, "port (overrides HOST:PORT)", "PORT"},
@@ -51,6 +55,28 @@ struct poptOption net_options[] = {
 	{"config", '\0', POPT_ARG_STRING, &net_args.config, 0,
 	 "read this configuration file instead of /etc/smtpkit/config and ~/.config/smtpkit/config", "FILE"},
 	{"no-config", '\0', POPT_ARG_NONE, &net_args.no_config, 0, "read no configuration file", NULL},
+	{"protocol", '\0', POPT_ARG_STRING, &net_args.protocol, 0,
+	 "smtp (default), esmtp (EHLO required), helo (HELO only), lmtp (RFC 2033, port 24)", "PROTO"},
+	{"socket", '\0', POPT_ARG_STRING, &net_args.socket, 0, "connect to this UNIX socket instead of HOST", "PATH"},
+	{"pipe", '\0', POPT_ARG_STRING, &net_args.pipe, 0,
+	 "run COMMAND (no shell) and speak to its stdin/stdout, e.g. 'sendmail -bs'", "'COMMAND ARGS'"},
+	{"proxy-protocol", '\0', POPT_ARG_STRING, &net_args.proxy_protocol, 0,
+	 "send a HAProxy PROXY header first", "v1|v2"},
+	{"proxy-source", '\0', POPT_ARG_STRING, &net_args.proxy_source, 0,
+	 "client address in the PROXY header (default: this end of the connection)", "ADDR:PORT"},
+	{"proxy-dest", '\0', POPT_ARG_STRING, &net_args.proxy_dest, 0,
+	 "server address in the PROXY header (default: the server's)", "ADDR:PORT"},
+	{"xclient", '\0', POPT_ARG_STRING, &net_args.xclient, 0,
+	 "XCLIENT after EHLO (Postfix), then EHLO again; only attributes the server lists", "NAME=VALUE,..."},
+	{"xforward", '\0', POPT_ARG_STRING, &net_args.xforward, 0,
+	 "XFORWARD after EHLO (Postfix); only attributes the server lists", "NAME=VALUE,..."},
+	{"socks", '\0', POPT_ARG_STRING, &net_args.socks, 0, "connect through this SOCKS5 proxy (RFC 1928)", "HOST:PORT"},
+	{"socks-remote-dns", '\0', POPT_ARG_NONE, &net_args.socks_remote_dns, 0,
+	 "let the SOCKS proxy resolve the server's name (Tor)", NULL},
+	{"socks-user", '\0', POPT_ARG_STRING, &net_args.socks_user, 0,
+	 "SOCKS username (RFC 1929); password from --socks-password-file or SMTPKIT_SOCKS_PASSWORD", "NAME"},
+	{"socks-password-file", '\0', POPT_ARG_STRING, &net_args.socks_password_file, 0,
+	 "SOCKS password: first line of FILE", "FILE"},
 	POPT_TABLEEND
 };
 
@@ -160,6 +186,11 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 {
 	int target_port = 0;
 	const char *arg = poptGetArg(ctx);
+	if (!arg && net_transport_local()) {
+		/* The socket or program is the server: a name for TLS and reports. */
+		*host = strdup("localhost");
+		return net_port(0, fallback, port, e);
+	}
 	/* With an account, its server is the default target. */
 	const struct config_entry *server = config_get("server");
 	if (!arg && server)
@@ -175,7 +206,23 @@ int net_port(int from_target, int fallback, int *port, struct err *e)
 {
 	if (net_args.port)
 		return parse_port(net_args.port, port, e);
+	/* RFC 2033 5: LMTP is not run on port 25; 24 is its registered port. */
+	if (!from_target && net_args.protocol && strcmp(net_args.protocol, "lmtp") == 0)
+		fallback = 24;
 	*port = from_target ? from_target : fallback;
+	return 0;
+}
+
+bool net_transport_local(void)
+{
+	return net_args.socket || net_args.pipe;
+}
+
+int net_no_local_transport(const char *sub, struct err *e)
+{
+	if (net_transport_local())
+		return err_set(e, ERR_USAGE, NULL, "%s connects to ports of a host: --socket and --pipe do not apply",
+			       sub);
 	return 0;
 }
 
@@ -243,6 +290,150 @@ int net_resolver(struct dns_resolver *r, const struct smtp_policy *pol, struct e
 		return -1;
 	if (net_args.timeout_given)
 		r->timeout_ms = pol->timeout_ms;
+	return 0;
+}
+
+static int parse_endpoint(const char *what, const char *arg, struct proxy_endpoint *ep, struct err *e)
+{
+	const char *why;
+	if (arg && proxy_parse_endpoint(arg, ep, &why) < 0)
+		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": %s", what, arg, why);
+	return 0;
+}
+
+static int parse_attrs(const char *what, const char *arg, struct smtp_attrs *a, struct err *e)
+{
+	const char *why;
+	smtp_attrs_free(a);
+	if (smtp_attrs_parse(arg, a, &why) < 0)
+		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": %s", what, arg, why);
+	return 0;
+}
+
+/* --socks HOST:PORT and its credentials; the password never from the
+ * command line (SPEC 3). */
+static int socks_policy(struct conn_socks *sp, struct err *e)
+{
+	struct net_args *a = &net_args;
+	if (!a->socks) {
+		if (a->socks_user || a->socks_password_file || a->socks_remote_dns)
+			return err_set(e, ERR_USAGE, NULL,
+				       "--socks-user, --socks-password-file and --socks-remote-dns go with --socks");
+		return 0;
+	}
+	int port = 0;
+	free(socks_host);
+	if (net_parse_target(a->socks, &socks_host, &port, e) < 0)
+		return -1;
+	if (!port)
+		return err_set(e, ERR_USAGE, NULL, "--socks needs HOST:PORT (Tor 9050, ssh -D: its port)");
+	sp->host = socks_host;
+	sp->port = port;
+	sp->remote_dns = a->socks_remote_dns;
+	if (!a->socks_user) {
+		if (a->socks_password_file)
+			return err_set(e, ERR_USAGE, NULL, "--socks-password-file goes with --socks-user");
+		return 0;
+	}
+	sp->user = a->socks_user;
+	secret_free(socks_password);
+	socks_password = a->socks_password_file ? secret_from_file(a->socks_password_file, e)
+						 : secret_from_env("SMTPKIT_SOCKS_PASSWORD", e);
+	if (!socks_password) {
+		if (!err_is_set(e))
+			err_set(e, ERR_CONFIG, NULL,
+				"--socks-user needs a password: --socks-password-file or SMTPKIT_SOCKS_PASSWORD");
+		return -1;
+	}
+	sp->password = socks_password;
+	return 0;
+}
+
+/* The transport (TCP, --socket, --pipe, --socks, a PROXY header) and the
+ * protocol variant (--protocol, --xclient, --xforward). */
+static int transport_policy(struct smtp_policy *pol, struct err *e)
+{
+	struct net_args *a = &net_args;
+	const char *checked[][2] = {
+		{"--protocol", a->protocol}, {"--socket", a->socket}, {"--pipe", a->pipe},
+		{"--proxy-protocol", a->proxy_protocol}, {"--proxy-source", a->proxy_source},
+		{"--proxy-dest", a->proxy_dest}, {"--xclient", a->xclient}, {"--xforward", a->xforward},
+		{"--socks", a->socks}, {"--socks-user", a->socks_user},
+		{"--socks-password-file", a->socks_password_file},
+	};
+	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
+		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
+			return -1;
+
+	static const char *const protocols[] = {
+		[SMTP_PROTO_SMTP] = "smtp", [SMTP_PROTO_ESMTP] = "esmtp", [SMTP_PROTO_HELO] = "helo",
+		[SMTP_PROTO_LMTP] = "lmtp",
+	};
+	pol->protocol = SMTP_PROTO_SMTP;
+	if (a->protocol) {
+		size_t i = 0;
+		while (i < sizeof protocols / sizeof protocols[0] && strcmp(a->protocol, protocols[i]) != 0)
+			i++;
+		if (i == sizeof protocols / sizeof protocols[0])
+			return err_set(e, ERR_USAGE, NULL, "invalid --protocol \"%s\": smtp, esmtp, helo or lmtp",
+				       a->protocol);
+		pol->protocol = (enum smtp_protocol)i;
+	}
+	if (pol->protocol == SMTP_PROTO_HELO && (pol->tls_mode == SMTP_TLS_MODE_STARTTLS || a->xclient || a->xforward))
+		return err_set(e, ERR_USAGE, NULL,
+			       "--protocol helo asks for no extensions: no STARTTLS, XCLIENT or XFORWARD");
+
+	if (a->socket && a->pipe)
+		return err_set(e, ERR_USAGE, NULL, "--socket and --pipe exclude each other");
+	if ((a->socket || a->pipe) && a->socks)
+		return err_set(e, ERR_USAGE, NULL, "--socks goes with a HOST, not with --socket or --pipe");
+	if ((a->socket || a->pipe) && (a->source || a->ipv4 || a->ipv6))
+		return err_set(e, ERR_USAGE, NULL, "--source, -4 and -6 apply to TCP, not to --socket or --pipe");
+	if (a->socket) {
+		if (!*a->socket)
+			return err_set(e, ERR_USAGE, NULL, "empty --socket path");
+		pol->conn.transport = CONN_UNIX;
+		pol->conn.socket_path = a->socket;
+	}
+	if (a->pipe) {
+		int argc = 0;
+		free(pipe_argv);
+		pipe_argv = NULL;
+		if (poptParseArgvString(a->pipe, &argc, &pipe_argv) != 0 || argc < 1 || !*pipe_argv[0])
+			return err_set(e, ERR_USAGE, NULL, "invalid --pipe \"%s\": a command and its arguments", a->pipe);
+		pol->conn.transport = CONN_PIPE;
+		pol->conn.pipe_argv = pipe_argv;
+	}
+	if (socks_policy(&pol->conn.socks, e) < 0)
+		return -1;
+
+	struct conn_proxy *px = &pol->conn.proxy;
+	if (!a->proxy_protocol && (a->proxy_source || a->proxy_dest))
+		return err_set(e, ERR_USAGE, NULL, "--proxy-source and --proxy-dest go with --proxy-protocol");
+	if (a->proxy_protocol) {
+		if (strcmp(a->proxy_protocol, "v1") == 0 || strcmp(a->proxy_protocol, "1") == 0)
+			px->version = 1;
+		else if (strcmp(a->proxy_protocol, "v2") == 0 || strcmp(a->proxy_protocol, "2") == 0)
+			px->version = 2;
+		else
+			return err_set(e, ERR_USAGE, NULL, "invalid --proxy-protocol \"%s\": v1 or v2", a->proxy_protocol);
+		if (parse_endpoint("--proxy-source", a->proxy_source, &px->source, e) < 0
+		    || parse_endpoint("--proxy-dest", a->proxy_dest, &px->dest, e) < 0)
+			return -1;
+		if (px->source.set && px->dest.set && px->source.family != px->dest.family)
+			return err_set(e, ERR_USAGE, NULL, "--proxy-source and --proxy-dest must both be IPv4 or both IPv6");
+	}
+
+	if (a->xclient) {
+		if (parse_attrs("--xclient", a->xclient, &xclient_attrs, e) < 0)
+			return -1;
+		pol->xclient = &xclient_attrs;
+	}
+	if (a->xforward) {
+		if (parse_attrs("--xforward", a->xforward, &xforward_attrs, e) < 0)
+			return -1;
+		pol->xforward = &xforward_attrs;
+	}
 	return 0;
 }
 
@@ -321,7 +512,7 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	const char *sni = a->sni ? a->sni : a->tls_name ? a->tls_name : host;
 	pol->tls.sni = conn_is_address(sni) ? NULL : sni;
 	pol->stop_after = SMTP_STAGE_ALL;
-	return 0;
+	return transport_policy(pol, e);
 }
 
 /* ---- AUTH (send, session) ------------------------------------------- */

@@ -28,6 +28,13 @@ struct net_args {
 	char *account, *config;     /* -a, --config (smtpkit-config(5)) */
 	int no_config;
 	bool timeout_given;
+	/* transports and protocol variants (issue 15) */
+	char *protocol;
+	char *socket, *pipe;
+	char *proxy_protocol, *proxy_source, *proxy_dest;
+	char *xclient, *xforward;
+	char *socks, *socks_user, *socks_password_file;
+	int socks_remote_dns;
 };
 
 extern struct net_args net_args;
@@ -65,6 +72,13 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 		   struct err *e);
 /* The port: -p, else from HOST:PORT, else the default. */
 int net_port(int from_target, int fallback, int *port, struct err *e);
+
+/* --socket or --pipe: the server is local, HOST is optional ("localhost"
+ * names it for TLS and the report). */
+bool net_transport_local(void);
+/* For subcommands where a local transport makes no sense (probe, mx,
+ * tls-check): 64 when --socket or --pipe was given. */
+int net_no_local_transport(const char *sub, struct err *e);
 
 /* A command-line value that will be placed on an SMTP command line
  * (SPEC 10.5): refused with 64 if it holds a control character. */

@@ -811,3 +811,10 @@ void out_json_findings(struct json *j, const struct out *out)
 	}
 	json_array_end(j);
 }
+
+void out_json_transport(struct json *j, const struct conn *c, const struct conn_opts *o)
+{
+	json_kstr(j, "transport", o->transport == CONN_UNIX ? "unix" : o->transport == CONN_PIPE ? "pipe"
+			      : o->socks.host ? "socks5" : "tcp");
+	json_kstr(j, "via", c->via[0] ? c->via : NULL);
+}

@@ -160,6 +160,9 @@ void out_json_tls(struct json *j, const struct tls_info *info);
  * cipher, kx, group (out_json_tls and tls-check's "session"). */
 void out_json_tls_params(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
+/* The server object's "transport" ("tcp", "socks5", "unix", "pipe") and
+ * "via" (how it was reached, as the transcript says; null before any). */
+void out_json_transport(struct json *j, const struct conn *c, const struct conn_opts *o);
 
 /* fprintf for report lines built from server or DNS text: everything but
  * the line breaks is escaped (text_escape), so no peer can reach the

@@ -29,6 +29,7 @@ static void json_delivery(struct json *j, const struct send_delivery *d)
 		json_kstr(j, "host", s->host);
 		json_kint(j, "port", s->port);
 		json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
+		out_json_transport(j, &s->conn, &s->pol->conn);
 		json_object_end(j);
 	} else {
 		json_null(j);
@@ -197,8 +198,13 @@ static void report_human(struct send_delivery *v, size_t n, const char *quit_aft
 	if (relay) {
 		char split[160], ids[512];
 		split_text(&first->txn, split, sizeof split, ids, sizeof ids);
-		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s",
-			   delivered, total, total == 1 ? "" : "s", first->s.host, first->s.port, split, ids);
+		if (first->pol.conn.transport != CONN_TCP && first->s.conn.via[0])
+			/* --socket, --pipe: the socket or the program, not a port */
+			out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s via %s%s%s",
+				   delivered, total, total == 1 ? "" : "s", first->s.conn.via, split, ids);
+		else
+			out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s via %s port %d%s%s",
+				   delivered, total, total == 1 ? "" : "s", first->s.host, first->s.port, split, ids);
 	} else
 		out_result(&first->out, &worst->err, "delivered to %zu of %zu recipient%s in %zu domain%s",
 			   delivered, total, total == 1 ? "" : "s", n, n == 1 ? "" : "s");

@@ -50,6 +50,19 @@ static const struct {
 			{454, "TLS not available for a temporary reason (RFC 3207 4)"},
 			{501, "syntax error (no parameters allowed with STARTTLS, RFC 3207 4)"}, {0, NULL}}},
 	[SMTP_TLS_HANDSHAKE] = {"TLS_HANDSHAKE", "tls", false, SMTP_STAGE_HANDSHAKE, NULL},
+	/* Part of the hello they follow: they complete no stage themselves. */
+	[SMTP_XCLIENT] = {"XCLIENT", "xclient", true, SMTP_STAGE_ALL,
+		(const struct smtp_meaning[]){
+			{220, "XCLIENT accepted: a new greeting; EHLO follows (Postfix XCLIENT_README)"},
+			{501, "bad XCLIENT attribute name or value"},
+			{503, "XCLIENT not allowed now (inside a mail transaction)"},
+			{550, "this client may not use XCLIENT (smtpd_authorized_xclient_hosts)"}, {0, NULL}}},
+	[SMTP_XFORWARD] = {"XFORWARD", "xforward", true, SMTP_STAGE_ALL,
+		(const struct smtp_meaning[]){
+			{250, "XFORWARD attributes taken for the next transaction (Postfix XFORWARD_README)"},
+			{501, "bad XFORWARD attribute name or value"},
+			{503, "XFORWARD not allowed now (inside a mail transaction)"},
+			{550, "this client may not use XFORWARD (smtpd_authorized_xforward_hosts)"}, {0, NULL}}},
 	[SMTP_AUTH] = {"AUTH", "auth", true, SMTP_STAGE_AUTH, auth_meanings},
 	[SMTP_AUTH_STEP] = {"AUTH_STEP", "auth", true, SMTP_STAGE_AUTH, auth_meanings},
 	[SMTP_MAIL] = {"MAIL", "mail", true, SMTP_STAGE_MAIL, NULL},
@@ -59,6 +72,7 @@ static const struct {
 	[SMTP_DATA] = {"DATA", "data", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_DATA_BODY] = {"DATA_BODY", "end-of-data", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_BDAT] = {"BDAT", "bdat", true, SMTP_STAGE_ALL, NULL},
+	[SMTP_LMTP_REPLY] = {"LMTP_REPLY", "end-of-data", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_RSET] = {"RSET", "rset", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_QUIT] = {"QUIT", "quit", true, SMTP_STAGE_ALL, NULL},
 	[SMTP_QUIT_NOWAIT] = {"QUIT_NOWAIT", "quit", false, SMTP_STAGE_ALL, NULL},
@@ -342,8 +356,11 @@ static int enter(struct smtp_session *s)
 		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_step_name(s)) < 0)
 			return -1;
 		s->connected = true;
-		out_info(s->out, 0, "Connected to %s port %d in %.1f ms", s->conn.peer_addr,
-			 s->port, s->conn.connect_ms);
+		out_info(s->out, 0, "Connected to %s in %.1f ms", s->conn.via, s->conn.connect_ms);
+		if (s->conn.proxy_sent[0])
+			out_info(s->out, 0, "sent %s", s->conn.proxy_sent);
+		if (p->protocol == SMTP_PROTO_LMTP)
+			out_info(s->out, 0, "speaking LMTP (RFC 2033): LHLO, one reply per recipient after the data");
 		return 0;
 	case SMTP_TLS_IMPLICIT:
 	case SMTP_TLS_HANDSHAKE:
@@ -360,7 +377,8 @@ static int enter(struct smtp_session *s)
 		return 0;
 	case SMTP_EHLO:
 	case SMTP_HELO: {
-		const char *hello = s->state == SMTP_EHLO ? "EHLO" : "HELO";
+		/* RFC 2033 4.1: LMTP greets with LHLO, same reply as EHLO. */
+		const char *hello = s->state == SMTP_HELO ? "HELO" : p->protocol == SMTP_PROTO_LMTP ? "LHLO" : "EHLO";
 		/* After the greeting, a refused EHLO or the handshake the server
 		 * waits for us, except that the injection test's NOOP may be
 		 * answered inside TLS: check_injection() reads that. */
@@ -380,6 +398,13 @@ static int enter(struct smtp_session *s)
 		if (p->injection_test && smtp_queue_command(s, NULL, "NOOP") < 0)
 			return -1;
 		return smtp_flush(s);
+	case SMTP_XCLIENT:
+		return smtp_enter_xclient(s);
+	case SMTP_XFORWARD:
+		return smtp_enter_xforward(s);
+	case SMTP_LMTP_REPLY:
+		conn_step(&s->conn, p->data_timeout_ms);
+		return 0;
 	case SMTP_AUTH:
 		return smtp_enter_auth(s);
 	case SMTP_AUTH_STEP:
@@ -458,6 +483,9 @@ static enum smtp_stage stage_after_hello(const struct smtp_session *s)
 {
 	if (tls_pending(s) && (s->starttls_offered || s->pol->tls_mode == SMTP_TLS_MODE_STARTTLS))
 		return SMTP_STAGE_HANDSHAKE;
+	/* XCLIENT and XFORWARD belong to the hello they follow. */
+	if (smtp_x_pending(s))
+		return s->in_tls && !implicit_tls(s) ? SMTP_STAGE_TLS : SMTP_STAGE_EHLO;
 	if (s->pol->auth.user && !s->authenticated)
 		return SMTP_STAGE_AUTH;
 	return s->txn ? SMTP_STAGE_MAIL : SMTP_STAGE_ALL;
@@ -481,6 +509,9 @@ enum smtp_state smtp_after_hello(struct smtp_session *s)
 		return smtp_auth_choose(s);
 	case SMTP_STAGE_MAIL:
 		return smtp_txn_begin(s);
+	case SMTP_STAGE_EHLO:
+	case SMTP_STAGE_TLS:
+		return smtp_x_next(s);
 	default:
 		return SMTP_QUIT;
 	}
@@ -552,7 +583,8 @@ static enum smtp_state on_ehlo(struct smtp_session *s, const struct reply *r)
 
 static void warn_no_starttls(struct smtp_session *s)
 {
-	if (tls_pending(s) && !s->starttls_offered && s->pol->tls_mode == SMTP_TLS_MODE_AUTO)
+	if (tls_pending(s) && !s->starttls_offered && s->pol->tls_mode == SMTP_TLS_MODE_AUTO
+	    && s->pol->conn.transport == CONN_TCP)
 		out_warn(s->out, "the server does not offer STARTTLS: the session stays unencrypted");
 }
 
@@ -584,6 +616,11 @@ static enum smtp_state on_ehlo_reply(struct smtp_session *s, const struct reply 
 		return smtp_take_caps(s, r) < 0 ? SMTP_QUIT_NOWAIT : SMTP_ADVANCE;
 	if (r->code == 421 || reply_class(r) == 4)
 		return smtp_fail_unexpected(s, r, "to EHLO");
+	if (reply_class(r) == 5 && s->pol->protocol == SMTP_PROTO_LMTP)
+		/* RFC 2033 4.1: LMTP has no HELO to fall back to. */
+		return smtp_fail(s, r, ERR_UNSUPPORTED, "LHLO refused: the server does not speak LMTP");
+	if (reply_class(r) == 5 && s->pol->protocol == SMTP_PROTO_ESMTP)
+		return smtp_fail(s, r, ERR_UNSUPPORTED, "EHLO refused, and --protocol esmtp allows no HELO");
 	if (reply_class(r) == 5 && !s->in_tls) {
 		/* RFC 5321 4.1.4: a server that does not know EHLO gets HELO, but
 		 * then there is no STARTTLS: required TLS cannot be had. */
@@ -600,7 +637,10 @@ static enum smtp_state on_helo(struct smtp_session *s, const struct reply *r)
 	if (r->code != 250)
 		return smtp_fail_unexpected(s, r, "to HELO");
 	s->used_helo = true;
-	out_info(s->out, 0, "HELO accepted: the server offers no extensions");
+	if (s->pol->protocol == SMTP_PROTO_HELO)
+		out_info(s->out, 0, "HELO accepted (--protocol helo): no extensions asked for");
+	else
+		out_info(s->out, 0, "HELO accepted: the server offers no extensions");
 	return SMTP_ADVANCE;
 }
 
@@ -674,6 +714,13 @@ static enum smtp_state decide(struct smtp_session *s, const struct reply *r)
 		return on_helo(s, r);
 	case SMTP_STARTTLS:
 		return on_starttls(s, r);
+	case SMTP_XCLIENT:
+		return smtp_on_xclient(s, r);
+	case SMTP_XFORWARD:
+		return smtp_on_xforward(s, r);
+	case SMTP_LMTP_REPLY:
+		/* By hand (smtpkit session) there is no transaction of ours. */
+		return s->txn ? smtp_on_lmtp_reply(s, r) : smtp_on_typed_final(s, r);
 	case SMTP_AUTH:
 	case SMTP_AUTH_STEP:
 		return smtp_on_auth(s, r);
@@ -718,10 +765,11 @@ static enum smtp_state advance(struct smtp_session *s)
 		return SMTP_GREETING;
 	case SMTP_TLS_HANDSHAKE:
 	case SMTP_GREETING:
-		return SMTP_EHLO;
+		return s->pol->protocol == SMTP_PROTO_HELO ? SMTP_HELO : SMTP_EHLO;
 	case SMTP_EHLO:
 	case SMTP_HELO:
 		return after_hello(s);
+	case SMTP_XFORWARD:
 	case SMTP_STARTTLS:
 	case SMTP_AUTH:
 	case SMTP_AUTH_STEP:
@@ -768,6 +816,7 @@ static enum smtp_stage upcoming(const struct smtp_session *s)
 	case SMTP_EHLO:
 	case SMTP_HELO:
 	case SMTP_STARTTLS:
+	case SMTP_XFORWARD:
 	case SMTP_AUTH:
 	case SMTP_AUTH_STEP:
 		return stage_after_hello(s);
@@ -892,7 +941,8 @@ int smtp_run(struct smtp_session *s)
 				if (e->cause == ERR_INTERRUPTED && smtp_hand_abandon(s)) {
 					next = SMTP_HELD;
 				} else {
-					if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT)
+					if (s->state == SMTP_DATA_BODY || s->state == SMTP_BDAT
+					    || s->state == SMTP_LMTP_REPLY)
 						smtp_txn_lost(s, true);
 					next = s->state == SMTP_QUIT ? SMTP_DONE : after_failure(s);
 				}
@@ -907,5 +957,9 @@ int smtp_run(struct smtp_session *s)
 	}
 	if (s->state == SMTP_DONE && s->in_tls)
 		tls_bye(&s->conn);
+	if (s->state == SMTP_DONE)
+		/* A --pipe program: its exit.  After a failure only a short
+		 * grace (SPEC 2: the process ends soon after a deadline). */
+		conn_finish(&s->conn, err_is_set(&s->err) ? 500 : 2000);
 	return err_is_set(&s->err) ? -1 : 0;
 }

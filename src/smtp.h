@@ -21,6 +21,28 @@ enum smtp_tls_mode {
 	SMTP_TLS_MODE_NONE,
 };
 
+/* What the session speaks (--protocol). */
+enum smtp_protocol {
+	SMTP_PROTO_SMTP,            /* EHLO, HELO when EHLO is refused (RFC 5321 4.1.4) */
+	SMTP_PROTO_ESMTP,           /* EHLO only: a refused EHLO is a failure */
+	SMTP_PROTO_HELO,            /* HELO only, no extensions (RFC 821 paths) */
+	SMTP_PROTO_LMTP,            /* LHLO, one reply per recipient after the data (RFC 2033) */
+};
+
+/* XCLIENT or XFORWARD attributes (Postfix XCLIENT_README,
+ * XFORWARD_README): NAME=VALUE pairs, names in upper case, values as
+ * given (xtext-encoded on the wire). */
+#define SMTP_ATTRS_MAX 16
+struct smtp_attrs {
+	size_t n;
+	char *name[SMTP_ATTRS_MAX];
+	char *value[SMTP_ATTRS_MAX];
+};
+
+/* NAME=VALUE[,NAME=VALUE...]: -1 with *why when malformed. */
+int smtp_attrs_parse(const char *list, struct smtp_attrs *a, const char **why);
+void smtp_attrs_free(struct smtp_attrs *a);
+
 /* The stages a session completes, in protocol order (with implicit TLS the
  * handshake comes before the greeting), and where the policy may stop it
  * (--quit-after; names in smtp.c's stage table).  Each state names the
@@ -52,6 +74,8 @@ enum smtp_state {
 	SMTP_HELO,
 	SMTP_STARTTLS,
 	SMTP_TLS_HANDSHAKE,
+	SMTP_XCLIENT,               /* XCLIENT attributes; a new 220, then EHLO again */
+	SMTP_XFORWARD,              /* XFORWARD attributes, before MAIL */
 	SMTP_AUTH,                  /* AUTH mechanism [initial-response] */
 	SMTP_AUTH_STEP,             /* our answer to a 334 challenge */
 	SMTP_MAIL,                  /* MAIL, and with PIPELINING what follows it */
@@ -59,6 +83,7 @@ enum smtp_state {
 	SMTP_DATA,
 	SMTP_DATA_BODY,             /* the message and the final dot */
 	SMTP_BDAT,                  /* BDAT n LAST and the message (RFC 3030) */
+	SMTP_LMTP_REPLY,            /* LMTP: the next recipient's reply to the end of data */
 	SMTP_RSET,
 	SMTP_QUIT,
 	SMTP_QUIT_NOWAIT,           /* after a failure: QUIT, do not wait for 221 */
@@ -129,6 +154,8 @@ struct smtp_txn {
 	/* progress, owned by the session */
 	size_t batch_start, batch_end;  /* recipients of this transaction (LIMITS RCPTMAX) */
 	size_t rcpt_reply;              /* next RCPT whose reply is awaited */
+	size_t final_next;              /* LMTP: the recipient the next reply after the data is for */
+	size_t final_left;              /* LMTP: replies after the data still to come */
 	bool dot_only;                  /* 354 with no recipient: send just "." */
 };
 
@@ -155,6 +182,9 @@ struct smtp_policy {
 	 * a handshake left half done. */
 	int (*raw_hello)(void *ctx, struct conn *c, struct err *e);
 	void *raw_hello_ctx;
+	enum smtp_protocol protocol;
+	const struct smtp_attrs *xclient;   /* NULL: no XCLIENT */
+	const struct smtp_attrs *xforward;  /* NULL: no XFORWARD */
 	/* smtpkit session: at the stop stage the session waits in SMTP_HELD
 	 * with the connection open (no QUIT), for smtp_hand_*(). */
 	bool hold;
@@ -183,6 +213,9 @@ struct smtp_hand {
 	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */
 	struct msg *msg;            /* /data, /bdat */
 	bool quit;                  /* QUIT sent */
+	/* LMTP (RFC 2033 4.2): recipients typed and accepted since MAIL, and
+	 * the replies still owed after the end of the message. */
+	size_t lmtp_rcpts, lmtp_owed;
 	int last_code;              /* the last reply to anything but QUIT (exit status) */
 	bool last_refused;          /* the last thing done was refused, by a reply or locally */
 	/* The first refusal the session went on after: a 4xx or 5xx reply to
@@ -211,6 +244,7 @@ struct smtp_session {
 	struct ehlo_caps caps_after;    /* from the EHLO inside TLS */
 	bool have_before, have_after;
 	bool used_helo;
+	bool xclient_done, xforward_done;
 	bool starttls_offered;
 	bool starttls_refused;          /* offered, answered 4xx/5xx (auto mode went on) */
 	struct tls_info tls;

@@ -177,6 +177,10 @@ enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r)
 	}
 	note_refusal(s, r, step);
 	h->answered++;
+	if ((like == SMTP_MAIL && r->code == 250) || like == SMTP_RSET)
+		h->lmtp_rcpts = 0;
+	if (like == SMTP_RCPT && reply_class(r) == 2)
+		h->lmtp_rcpts++;
 	if (like == SMTP_QUIT) {
 		if (r->code != 221)
 			out_warn(s->out, "unexpected reply %d to QUIT", r->code);
@@ -211,6 +215,16 @@ enum smtp_state smtp_on_typed_final(struct smtp_session *s, const struct reply *
 		return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense to the end of a message",
 				 r->code);
 	note_refusal(s, r, step);
+	if (s->pol->protocol == SMTP_PROTO_LMTP) {
+		/* RFC 2033 4.2: one reply per recipient accepted since MAIL. */
+		if (s->state != SMTP_LMTP_REPLY)
+			h->lmtp_owed = h->lmtp_rcpts;
+		if (h->lmtp_owed > 0)
+			h->lmtp_owed--;
+		if (h->lmtp_owed > 0)
+			return SMTP_LMTP_REPLY;
+		h->lmtp_rcpts = 0;
+	}
 	return SMTP_HELD;
 }
 

@@ -80,6 +80,18 @@ enum smtp_state smtp_txn_after_rcpts(struct smtp_session *s);
  * been delivered. */
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply);
 
+/* smtp_xclient.c: XCLIENT and XFORWARD after the (last) EHLO. */
+bool smtp_x_pending(const struct smtp_session *s);
+enum smtp_state smtp_x_next(const struct smtp_session *s);
+int smtp_enter_xclient(struct smtp_session *s);
+int smtp_enter_xforward(struct smtp_session *s);
+enum smtp_state smtp_on_xclient(struct smtp_session *s, const struct reply *r);
+enum smtp_state smtp_on_xforward(struct smtp_session *s, const struct reply *r);
+
+/* smtp_txn.c, LMTP (RFC 2033 4.2): the reply after the data for the next
+ * recipient accepted at RCPT. */
+enum smtp_state smtp_on_lmtp_reply(struct smtp_session *s, const struct reply *r);
+
 /* smtp_hand.c */
 int smtp_enter_typed(struct smtp_session *s);
 enum smtp_state smtp_on_typed(struct smtp_session *s, const struct reply *r);

@@ -150,19 +150,7 @@ void smtp_txn_reset(struct smtp_txn *t)
 	t->ndelivered = t->rcptmax = 0;
 	t->ntransactions = 0;
 	t->batch_start = t->batch_end = t->rcpt_reply = 0;
-}
-
-/* RFC 3461 4: xtext, for ENVID. */
-static void xtext(const char *in, char *out, size_t size)
-{
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
-		if (*p < 33 || *p > 126 || *p == '+' || *p == '=')
-			o += (size_t)snprintf(out + o, size - o, "+%02X", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	out[o] = '\0';
+	t->final_next = t->final_left = 0;
 }
 
 static int queue_mail(struct smtp_session *s)
@@ -183,7 +171,7 @@ static int queue_mail(struct smtp_session *s)
 		n += (size_t)snprintf(params + n, sizeof params - n, " RET=%s", t->dsn_ret);
 	if (t->envid) {
 		char x[320];    /* 100 characters, each at most "+XX" */
-		xtext(t->envid, x, sizeof x);
+		text_xtext(t->envid, x, sizeof x);
 		n += (size_t)snprintf(params + n, sizeof params - n, " ENVID=%s", x);
 	}
 	if (t->requiretls)
@@ -523,6 +511,17 @@ void smtp_reply_queue_id(const struct reply *r, char *out, size_t size)
 	}
 }
 
+/* The next batch of recipients (LIMITS RCPTMAX), or the end. */
+static enum smtp_state next_transaction(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn;
+	if (!last_batch(t)) {
+		next_batch(s);
+		return SMTP_MAIL;
+	}
+	return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
+}
+
 /* The reply to the end of data (DATA) or to BDAT LAST. */
 enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 {
@@ -534,6 +533,11 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 			return smtp_fail(s, r, ERR_PROTOCOL,
 					 "the server accepted a message that has no accepted recipient");
 		return refused(s);
+	}
+	if (s->pol->protocol == SMTP_PROTO_LMTP) {
+		t->final_next = t->batch_start;
+		t->final_left = ok;
+		return smtp_on_lmtp_reply(s, r);
 	}
 	if (r->code != 250)
 		return smtp_fail_unexpected(s, r, "the message");
@@ -554,11 +558,70 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 			 t->queue_id);
 	else
 		out_info(s->out, 0, "accepted for %zu recipient%s", ok, ok == 1 ? "" : "s");
-	if (!last_batch(t)) {
-		next_batch(s);
-		return SMTP_MAIL;
+	return next_transaction(s);
+}
+
+/* RFC 2033 4.2: after the data an LMTP server answers once for each
+ * recipient accepted at RCPT, in RCPT order: each recipient's result is
+ * that reply.  When some are refused, the others have their copy
+ * already: without --allow-partial that is a failure, as a refused RCPT
+ * is in SMTP (69 if a refusal was permanent, else 75; 67 or 75 when
+ * every one was refused). */
+enum smtp_state smtp_on_lmtp_reply(struct smtp_session *s, const struct reply *r)
+{
+	struct smtp_txn *t = s->txn;
+	while (t->final_next < t->batch_end && !t->rcpts[t->final_next].accepted)
+		t->final_next++;
+	if (t->final_next >= t->batch_end || t->final_left == 0)
+		return smtp_fail(s, r, ERR_INTERNAL, "LMTP reply without a recipient");
+	struct smtp_rcpt *rc = &t->rcpts[t->final_next++];
+	t->final_left--;
+	if (r->code == 421)
+		return smtp_fail_unexpected(s, r, "to the end of data");
+	if (reply_class(r) != 2 && reply_class(r) != 4 && reply_class(r) != 5)
+		return smtp_fail(s, r, ERR_PROTOCOL, "reply code %d makes no sense to the end of data", r->code);
+	rc->code = r->code;
+	memcpy(rc->enhanced, r->enhanced, sizeof rc->enhanced);
+	reply_summary(r, rc->text, sizeof rc->text);
+	rc->accepted = reply_class(r) == 2;
+	if (rc->accepted) {
+		smtp_reply_queue_id(r, rc->queue_id, sizeof rc->queue_id);
+		if (!t->queue_id[0])
+			memcpy(t->queue_id, rc->queue_id, sizeof t->queue_id);
+		t->delivered = true;
+		t->ndelivered++;
+		out_info(s->out, 0, "delivered to %s", rc->address);
+	} else {
+		out_info(s->out, 0, "refused for %s after the data", rc->address);
 	}
-	return s->pol->hold ? SMTP_HELD : SMTP_QUIT;
+	if (t->final_left > 0)
+		return SMTP_LMTP_REPLY;
+
+	size_t n = batch_size(t), ok = batch_accepted(t);
+	bool any_perm = false, all_perm = true;
+	const char *quote = NULL;
+	for (size_t i = t->batch_start; i < t->batch_end; i++) {
+		if (t->rcpts[i].accepted)
+			continue;
+		any_perm |= t->rcpts[i].code >= 500;
+		all_perm &= t->rcpts[i].code >= 500;
+		if (!quote && t->rcpts[i].code)
+			quote = t->rcpts[i].text;
+	}
+	if (ok == n || (ok > 0 && t->allow_partial))
+		return next_transaction(s);
+	bool first = !err_is_set(&s->err);
+	if (ok == 0)
+		err_set(&s->err, all_perm ? ERR_RCPTS_REFUSED : ERR_REPLY_TEMP, smtp_step_name(s),
+			"%s refused (LMTP: the replies after the data, RFC 2033 4.2)",
+			n == 1 ? "the recipient was" : "every recipient was");
+	else
+		err_set(&s->err, any_perm ? ERR_REPLY_PERM : ERR_REPLY_TEMP, smtp_step_name(s),
+			"%zu of %zu recipients refused after the data (LMTP, RFC 2033 4.2); "
+			"the others have the message", n - ok, n);
+	if (first && quote)
+		err_quote(&s->err, quote);
+	return s->ahead.quit ? SMTP_QUIT : SMTP_QUIT_NOWAIT;
 }
 
 void smtp_txn_lost(struct smtp_session *s, bool reading_reply)

@@ -393,3 +393,15 @@ void text_buf_printf(struct text_buf *b, const char *fmt, ...)
 	text_buf_add(b, big, (size_t)n);
 	free(big);
 }
+
+void text_xtext(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < size; p++) {
+		if (*p < 33 || *p > 126 || *p == '+' || *p == '=')
+			o += (size_t)snprintf(out + o, size - o, "+%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}

@@ -83,5 +83,8 @@ char *text_b64_encode(const unsigned char *data, size_t len);
  * allocated and NUL-terminated beyond *len; "" decodes to an empty buffer. */
 unsigned char *text_b64_decode(const char *text, size_t tlen, size_t *len);
 
+/* RFC 3461 4: xtext (ENVID; XCLIENT and XFORWARD values): octets outside
+ * 33..126 and "+" and "=" as "+XX".  Truncated to fit. */
+void text_xtext(const char *in, char *out, size_t size);
 
 #endif

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from .child import log_text, stop_child
+
 # SCRAM and CRAM-MD5 need the clear password on the server side (or a
 # mechanism-specific hash): the {PLAIN} scheme serves every mechanism.
 CONF = """\
@@ -75,18 +77,7 @@ class DovecotAuth:
 
     @property
     def log(self):
-        try:
-            return (self.dir / "dovecot.log").read_text(errors="replace")
-        except OSError as e:
-            return "(no dovecot.log: %s)" % e
+        return log_text(self.dir / "dovecot.log")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        stop_child(self.proc)

@@ -91,6 +91,22 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
+# Optional listeners (issue 15), each on its own ephemeral port:
+# behind a load balancer (smtpd waits for the PROXY header first) and one
+# that trusts this client's XCLIENT and XFORWARD.
+HAPROXY_CF = """\
+127.0.0.1:{port} inet n - n - - smtpd
+  -o syslog_name=postfix/haproxy
+  -o smtpd_upstream_proxy_protocol=haproxy
+  -o smtpd_upstream_proxy_timeout=10s
+"""
+XCLIENT_CF = """\
+127.0.0.1:{port} inet n - n - - smtpd
+  -o syslog_name=postfix/xclient
+  -o smtpd_authorized_xclient_hosts=127.0.0.0/8
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+"""
+
 
 class PostfixServer:
     """port/hostport: the plain listener (STARTTLS offered, no AUTH).
@@ -100,7 +116,7 @@ class PostfixServer:
     password = "s3cret-Pass 9"
     auth_mechanisms = MECHANISMS
 
-    def __init__(self, pki, cert="good", main_extra=""):
+    def __init__(self, pki, cert="good", main_extra="", haproxy=False, xclient=False):
         """main_extra: lines appended to main.cf (a TLS configuration)."""
         self.exe = shutil.which("postfix") or "/usr/sbin/postfix"
         if not os.access(self.exe, os.X_OK):
@@ -130,7 +146,17 @@ class PostfixServer:
             master = "\n".join(l for l in master.splitlines() if not l.startswith("[::1]")) + "\n"
             (d / "etc" / "main.cf").write_text(
                 (d / "etc" / "main.cf").read_text().replace("inet_protocols = all", "inet_protocols = ipv4"))
+        # Optional listeners: haproxy_port (PROXY header required first),
+        # xclient_port (XCLIENT and XFORWARD from 127.0.0.0/8).
+        self.haproxy_port = self.xclient_port = None
+        if haproxy:
+            self.haproxy_port = free_port()
+            master = HAPROXY_CF.format(port=self.haproxy_port) + master
+        if xclient:
+            self.xclient_port = free_port()
+            master = XCLIENT_CF.format(port=self.xclient_port) + master
         (d / "etc" / "master.cf").write_text(master)
+        self.config_dir = d / "etc"     # for `sendmail -C DIR`
         self.hostport = "127.0.0.1:%d" % self.port
         self.submission_hostport = "127.0.0.1:%d" % self.submission_port
         self.maildir = d / "mail" / "inbox"
@@ -183,7 +209,8 @@ class PostfixServer:
         out = r.stdout + r.stderr
         # Without a terminal a failed start is silent: wait for the greeting.
         deadline = time.monotonic() + 20
-        waiting = [self.port, self.submission_port]
+        # (The haproxy listener says nothing before a PROXY header.)
+        waiting = [self.port, self.submission_port] + ([self.xclient_port] if self.xclient_port else [])
         while waiting and r.returncode == 0 and time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", waiting[0]), timeout=2) as s:
@@ -199,7 +226,7 @@ class PostfixServer:
             # The probes' own sessions must be in the log before any test
             # takes a mark (postlogd writes late).
             for _ in range(50):
-                if len(self._smtpd_lines("disconnect from")) >= 2:
+                if len(self._smtpd_lines("disconnect from")) >= 2 + bool(self.xclient_port):
                     break
                 time.sleep(0.1)
             return
