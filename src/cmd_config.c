@@ -14,7 +14,7 @@
 #include <string.h>
 
 static struct {
-	int show, check, import;
+	int show, check, import, list_accounts, json;
 	char *msmtprc;
 	char *account, *config;
 	int no_config;
@@ -22,13 +22,16 @@ static struct {
 
 enum { OPT_IMPORT = 1 };
 
-static struct poptOption config_options[] = {
+struct poptOption config_options[] = {
 	{"show", '\0', POPT_ARG_NONE, &c.show, 0,
 	 "the effective settings of the account (-a, else the default), secrets hidden, and where each was set", NULL},
 	{"check", '\0', POPT_ARG_NONE, &c.check, 0, "read the files and check every account; exit 78 on a fault", NULL},
 	{"import-msmtprc", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &c.msmtprc, OPT_IMPORT,
 	 "print the smtpkit configuration equivalent to an msmtp one (default ~/.msmtprc, "
 	 "else $XDG_CONFIG_HOME/msmtp/config); writes no file", "FILE"},
+	{"list-accounts", '\0', POPT_ARG_NONE, &c.list_accounts, 0,
+	 "the accounts' names, one a line (for shell completion of -a)", NULL},
+	{"json", '\0', POPT_ARG_NONE, &c.json, 0, "--show: one JSON document on stdout (smtpkit-json(7))", NULL},
 	{"account", 'a', POPT_ARG_STRING, &c.account, 0, "the account to show or check", "NAME"},
 	{"config", '\0', POPT_ARG_STRING, &c.config, 0, "this file instead of the search order", "FILE"},
 	{"no-config", '\0', POPT_ARG_NONE, &c.no_config, 0, "read no configuration file", NULL},
@@ -51,6 +54,49 @@ static int show(void)
 			 e->account ? e->account : "", e->account ? "]" : "");
 		printf("%-20s %-32s # %s\n", e->key, config_key_is_secret(e->key) ? "(hidden)" : e->value, where);
 	}
+	return 0;
+}
+
+/* config --show --json: the same settings, each with where it was set. */
+static int show_json(void)
+{
+	struct json j;
+	json_init(&j, stdout);
+	json_object(&j);
+	out_json_head(&j, "config");
+	json_kbool(&j, "ok", true);
+	json_kint(&j, "exit_code", 0);
+	json_key(&j, "error");
+	json_null(&j);
+	json_key(&j, "files");
+	json_array(&j);
+	for (size_t i = 0; i < config_nfiles(); i++)
+		json_str(&j, config_file(i));
+	json_array_end(&j);
+	json_kstr(&j, "account", config_account());
+	json_key(&j, "settings");
+	json_array(&j);
+	for (size_t i = 0; i < config_count(); i++) {
+		const struct config_entry *e = config_at(i);
+		bool secret = config_key_is_secret(e->key);
+		json_object(&j);
+		json_kstr(&j, "key", e->key);
+		json_kstr(&j, "value", secret ? NULL : e->value);
+		json_kbool(&j, "secret", secret);
+		json_kstr(&j, "file", e->file);
+		json_kint(&j, "line", e->line);
+		json_kstr(&j, "account", e->account);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	return 0;
+}
+
+static int list_accounts(void)
+{
+	for (size_t i = 0; i < config_naccounts(); i++)
+		printf("%s\n", config_account_at(i));
 	return 0;
 }
 
@@ -140,8 +186,10 @@ int cmd_config(int argc, const char **argv)
 			     poptStrerror(opt));
 	else if (poptPeekArg(ctx))
 		rc = err_set(&e, ERR_USAGE, NULL, "unexpected argument \"%s\"", poptPeekArg(ctx));
-	else if (c.show + c.check + c.import != 1)
-		rc = err_set(&e, ERR_USAGE, NULL, "give one of --show, --check, --import-msmtprc");
+	else if (c.show + c.check + c.import + c.list_accounts != 1)
+		rc = err_set(&e, ERR_USAGE, NULL, "give one of --show, --check, --import-msmtprc, --list-accounts");
+	else if (c.json && !c.show)
+		rc = err_set(&e, ERR_USAGE, NULL, "--json goes with --show");
 	else if (c.config && c.no_config)
 		rc = err_set(&e, ERR_USAGE, NULL, "--config and --no-config exclude each other");
 	else if (c.import)
@@ -150,8 +198,11 @@ int cmd_config(int argc, const char **argv)
 		 || config_select(c.account, &e) < 0)
 		rc = -1;
 	else
-		rc = c.show ? show() : check();
-	if (rc < 0) {
+		rc = c.list_accounts ? list_accounts() : c.show ? c.json ? show_json() : show() : check();
+	if (rc < 0 && c.json) {
+		out_json_early_error("config", &e);
+		rc = err_exit_code(&e);
+	} else if (rc < 0) {
 		out_error(&e);
 		if (e.cause == ERR_USAGE)
 			out_try_help("config");

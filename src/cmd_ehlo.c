@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static struct poptOption ehlo_options[] = {
+struct poptOption ehlo_options[] = {
 	{NULL, '\0', POPT_ARG_INCLUDE_TABLE, net_options, 0, "Connection, TLS and output:", NULL},
 	POPT_AUTOHELP
 	POPT_TABLEEND
@@ -22,7 +22,7 @@ static void report_json(const struct smtp_session *s, const struct out *out, con
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "ehlo");
+	out_json_head(&j, "ehlo");
 	json_kbool(&j, "ok", !err_is_set(e));
 	json_kint(&j, "exit_code", err_exit_code(e));
 	out_json_error(&j, e);

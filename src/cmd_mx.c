@@ -23,7 +23,7 @@ static struct mx_args {
 	struct mailauth_opts auth;
 } a;
 
-static struct poptOption mx_options[] = {
+struct poptOption mx_options[] = {
 	{"check", '\0', POPT_ARG_NONE, &a.check, 0,
 	 "also SPF, DMARC, MTA-STS, TLS-RPT, TLSA per MX, PTR and forward-confirmed reverse DNS", NULL},
 	{"smtp", '\0', POPT_ARG_NONE, &a.smtp, 0,
@@ -235,7 +235,7 @@ static void print_json(FILE *fp, const struct mx_domain *d)
 	json_init(&j, fp);
 	int code = mx_exit_code(d);
 	json_object(&j);
-	json_kstr(&j, "command", "mx");
+	out_json_head(&j, "mx");
 	json_kstr(&j, "domain", d->name);
 	json_kbool(&j, "ok", code == 0);
 	json_kint(&j, "exit_code", code);

@@ -24,7 +24,7 @@ static struct probe_args {
 	char *mx;
 } a;
 
-static struct poptOption probe_options[] = {
+struct poptOption probe_options[] = {
 	{"ports", '\0', POPT_ARG_STRING, &a.ports, 0, "ports to probe (default 25,465,587,2525)", "LIST"},
 	{"relay-test", '\0', POPT_ARG_STRING, &a.relay_test, 0,
 	 "MAIL and RCPT to this outside address without AUTH, then RSET: is it an open relay?", "ADDR"},

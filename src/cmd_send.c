@@ -48,7 +48,7 @@ static struct send_args {
 	char *full_name;            /* sendmail -F */
 } a;
 
-static struct poptOption send_options[] = {
+struct poptOption send_options[] = {
 	{"from", 'f', POPT_ARG_STRING, &a.from, 0, "header From and envelope sender", "ADDR"},
 	{"envelope-from", '\0', POPT_ARG_STRING, &a.envelope_from, 0, "envelope sender only (<> is the null sender)", "ADDR"},
 	{"to", '\0', POPT_ARG_STRING, NULL, OPT_TO, "recipient, in To (repeatable, comma-separated)", "ADDR[,ADDR...]"},
@@ -331,7 +331,7 @@ static int dry_run(const struct envelope *env, struct msg *m, const struct out_o
 		struct json j;
 		json_init(&j, stdout);
 		json_object(&j);
-		json_kstr(&j, "command", "send");
+		out_json_head(&j, "send");
 		json_kbool(&j, "ok", true);
 		json_kint(&j, "exit_code", 0);
 		json_key(&j, "error");

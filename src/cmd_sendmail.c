@@ -52,6 +52,24 @@ static void usage(FILE *fp)
 		    "See smtpkit-sendmail(1) and smtpkit-config(5).\n");
 }
 
+/* The letters parse() knows, as data for the shell completions
+ * (complete.h); parse() itself goes by value_slot(). */
+struct poptOption sendmail_options[] = {
+	{NULL, 't', POPT_ARG_NONE, NULL, 0, "recipients from the message's To, Cc and Bcc", NULL},
+	{NULL, 'i', POPT_ARG_NONE, NULL, 0, "a lone dot does not end the message (always so)", NULL},
+	{NULL, 'f', POPT_ARG_STRING, NULL, 0, "envelope sender", "ADDR"},
+	{NULL, 'r', POPT_ARG_STRING, NULL, 0, "envelope sender (as -f)", "ADDR"},
+	{NULL, 'F', POPT_ARG_STRING, NULL, 0, "full name of the sender", "NAME"},
+	{NULL, 'N', POPT_ARG_STRING, NULL, 0, "DSN notify: NEVER or SUCCESS,FAILURE,DELAY", "NOTIFY"},
+	{NULL, 'R', POPT_ARG_STRING, NULL, 0, "DSN return: FULL or HDRS", "RET"},
+	{NULL, 'V', POPT_ARG_STRING, NULL, 0, "DSN envelope identifier", "ENVID"},
+	{NULL, 'a', POPT_ARG_STRING, NULL, 0, "account of the configuration file", "ACCOUNT"},
+	{NULL, 'C', POPT_ARG_STRING, NULL, 0, "configuration file", "FILE"},
+	{NULL, 'v', POPT_ARG_NONE, NULL, 0, "the report on stderr", NULL},
+	{"help", 'h', POPT_ARG_NONE, NULL, 0, "this help", NULL},
+	POPT_TABLEEND
+};
+
 /* sendmail's option letters that take a value, attached (-fADDR) or as
  * the next argument (-f ADDR). */
 static const char **value_slot(struct sendmail_args *s, char c)

@@ -25,7 +25,7 @@ static struct {
 	int pipeline;
 } a;
 
-static struct poptOption session_options[] = {
+struct poptOption session_options[] = {
 	{"at", '\0', POPT_ARG_STRING, &a.at, 0,
 	 "where smtpkit hands over: connect (after the greeting), ehlo, tls (default) or auth "
 	 "(default with --user)", "STAGE"},
@@ -113,7 +113,7 @@ static void report_json(const struct session *se, const struct out *out, const s
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "session");
+	out_json_head(&j, "session");
 	json_kbool(&j, "ok", !err_is_set(e));
 	json_kint(&j, "exit_code", err_exit_code(e));
 	out_json_error(&j, e);

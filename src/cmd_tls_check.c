@@ -17,7 +17,7 @@ static struct {
 	int max_connections, pause_ms;
 } tc_args = {.warn_days = 30, .max_connections = 8};
 
-static struct poptOption tls_check_options[] = {
+struct poptOption tls_check_options[] = {
 	{"name", '\0', POPT_ARG_STRING, &net_args.tls_name, 0,
 	 "name the certificate must match (same as --tls-name; default HOST)", "NAME"},
 	{"ciphers", '\0', POPT_ARG_NONE, &tc_args.ciphers, 0,

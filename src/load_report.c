@@ -96,7 +96,7 @@ static void as_json(const struct load_job *job, const struct load_stats *st)
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "send");
+	out_json_head(&j, "send");
 	json_kstr(&j, "mode", "load");
 	json_kbool(&j, "ok", !err_is_set(&st->worst));
 	json_kint(&j, "exit_code", load_exit_code(st));

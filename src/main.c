@@ -1,30 +1,32 @@
 /* main.c - the table of subcommands and the dispatch to them. */
 #include "cmd.h"
+#include "complete.h"
 #include "err.h"
 #include "out.h"
+#include "version.h"
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#ifndef SMTPKIT_VERSION
-#define SMTPKIT_VERSION "0"
-#endif
-
 static const struct subcommand {
 	const char *name;
 	int (*run)(int argc, const char **argv);
 	const char *summary;
+	const struct poptOption *options;
 } subcommands[] = {
-	{"send", cmd_send, "[options] [RECIPIENT...]   compose or relay one message"},
-	{"ehlo", cmd_ehlo, "[options] HOST[:PORT]      greeting + EHLO capabilities, before and after TLS"},
-	{"tls-check", cmd_tls_check, "[options] HOST[:PORT]      what TLS the server really offers, certificate verdict"},
-	{"probe", cmd_probe, "[options] HOST             which of ports 25, 465, 587, 2525 work and what each supports"},
-	{"mx", cmd_mx, "[options] DOMAIN... | -    mail routing of a domain: MX, addresses, policy records"},
-	{"session", cmd_session, "[options] HOST[:PORT]      type SMTP by hand (or from a script), chores done for you"},
-	{"sendmail", cmd_sendmail, "[sendmail options] [RCPT...]   sendmail-compatible: message on stdin"},
-	{"config", cmd_config, "--show | --check | --import-msmtprc [FILE]   the accounts file"},
+	{"send", cmd_send, "[options] [RECIPIENT...]   compose or relay one message", send_options},
+	{"ehlo", cmd_ehlo, "[options] HOST[:PORT]      greeting + EHLO capabilities, before and after TLS", ehlo_options},
+	{"tls-check", cmd_tls_check, "[options] HOST[:PORT]      what TLS the server really offers, certificate verdict",
+	 tls_check_options},
+	{"probe", cmd_probe, "[options] HOST             which of ports 25, 465, 587, 2525 work and what each supports",
+	 probe_options},
+	{"mx", cmd_mx, "[options] DOMAIN... | -    mail routing of a domain: MX, addresses, policy records", mx_options},
+	{"session", cmd_session, "[options] HOST[:PORT]      type SMTP by hand (or from a script), chores done for you",
+	 session_options},
+	{"sendmail", cmd_sendmail, "[sendmail options] [RCPT...]   sendmail-compatible: message on stdin", sendmail_options},
+	{"config", cmd_config, "--show | --check | --import-msmtprc [FILE]   the accounts file", config_options},
 };
 
 static void usage(FILE *fp)
@@ -73,7 +75,15 @@ int main(int argc, const char **argv)
 	}
 	const char *name = argv[1];
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-		printf("smtpkit %s\n", SMTPKIT_VERSION);
+		version_print(stdout);
+		return 0;
+	}
+	/* Hidden: the option tables for scripts/completions.py. */
+	if (strcmp(name, "--dump-options") == 0) {
+		for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+			complete_dump_subcommand(stdout, subcommands[i].name, subcommands[i].summary);
+		for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+			complete_dump_options(stdout, subcommands[i].name, subcommands[i].options);
 		return 0;
 	}
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {

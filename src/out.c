@@ -605,12 +605,18 @@ void out_json_early_error(const char *command, const struct err *e)
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", command);
+	out_json_head(&j, command);
 	json_kbool(&j, "ok", false);
 	json_kint(&j, "exit_code", err_exit_code(e));
 	out_json_error(&j, e);
 	json_object_end(&j);
 	fflush(stdout);
+}
+
+void out_json_head(struct json *j, const char *command)
+{
+	json_kint(j, "schema", OUT_JSON_SCHEMA);
+	json_kstr(j, "command", command);
 }
 
 void out_json_error_value(struct json *j, const struct err *e)

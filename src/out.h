@@ -144,7 +144,14 @@ void out_error(const struct err *e);
  * bad message) is one JSON document on stdout. */
 void out_json_early_error(const char *command, const struct err *e);
 
+/* The version of the JSON documents' layout, "schema" in each of them:
+ * raised when a key is removed or changes meaning, and the schema file
+ * (man/smtpkit.schema.json, smtpkit-json(7)) changes with it. */
+#define OUT_JSON_SCHEMA 1
+
 /* JSON pieces shared by every subcommand. */
+/* The first keys of every document: "schema", then "command". */
+void out_json_head(struct json *j, const char *command);
 void out_json_error(struct json *j, const struct err *e);
 /* The value alone: null, or {stage, class, cause, message, reply}. */
 void out_json_error_value(struct json *j, const struct err *e);

@@ -384,7 +384,7 @@ void probe_report_json(struct probe *p, struct out *all, const char *host, const
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "probe");
+	out_json_head(&j, "probe");
 	json_kbool(&j, "ok", err_exit_code(e) == 0);
 	json_kint(&j, "exit_code", err_exit_code(e));
 	out_json_error(&j, e);

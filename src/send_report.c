@@ -83,7 +83,7 @@ static void report_json(struct send_delivery *v, size_t n, bool relay)
 	struct json j;
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "send");
+	out_json_head(&j, "send");
 	int code = send_exit_code(v, n);
 	json_kbool(&j, "ok", code == 0);
 	json_kint(&j, "exit_code", code);

@@ -106,7 +106,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 	int code = tlscheck_exit_code(tc);
 	json_init(&j, stdout);
 	json_object(&j);
-	json_kstr(&j, "command", "tls-check");
+	out_json_head(&j, "tls-check");
 	json_kbool(&j, "ok", code == 0);
 	json_kint(&j, "exit_code", code);
 	out_json_error(&j, &tc->err);
