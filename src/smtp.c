@@ -443,10 +443,9 @@ static int enter(struct smtp_session *s)
 		return smtp_enter_typed(s);
 	case SMTP_TYPED_DATA_END:
 		/* After the typed lines queued behind the 354. */
-		if (smtp_queue_command(s, NULL, ".") < 0 || smtp_flush(s) < 0)
+		if (smtp_queue_command(s, NULL, ".") < 0)
 			return -1;
-		conn_step(&s->conn, s->pol->data_timeout_ms);
-		return 0;
+		return smtp_flush_message(s);
 	case SMTP_TYPED_MESSAGE:
 	case SMTP_TYPED_BDAT: {
 		bool bdat = s->state == SMTP_TYPED_BDAT;
@@ -456,11 +455,7 @@ static int enter(struct smtp_session *s)
 			return -1;
 		if (smtp_queue_message(s, s->hand.msg, !bdat) < 0 || (!bdat && smtp_queue_command(s, NULL, ".") < 0))
 			return -1;
-		conn_step(&s->conn, s->pol->timeout_ms);
-		if (smtp_flush(s) < 0)
-			return -1;
-		conn_step(&s->conn, s->pol->data_timeout_ms);
-		return 0;
+		return smtp_flush_message(s);
 	}
 	case SMTP_HELD:
 	case SMTP_DONE:

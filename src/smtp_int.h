@@ -68,6 +68,9 @@ int smtp_enter_bdat(struct smtp_session *s);
 /* Queue message m: dot-stuffed for DATA, as is for BDAT; flushed in
  * chunks, each write under its own step deadline. */
 int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff);
+/* The message and its end are queued: write them under a step's deadline,
+ * then give the reply the end-of-data deadline (RFC 5321 4.5.3.2.6). */
+int smtp_flush_message(struct smtp_session *s);
 enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_rcpt(struct smtp_session *s, const struct reply *r);
 enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r);

@@ -340,6 +340,15 @@ int smtp_enter_data(struct smtp_session *s)
 	return smtp_flush(s);
 }
 
+int smtp_flush_message(struct smtp_session *s)
+{
+	conn_step(&s->conn, s->pol->timeout_ms);
+	if (smtp_flush(s) < 0)
+		return -1;
+	conn_step(&s->conn, s->pol->data_timeout_ms);
+	return 0;
+}
+
 int smtp_enter_data_body(struct smtp_session *s)
 {
 	struct smtp_txn *t = s->txn;
@@ -360,11 +369,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 			return -1;
 		s->ahead.quit = true;
 	}
-	conn_step(&s->conn, s->pol->timeout_ms);
-	if (smtp_flush(s) < 0)
-		return -1;
-	conn_step(&s->conn, s->pol->data_timeout_ms);
-	return 0;
+	return smtp_flush_message(s);
 }
 
 int smtp_enter_bdat(struct smtp_session *s)
@@ -375,11 +380,7 @@ int smtp_enter_bdat(struct smtp_session *s)
 	}
 	if (smtp_expect_quiet(s, "BDAT") < 0 || queue_bdat(s) < 0)
 		return -1;
-	conn_step(&s->conn, s->pol->timeout_ms);
-	if (smtp_flush(s) < 0)
-		return -1;
-	conn_step(&s->conn, s->pol->data_timeout_ms);
-	return 0;
+	return smtp_flush_message(s);
 }
 
 enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
