@@ -169,6 +169,10 @@ void out_json_tls_params(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
 /* The server object's "transport" ("tcp", "socks5", "unix", "pipe") and
  * "via" (how it was reached, as the transcript says; null before any). */
+/* The keys of a "server" object: host, port, address (numeric; null
+ * before a connection), transport and via. */
+void out_json_server(struct json *j, const char *host, int port, const struct conn *c,
+		     const struct conn_opts *o);
 void out_json_transport(struct json *j, const struct conn *c, const struct conn_opts *o);
 
 /* fprintf for report lines built from server or DNS text: everything but

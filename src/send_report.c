@@ -26,10 +26,7 @@ static void json_delivery(struct json *j, const struct send_delivery *d)
 	json_key(j, "server");
 	if (d->ran) {
 		json_object(j);
-		json_kstr(j, "host", s->host);
-		json_kint(j, "port", s->port);
-		json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
-		out_json_transport(j, &s->conn, &s->pol->conn);
+		out_json_server(j, s->host, s->port, &s->conn, &s->pol->conn);
 		json_object_end(j);
 	} else {
 		json_null(j);

@@ -112,10 +112,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 	out_json_error(&j, &tc->err);
 	json_key(&j, "server");
 	json_object(&j);
-	json_kstr(&j, "host", tc->host);
-	json_kint(&j, "port", tc->port);
-	json_kstr(&j, "address", m->conn.peer_addr[0] ? m->conn.peer_addr : NULL);
-	out_json_transport(&j, &m->conn, &tc->base.conn);
+	out_json_server(&j, tc->host, tc->port, &m->conn, &tc->base.conn);
 	json_kstr(&j, "tls_mode", tc->implicit ? "implicit" : "starttls");
 	json_kstr(&j, "name", tc->name);
 	json_object_end(&j);

@@ -10,9 +10,8 @@ import time
 import uuid
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from harness.aiosmtpd_server import AioServer
+from harness.aiosmtpd_server import AioServer, AuthRecorder, auth_server
 from harness.cases import CA, T
 
 # Postfix's virtual_mailbox_domains: everything @smtpkit.test lands in its maildir.
@@ -234,25 +233,9 @@ def test_postfix_8bit(smtpkit, postfix, tmp_path):
 USER, PASSWORD = "alice", "pw-aio \u00e9!"
 
 
-class Auth:
-    """aiosmtpd authenticator: USER/PASSWORD only; every attempt recorded."""
-
-    def __init__(self):
-        self.attempts = []
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
-              and auth_data.password == PASSWORD.encode())
-        self.attempts.append((mechanism, ok, session.ssl is not None))
-        # handled=False: aiosmtpd itself answers 535 to a failure.
-        return AuthResult(success=ok, handled=False)
-
-
 @pytest.fixture
 def aio_auth(pki):
-    auth = Auth()
-    s = AioServer(pki, authenticator=auth, auth_require_tls=True)
-    s.auth = auth
+    s = auth_server(pki, USER, PASSWORD)
     yield s
     s.stop()
 
@@ -355,7 +338,7 @@ def test_aiosmtpd_password_file_missing(smtpkit, aio_auth, pki, tmp_path):
 
 def test_aiosmtpd_auth_in_clear_with_tls_none(smtpkit, pki):
     """--tls none said explicitly: AUTH in the clear is allowed, with a warning."""
-    auth = Auth()
+    auth = AuthRecorder(USER, PASSWORD)
     srv = AioServer(pki, authenticator=auth, auth_require_tls=False)
     try:
         r = smtpkit("send", "-s", srv.hostport, "--tls", "none", "--from", SENDER, "--to", TO1,

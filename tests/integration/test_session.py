@@ -9,9 +9,8 @@ import re
 import uuid
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from harness.aiosmtpd_server import AioServer
+from harness.aiosmtpd_server import auth_server
 from harness.cases import CA, T
 from harness.scripted import (EHLO_AFTER_TLS, EHLO_PLAIN, EHLO_STARTTLS, GREETING, close, drip,
                               expect, mark, read_bdat, read_data, send, serve, sleep, starttls)
@@ -124,22 +123,9 @@ def test_postfix_pipeline_groups(smtpkit, postfix):
 
 # --- aiosmtpd: AUTH recorded -----------------------------------------------------
 
-class Auth:
-    def __init__(self):
-        self.attempts = []
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
-              and auth_data.password == PASSWORD.encode())
-        self.attempts.append((mechanism, ok, session.ssl is not None))
-        return AuthResult(success=ok, handled=False)
-
-
 @pytest.fixture
 def aio_auth(pki):
-    auth = Auth()
-    s = AioServer(pki, authenticator=auth, auth_require_tls=True)
-    s.auth = auth
+    s = auth_server(pki, USER, PASSWORD)
     yield s
     s.stop()
 

@@ -10,9 +10,8 @@ import stat
 import time
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from harness.aiosmtpd_server import AioServer
+from harness.aiosmtpd_server import AioServer, auth_server
 from harness.scripted import EHLO_PLAIN, GREETING, mark, read_data, send, serve, sleep
 from harness.terminal import Terminal
 
@@ -24,20 +23,6 @@ def ca(pki):
     return ["--cafile", pki.ca, "--tls-name", "localhost"]
 
 
-class Auth:
-    """aiosmtpd authenticator: USER/PASSWORD only; every attempt kept as
-    (mechanism, login, password, inside TLS)."""
-
-    def __init__(self):
-        self.attempts = []
-
-    def __call__(self, server, session, envelope, mechanism, auth_data):
-        assert isinstance(auth_data, LoginPassword)
-        self.attempts.append((mechanism, auth_data.login.decode(errors="replace"),
-                              auth_data.password.decode(errors="replace"), session.ssl is not None))
-        ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
 
 @pytest.fixture
 def aio(pki):
@@ -48,9 +33,7 @@ def aio(pki):
 
 @pytest.fixture
 def aio_auth(pki):
-    auth = Auth()
-    s = AioServer(pki, authenticator=auth, auth_require_tls=True)
-    s.auth = auth
+    s = auth_server(pki, USER, PASSWORD)
     yield s
     s.stop()
 
@@ -114,7 +97,7 @@ def test_auth_typed_password_not_echoed(terminal, aio_auth, pki, mech):
     auth_asked(t, mech, PASSWORD)
     s = t.wait_for("authenticated as %s" % USER)
     t.wait_prompt("smtp/tls> ")
-    assert aio_auth.auth.attempts == [(mech, USER, PASSWORD, True)], aio_auth.auth.attempts
+    assert aio_auth.auth.logins == [(mech, USER, PASSWORD, True)], aio_auth.auth.logins
     t.type("QUIT")
     assert t.exit_status() == 0, t.report()
     # The password, and any encoding of it, never reached the terminal:
@@ -294,8 +277,8 @@ def test_history_private_and_without_credentials(terminal, aio_auth, pki):
         t.wait_prompt("smtp/tls> ")
     t.key("C-d")
     assert t.exit_status() == 0, t.report()
-    assert [a[1:] for a in aio_auth.auth.attempts] == [(USER, wrong, True), (USER, PASSWORD, True)], \
-        aio_auth.auth.attempts
+    assert [a[1:] for a in aio_auth.auth.logins] == [(USER, wrong, True), (USER, PASSWORD, True)], \
+        aio_auth.auth.logins
 
     d = t.state / "smtpkit"
     h = d / "history"

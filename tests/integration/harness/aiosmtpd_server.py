@@ -3,7 +3,7 @@ import socket
 import ssl
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 def free_port(host="127.0.0.1"):
@@ -94,3 +94,33 @@ class AioServer:
 
     def stop(self):
         self.controller.stop()
+
+
+class AuthRecorder:
+    """aiosmtpd authenticator accepting USER/PASSWORD only.  .attempts has
+    (mechanism, ok, inside TLS) per attempt; .logins (mechanism, login,
+    password, inside TLS), what the client sent."""
+
+    def __init__(self, user, password):
+        self.user, self.password = user.encode(), password.encode()
+        self.attempts, self.logins = [], []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        tls = session.ssl is not None
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == self.user
+              and auth_data.password == self.password)
+        if isinstance(auth_data, LoginPassword):
+            self.logins.append((mechanism, auth_data.login.decode(errors="replace"),
+                                auth_data.password.decode(errors="replace"), tls))
+        self.attempts.append((mechanism, ok, tls))
+        # handled=False: aiosmtpd itself answers 535 to a failure.
+        return AuthResult(success=ok, handled=False)
+
+
+def auth_server(pki, user, password):
+    """An AioServer offering AUTH inside TLS only, its AuthRecorder as .auth;
+    the caller stops it."""
+    auth = AuthRecorder(user, password)
+    s = AioServer(pki, authenticator=auth, auth_require_tls=True)
+    s.auth = auth
+    return s
