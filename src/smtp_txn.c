@@ -198,11 +198,14 @@ static bool last_batch(const struct smtp_txn *t)
 int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff)
 {
 	struct msg_dotstuff ds = {0};
-	char *in = malloc(BODY_CHUNK), *out = malloc(2 * BODY_CHUNK);
+	/* A small message needs small buffers: send --count sends thousands,
+	 * and 64 KiB pieces would cost an mmap each. */
+	size_t chunk = m->size < BODY_CHUNK ? (size_t)m->size + 1 : BODY_CHUNK;
+	char *in = malloc(chunk), *out = stuff ? malloc(2 * chunk) : NULL;
 	struct out_data *shown = malloc(sizeof *shown);
 	int rc = -1;
 
-	if (!in || !out || !shown) {
+	if (!in || (stuff && !out) || !shown) {
 		err_set(&s->err, ERR_INTERNAL, smtp_step_name(s), "out of memory");
 		goto done;
 	}
@@ -212,7 +215,7 @@ int smtp_queue_message(struct smtp_session *s, struct msg *m, bool stuff)
 		goto done;
 	}
 	for (;;) {
-		ssize_t n = msg_read(m, in, BODY_CHUNK);
+		ssize_t n = msg_read(m, in, chunk);
 		if (n < 0) {
 			err_set(&s->err, ERR_INPUT, smtp_step_name(s), "cannot read the message spool");
 			goto done;
