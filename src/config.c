@@ -35,6 +35,14 @@ static const struct config_key {
 	{"envelope-from", CK_STRING}, {"no-pipelining", CK_FLAG}, {"no-chunking", CK_FLAG},
 	{"dsn-notify", CK_STRING}, {"dsn-ret", CK_STRING}, {"requiretls", CK_FLAG},
 	{"allow-partial", CK_FLAG},
+	/* DKIM signing (send) */
+	{"dkim-key", CK_STRING}, {"dkim-selector", CK_STRING}, {"dkim-domain", CK_STRING},
+	{"dkim-headers", CK_STRING}, {"dkim-canon", CK_STRING},
+	/* transports and protocol variants */
+	{"protocol", CK_STRING}, {"socket", CK_STRING}, {"pipe", CK_STRING},
+	{"proxy-protocol", CK_STRING}, {"proxy-source", CK_STRING}, {"proxy-dest", CK_STRING},
+	{"xclient", CK_STRING}, {"xforward", CK_STRING}, {"socks", CK_STRING},
+	{"socks-remote-dns", CK_FLAG}, {"socks-user", CK_STRING}, {"socks-password-file", CK_STRING},
 	{"password", CK_STRING}, {"logfile", CK_STRING}, {"syslog", CK_FLAG},
 	{"from-header", CK_FROM_HEADER},
 };

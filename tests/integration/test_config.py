@@ -359,3 +359,23 @@ def test_account_options_in_help(smtpkit, sub):
     out = smtpkit(sub, "--help").out
     for opt in ("--account=NAME", "--config=FILE", "--no-config"):
         assert opt in out, (sub, opt)
+
+
+def test_account_dkim_and_transport_keys(smtpkit, tmp_path):
+    """An account carries DKIM signing and transport keys like any other:
+    the dry run is signed with the account's key and selector, and ehlo
+    goes to the account's UNIX socket (one that does not exist: 66)."""
+    import subprocess
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key)], check=True,
+                   capture_output=True)
+    os.chmod(key, 0o600)
+    cfg = write(tmp_path / "config", "[account signed]\nfrom me@example.org\ndkim-key %s\n"
+                "dkim-selector acct1\nsocket %s\n" % (key, tmp_path / "no-such-socket"))
+    r = smtpkit("send", "--config", cfg, "-a", "signed", "--dry-run", "--body", "x", TO)
+    assert r.rc == 0, r
+    m = re.search(r"^DKIM-Signature:.*\n(?:[ \t].*\n)*", r.out, re.M)
+    sig = re.sub(r"\s", "", m.group(0)) if m else ""
+    assert "s=acct1;" in sig and "a=ed25519-sha256;" in sig and "d=example.org;" in sig, r.out
+    r = smtpkit("ehlo", "--config", cfg, "-a", "signed", "--timeout", "2")
+    assert r.rc == 66 and "no-such-socket" in r.err, r
