@@ -119,7 +119,7 @@ static void report_json(const struct session *se, const struct out *out, const s
 	out_json_error(&j, e);
 	json_key(&j, "server");
 	json_object(&j);
-	out_json_server(&j, s->host, s->port, &s->conn, &s->pol->conn);
+	out_json_server(&j, s->host, s->port, s->conn.peer_addr, s->conn.via, &s->pol->conn);
 	json_object_end(&j);
 	json_key(&j, "greeting");
 	out_json_reply(&j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));

@@ -60,6 +60,8 @@ struct load_stats {
 	double first_temp_s;            /* throttling: the first 4xx */
 	unsigned long long first_temp_seq;
 	unsigned long long max_per_session;
+	char address[64];               /* of the first session opened, "" if none */
+	char via[320];                  /* how it was reached, as the transcript says */
 	struct err worst;               /* the worst failure, for the exit status */
 };
 

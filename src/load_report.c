@@ -37,9 +37,14 @@ static void human(const struct load_job *job, const struct load_stats *st)
 	double rate = per_second(st->accepted, st->elapsed);
 	if (job->oo->quiet)
 		goto result;
-	printf("=== load: %llu message%s over %u connection%s to %s port %d in %.2f s\n", total,
-	       total == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s", job->host, job->port,
-	       st->elapsed);
+	/* "127.0.0.1 port 25 over TCP", the socket, the program: as connected. */
+	char to[400];
+	if (st->via[0])
+		snprintf(to, sizeof to, "%s", st->via);
+	else
+		snprintf(to, sizeof to, "%s port %d", job->host ? job->host : "(no server reached)", job->port);
+	out_print(stdout, "=== load: %llu message%s over %u connection%s to %s in %.2f s\n", total,
+		  total == 1 ? "" : "s", o->connections, o->connections == 1 ? "" : "s", to, st->elapsed);
 	printf("    accepted     %10llu   %.0f msgs/s overall, %.0f per connection\n", st->accepted, rate,
 	       rate / o->connections);
 	printf("    temp-failed  %10llu\n    refused      %10llu\n    failed       %10llu\n", st->temp_failed,
@@ -103,8 +108,7 @@ static void as_json(const struct load_job *job, const struct load_stats *st)
 	out_json_error(&j, &st->worst);
 	json_key(&j, "server");
 	json_object(&j);
-	json_kstr(&j, "host", job->host);
-	json_kint(&j, "port", job->port);
+	out_json_server(&j, job->host, job->port, st->address, st->via, &job->pol->conn);
 	json_object_end(&j);
 	json_key(&j, "totals");
 	json_object(&j);

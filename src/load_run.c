@@ -10,7 +10,6 @@
 
 #include <gnutls/crypto.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +161,16 @@ static void outcome(struct load *L, unsigned long long seq, bool accepted, doubl
 
 /* ---- one worker: sessions held open, one after another --------------------- */
 
+/* A message and its transaction: a worker has two, the one being sent
+ * and the one whose MAIL group goes out behind its end of data. */
+struct slot {
+	unsigned long long seq;         /* 0: empty */
+	struct smtp_txn t;
+	struct smtp_rcpt *rcpts;
+	struct msg view;
+	char head[512];
+};
+
 struct worker {
 	struct load *L;
 	unsigned index;
@@ -169,7 +178,7 @@ struct worker {
 	struct out out;
 	bool open;
 	unsigned long long in_session;  /* transactions on this session */
-	struct smtp_rcpt *rcpts;        /* this worker's results */
+	struct slot slot[2];
 	int64_t tls_at, auth_at;        /* set-up steps being timed (us) */
 	double tls_ms, auth_ms;
 	bool transcript_done;           /* -v: the first session only */
@@ -240,6 +249,10 @@ static bool open_session(struct worker *w, unsigned long long seq)
 			load_hist_add(&L->st->setup_tls, w->tls_ms);
 		if (w->auth_ms >= 0)
 			load_hist_add(&L->st->setup_auth, w->auth_ms);
+		if (!L->st->via[0]) {
+			memcpy(L->st->address, w->s.conn.peer_addr, sizeof L->st->address);
+			memcpy(L->st->via, w->s.conn.via, sizeof L->st->via);
+		}
 		pthread_mutex_unlock(&L->lock);
 		return true;
 	}
@@ -261,71 +274,143 @@ static size_t prefix(const struct load *L, unsigned long long seq, char *buf, si
 	return n < 0 ? 0 : (size_t)n;
 }
 
-static void send_one(struct worker *w, unsigned long long seq)
+/* Message seq in slot m, its transaction ready to run: false (the
+ * failure counted, the slot empty) when its view cannot be made. */
+static bool fill_slot(struct worker *w, struct slot *m, unsigned long long seq)
 {
 	struct load *L = w->L;
 	const struct load_job *j = L->job;
-	struct smtp_txn t = *j->txn;
-	struct msg view;
-	char head[512];
-
-	t.rcpts = w->rcpts;
+	m->t = *j->txn;
+	m->t.rcpts = m->rcpts;
 	if (j->o->rotate) {
-		w->rcpts[0].address = j->o->rotate[(seq - 1) % j->o->nrotate];
-		t.nrcpt = 1;
+		m->rcpts[0].address = j->o->rotate[(seq - 1) % j->o->nrotate];
+		m->t.nrcpt = 1;
 	}
-	if (msg_view(&view, j->txn->msg, head, prefix(L, seq, head, sizeof head)) < 0) {
+	if (msg_view(&m->view, j->txn->msg, m->head, prefix(L, seq, m->head, sizeof m->head)) < 0) {
 		struct err e = {0};
 		err_set(&e, ERR_LOCAL_IO, "data", "cannot read the message spool");
 		outcome(L, seq, false, 0, &e);
-		return;
+		m->seq = 0;
+		return false;
 	}
-	t.msg = &view;
-	smtp_txn_reset(&t);
+	m->t.msg = &m->view;
+	smtp_txn_reset(&m->t);
+	m->seq = seq;
+	return true;
+}
+
+static void empty_slot(struct slot *m)
+{
+	msg_view_free(&m->view);
+	m->seq = 0;
+}
+
+/* One more message may follow m on this session, its MAIL group behind
+ * m's end of data: not with --rate (it would leave before its time), nor
+ * past the session's --per-connection. */
+static bool may_follow(const struct worker *w)
+{
+	const struct load_opts *o = w->L->job->o;
+	return o->rate <= 0 && (!o->per_connection || w->in_session + 1 < o->per_connection);
+}
+
+/* Message m on the open session, with next (or NULL) written behind it. */
+static void send_one(struct worker *w, struct slot *m, struct slot *next)
+{
+	struct load *L = w->L;
 	pthread_mutex_lock(&L->lock);
 	L->st->sent++;
 	pthread_mutex_unlock(&L->lock);
-	int64_t start = deadline_now_us();
-	int rc = smtp_hold_txn(&w->s, &t);
-	double ms = (double)(deadline_now_us() - start) / 1000.0;
+	int rc = smtp_hold_txn(&w->s, &m->t, next ? &next->t : NULL);
+	/* From its MAIL on the wire to its final reply. */
+	double ms = (double)(deadline_now_us() - m->t.begun_us) / 1000.0;
 	w->in_session++;
-	outcome(L, seq, t.delivered, ms, &w->s.err);
-	msg_view_free(&view);
+	/* Accepted: its final reply (every one, with LMTP) said so. */
+	outcome(L, m->seq, m->t.delivered && !err_is_set(&w->s.err), ms, &w->s.err);
+	empty_slot(m);
 	if (rc < 0) {
 		close_session(w, false);
+		if (next)               /* none of it was sent: again, on another session */
+			smtp_txn_reset(&next->t);
 		return;
 	}
 	err_clear(&w->s.err);
-	if (j->o->per_connection && w->in_session >= j->o->per_connection)
+	if (L->job->o->per_connection && w->in_session >= L->job->o->per_connection)
 		close_session(w, true);
 }
 
 static void work(void *ctx, size_t index)
 {
 	struct worker *w = &((struct worker *)ctx)[index];
-	unsigned long long seq;
-	while ((seq = claim(w->L))) {
-		if (!w->open && !open_session(w, seq))
+	struct slot *m = &w->slot[0], *next = &w->slot[1];
+	for (;;) {
+		if (!m->seq) {
+			unsigned long long seq = claim(w->L);
+			if (!seq)
+				break;
+			if (!fill_slot(w, m, seq))
+				continue;
+		}
+		if (!w->open && !open_session(w, m->seq)) {
+			empty_slot(m);
 			continue;
-		send_one(w, seq);
+		}
+		if (may_follow(w)) {
+			unsigned long long seq = claim(w->L);
+			if (seq)
+				fill_slot(w, next, seq);
+		}
+		send_one(w, m, next->seq ? next : NULL);
+		struct slot *swap = m;
+		m = next;
+		next = swap;
 	}
 	close_session(w, true);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
 
+static void free_workers(struct worker *w, unsigned n)
+{
+	for (unsigned i = 0; w && i < n; i++)
+		for (int k = 0; k < 2; k++)
+			free(w[i].slot[k].rcpts);
+	free(w);
+}
+
 struct runner {
 	struct load *L;
 	struct worker *workers;
-	atomic_int finished;
+	pthread_mutex_t lock;
+	pthread_cond_t done;            /* the workers are finished */
+	bool finished;
 };
 
 static void *run_workers(void *ctx)
 {
 	struct runner *r = ctx;
 	parallel_run(r->L->job->o->connections, r->L->job->o->connections, work, r->workers);
-	r->finished = 1;
+	pthread_mutex_lock(&r->lock);
+	r->finished = true;
+	pthread_cond_signal(&r->done);
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
+}
+
+/* Until the workers are finished, or ms have passed: true when finished. */
+static bool wait_finished(struct runner *r, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&r->lock);
+	while (!r->finished && pthread_cond_timedwait(&r->done, &r->lock, &until) == 0)
+		;
+	bool finished = r->finished;
+	pthread_mutex_unlock(&r->lock);
+	return finished;
 }
 
 static void progress(struct load *L)
@@ -351,36 +436,35 @@ int load_run(const struct load_job *job, struct load_stats *st, struct err *e)
 		snprintf(L.nonce + 2 * i, 3, "%02x", rnd[i]);
 	struct worker *w = calloc(o->connections, sizeof *w);
 	size_t nrcpt = o->rotate ? 1 : job->txn->nrcpt;
-	for (unsigned i = 0; w && i < o->connections; i++) {
+	bool ok = w != NULL;
+	for (unsigned i = 0; ok && i < o->connections; i++) {
 		w[i].L = &L;
 		w[i].index = i;
-		if (!(w[i].rcpts = calloc(nrcpt, sizeof *w[i].rcpts)))
-			break;
-		if (!o->rotate)
-			memcpy(w[i].rcpts, job->txn->rcpts, nrcpt * sizeof *w[i].rcpts);
+		for (int k = 0; ok && k < 2; k++) {
+			struct slot *m = &w[i].slot[k];
+			ok = (m->rcpts = calloc(nrcpt, sizeof *m->rcpts)) != NULL;
+			if (ok && !o->rotate)
+				memcpy(m->rcpts, job->txn->rcpts, nrcpt * sizeof *m->rcpts);
+		}
 	}
-	if (!w || (o->connections && !w[o->connections - 1].rcpts)) {
-		for (unsigned i = 0; w && i < o->connections; i++)
-			free(w[i].rcpts);
-		free(w);
+	if (!ok) {
+		free_workers(w, o->connections);
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
 	}
 	pthread_mutex_init(&L.lock, NULL);
 	L.t0 = deadline_now_ms();
 	L.end = o->duration > 0 ? L.t0 + (int64_t)(o->duration * 1000.0) : 0;
 
-	struct runner r = {.L = &L, .workers = w};
+	struct runner r = {.L = &L, .workers = w, .lock = PTHREAD_MUTEX_INITIALIZER,
+			   .done = PTHREAD_COND_INITIALIZER};
 	pthread_t th;
 	if (pthread_create(&th, NULL, run_workers, &r) != 0) {
 		run_workers(&r);
 	} else {
 		/* The display, rewritten five times a second while they run. */
-		while (!r.finished) {
+		while (!wait_finished(&r, 200))
 			if (o->progress)
 				progress(&L);
-			struct timespec ts = {0, 200 * 1000000};
-			nanosleep(&ts, NULL);
-		}
 		pthread_join(th, NULL);
 	}
 	if (o->progress) {
@@ -388,9 +472,7 @@ int load_run(const struct load_job *job, struct load_stats *st, struct err *e)
 		out_progress_end();
 	}
 	st->elapsed = (double)(deadline_now_ms() - L.t0) / 1000.0;
-	for (unsigned i = 0; i < o->connections; i++)
-		free(w[i].rcpts);
-	free(w);
+	free_workers(w, o->connections);
 	pthread_mutex_destroy(&L.lock);
 	return 0;
 }

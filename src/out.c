@@ -818,18 +818,18 @@ void out_json_findings(struct json *j, const struct out *out)
 	json_array_end(j);
 }
 
-void out_json_server(struct json *j, const char *host, int port, const struct conn *c,
+void out_json_server(struct json *j, const char *host, int port, const char *address, const char *via,
 		     const struct conn_opts *o)
 {
 	json_kstr(j, "host", host);
 	json_kint(j, "port", port);
-	json_kstr(j, "address", c->peer_addr[0] ? c->peer_addr : NULL);
-	out_json_transport(j, c, o);
+	json_kstr(j, "address", address && address[0] ? address : NULL);
+	out_json_transport(j, via, o);
 }
 
-void out_json_transport(struct json *j, const struct conn *c, const struct conn_opts *o)
+void out_json_transport(struct json *j, const char *via, const struct conn_opts *o)
 {
 	json_kstr(j, "transport", o->transport == CONN_UNIX ? "unix" : o->transport == CONN_PIPE ? "pipe"
 			      : o->socks.host ? "socks5" : "tcp");
-	json_kstr(j, "via", c->via[0] ? c->via : NULL);
+	json_kstr(j, "via", via && via[0] ? via : NULL);
 }

@@ -167,13 +167,13 @@ void out_json_tls(struct json *j, const struct tls_info *info);
  * cipher, kx, group (out_json_tls and tls-check's "session"). */
 void out_json_tls_params(struct json *j, const struct tls_info *info);
 void out_json_findings(struct json *j, const struct out *out);
-/* The server object's "transport" ("tcp", "socks5", "unix", "pipe") and
- * "via" (how it was reached, as the transcript says; null before any). */
 /* The keys of a "server" object: host, port, address (numeric; null
- * before a connection), transport and via. */
-void out_json_server(struct json *j, const char *host, int port, const struct conn *c,
+ * before a connection: ""), transport and via. */
+void out_json_server(struct json *j, const char *host, int port, const char *address, const char *via,
 		     const struct conn_opts *o);
-void out_json_transport(struct json *j, const struct conn *c, const struct conn_opts *o);
+/* Its "transport" ("tcp", "socks5", "unix", "pipe") and "via" (how it was
+ * reached, as the transcript says; null, or "", before any). */
+void out_json_transport(struct json *j, const char *via, const struct conn_opts *o);
 
 /* fprintf for report lines built from server or DNS text: everything but
  * the line breaks is escaped (text_escape), so no peer can reach the

@@ -342,7 +342,7 @@ static void json_port(struct json *j, struct port_probe *pp)
 	else
 		json_null(j);
 	json_kstr(j, "address", s->conn.peer_addr[0] ? s->conn.peer_addr : NULL);
-	out_json_transport(j, &s->conn, &s->pol->conn);
+	out_json_transport(j, s->conn.via, &s->pol->conn);
 	json_key(j, "greeting");
 	out_json_reply(j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
 	json_kstr(j, "tls_mode", tls_known(pp) ? tls_mode_name(pp->tls) : NULL);

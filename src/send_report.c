@@ -26,7 +26,7 @@ static void json_delivery(struct json *j, const struct send_delivery *d)
 	json_key(j, "server");
 	if (d->ran) {
 		json_object(j);
-		out_json_server(j, s->host, s->port, &s->conn, &s->pol->conn);
+		out_json_server(j, s->host, s->port, s->conn.peer_addr, s->conn.via, &s->pol->conn);
 		json_object_end(j);
 	} else {
 		json_null(j);

@@ -148,6 +148,7 @@ struct smtp_txn {
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
 	size_t ndelivered;          /* recipients the message was accepted for */
+	int64_t begun_us;           /* when its last MAIL FROM was queued (deadline_now_us) */
 	size_t rcptmax;             /* LIMITS RCPTMAX (RFC 9422) applied; 0: none */
 	unsigned ntransactions;     /* transactions begun (MAIL FROM) */
 
@@ -260,6 +261,11 @@ struct smtp_session {
 	struct err err;
 	int last_code;                  /* of the last reply read; 0 before any */
 	struct smtp_hand hand;
+	/* With pol->hold (send --count): the transaction smtp_hold_txn() was
+	 * told comes next.  Its MAIL group is written behind this one's end
+	 * of data, and what was written is next_ahead until it begins. */
+	struct smtp_txn *next_txn;
+	struct smtp_ahead next_ahead;
 	/* Told of every state change, in the session's own thread, before it
 	 * takes effect (s->state is still the old one); set after smtp_init(). */
 	void (*observer)(void *ctx, const struct smtp_session *s, enum smtp_state next);
@@ -291,10 +297,15 @@ bool smtp_goes_past(const struct smtp_session *s, enum smtp_stage st);
 
 /* With pol->hold: one more mail transaction on a session held open
  * (smtpkit send --count), t reset by the caller.  After it the session is
- * held again (0; a refused recipient was answered with RSET, and s->err
- * says why the transaction failed: the caller takes it and clears it) or
- * over (-1: s->err, state SMTP_DONE). */
-int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t);
+ * held again (0; a refused recipient was answered with RSET, a refused
+ * message needs nothing, and s->err says why the transaction failed: the
+ * caller takes it and clears it) or over (-1: s->err, state SMTP_DONE).
+ * next, when not NULL, is the transaction the caller runs next on this
+ * session (reset too, and left alone until then): with PIPELINING its
+ * MAIL group goes out behind t's end of data.  Should the session end
+ * first, nothing of next's message was sent: reset it and run it
+ * elsewhere. */
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t, struct smtp_txn *next);
 /* QUIT on a session held open; its reply is a courtesy. */
 void smtp_hold_quit(struct smtp_session *s);
 

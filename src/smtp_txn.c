@@ -2,6 +2,7 @@
  * message, RSET; pipelined (RFC 2920) and chunked (RFC 3030) when offered. */
 #define _DEFAULT_SOURCE
 #include "smtp_int.h"
+#include "deadline.h"
 #include "msg.h"
 #include "text.h"
 
@@ -125,13 +126,18 @@ enum smtp_state smtp_txn_begin(struct smtp_session *s)
 	return SMTP_MAIL;
 }
 
-int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t)
+int smtp_hold_txn(struct smtp_session *s, struct smtp_txn *t, struct smtp_txn *next)
 {
 	if (s->state != SMTP_HELD)
 		return err_set(&s->err, ERR_INTERNAL, "mail", "the session is not held open");
+	/* Written behind the last transaction's end of data: only its
+	 * replies are read now. */
+	bool written = s->next_txn == t && s->next_ahead.mail;
+	s->ahead = written ? s->next_ahead : (struct smtp_ahead){0};
+	s->next_txn = next;
+	s->next_ahead = (struct smtp_ahead){0};
 	s->txn = t;
 	s->stop = SMTP_STAGE_ALL;
-	memset(&s->ahead, 0, sizeof s->ahead);
 	smtp_resume(s, smtp_txn_begin(s));
 	return s->state == SMTP_HELD ? 0 : -1;
 }
@@ -176,6 +182,7 @@ static int queue_mail(struct smtp_session *s)
 	}
 	if (t->requiretls)
 		snprintf(params + n, sizeof params - n, " REQUIRETLS");
+	t->begun_us = deadline_now_us();
 	return smtp_queue_command(s, NULL, "MAIL FROM:<%s>%s", t->mail_from, params);
 }
 
@@ -251,6 +258,8 @@ done:
 	return rc;
 }
 
+static int queue_next(struct smtp_session *s);
+
 /* BDAT n LAST and the message, and QUIT behind it on the last batch. */
 static int queue_bdat(struct smtp_session *s)
 {
@@ -260,6 +269,8 @@ static int queue_bdat(struct smtp_session *s)
 	if (smtp_queue_message(s, t->msg, false) < 0)
 		return -1;
 	s->ahead.data = s->ahead.bdat = true;
+	if (queue_next(s) < 0)
+		return -1;
 	if (last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
 			return -1;
@@ -296,6 +307,34 @@ static int queue_mail_group(struct smtp_session *s, bool allow_bdat)
 		}
 	}
 	return 0;
+}
+
+/* On a held session told which transaction follows (send --count), its
+ * MAIL group goes behind this one's end of data: RFC 2920 3.1 lets the
+ * message content begin a group, and the transaction is over at the
+ * final reply whatever it says, so nothing (no RSET) can be owed in
+ * between.  DATA, never BDAT: none of its message leaves before its
+ * replies are read.  Only once a recipient of this one was accepted (a
+ * refusal of them all is answered with RSET, and a BDAT written with its
+ * MAIL has no answers yet), and not before another batch of this one. */
+static int queue_next(struct smtp_session *s)
+{
+	struct smtp_txn *t = s->txn, *next = s->next_txn;
+	char why[256];
+	if (!next || !pipelining(s) || batch_accepted(t) == 0 || !last_batch(t))
+		return 0;
+	struct smtp_ahead now = s->ahead;
+	int rc = 0;
+	s->txn = next;
+	if (!txn_obstacle(s, why, sizeof why)) {
+		next->batch_end = 0;
+		next_batch(s);
+		rc = queue_mail_group(s, false);
+		s->next_ahead = s->ahead;
+	}
+	s->txn = t;
+	s->ahead = now;
+	return rc;
 }
 
 bool smtp_txn_pipeline_behind_auth(struct smtp_session *s)
@@ -365,7 +404,7 @@ int smtp_enter_data_body(struct smtp_session *s)
 	} else if (smtp_queue_message(s, t->msg, true) < 0) {
 		return -1;
 	}
-	if (smtp_queue_command(s, NULL, ".") < 0)
+	if (smtp_queue_command(s, NULL, ".") < 0 || queue_next(s) < 0)
 		return -1;
 	if (!t->dot_only && last_batch(t) && pipelining(s) && !s->pol->hold) {
 		if (smtp_queue_command(s, NULL, "QUIT") < 0)
@@ -384,6 +423,13 @@ int smtp_enter_bdat(struct smtp_session *s)
 	if (smtp_expect_quiet(s, "BDAT") < 0 || queue_bdat(s) < 0)
 		return -1;
 	return smtp_flush_message(s);
+}
+
+/* A refusal that ends a transaction, not the session: on a session held
+ * open for more (send --count), unless the server is closing it. */
+static bool goes_on(const struct smtp_session *s, const struct reply *r)
+{
+	return s->pol->hold && (reply_class(r) == 4 || reply_class(r) == 5) && r->code != 421;
 }
 
 enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
@@ -492,7 +538,9 @@ enum smtp_state smtp_on_data(struct smtp_session *s, const struct reply *r)
 				 "reply code %d makes no sense to DATA (354 expected): no message sent", r->code);
 	if (ok == 0)
 		return refused(s);
-	return smtp_fail_unexpected(s, r, "to DATA");
+	enum smtp_state next = smtp_fail_unexpected(s, r, "to DATA");
+	/* Held open, the session goes on after RSET ends the transaction. */
+	return goes_on(s, r) ? SMTP_RSET : next;
 }
 
 /* "250 2.0.0 Ok: queued as 4Xb1cd" (Postfix, aiosmtpd) or
@@ -543,8 +591,12 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 		t->final_left = ok;
 		return smtp_on_lmtp_reply(s, r);
 	}
-	if (r->code != 250)
-		return smtp_fail_unexpected(s, r, "the message");
+	if (r->code != 250) {
+		enum smtp_state next = smtp_fail_unexpected(s, r, "the message");
+		/* RFC 5321 4.1.1.4: the transaction is over at this reply,
+		 * whatever it says; held open, the session goes on. */
+		return goes_on(s, r) ? SMTP_HELD : next;
+	}
 	t->delivered = true;
 	t->ndelivered += ok;
 	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
@@ -625,6 +677,8 @@ enum smtp_state smtp_on_lmtp_reply(struct smtp_session *s, const struct reply *r
 			"the others have the message", n - ok, n);
 	if (first && quote)
 		err_quote(&s->err, quote);
+	if (s->pol->hold)
+		return SMTP_HELD;       /* every reply is read: the transaction is over */
 	return s->ahead.quit ? SMTP_QUIT : SMTP_QUIT_NOWAIT;
 }
 

@@ -112,7 +112,7 @@ void tlscheck_report_json(struct tlscheck *tc)
 	out_json_error(&j, &tc->err);
 	json_key(&j, "server");
 	json_object(&j);
-	out_json_server(&j, tc->host, tc->port, &m->conn, &tc->base.conn);
+	out_json_server(&j, tc->host, tc->port, m->conn.peer_addr, m->conn.via, &tc->base.conn);
 	json_kstr(&j, "tls_mode", tc->implicit ? "implicit" : "starttls");
 	json_kstr(&j, "name", tc->name);
 	json_object_end(&j);

@@ -256,3 +256,145 @@ def test_to_file_unreadable(smtpkit, tmp_path):
     r = smtpkit("send", "-s", "127.0.0.1:1", "--from", SENDER, "--body", "x", "--count", "2",
                 "--to-file", str(tmp_path / "missing"))
     assert r.rc == 66 and "--to-file" in r.err, r
+
+
+# --- pipelining across transactions (RFC 2920 3.1) ----------------------------------
+
+from harness.scripted import EHLO_PLAIN, ScriptedServer, mark, read_data  # noqa: E402
+
+
+def slow_final(srv):
+    """354, the message, then 0.3 s before its 250: what arrives meanwhile
+    (the next MAIL group, if it was written behind the dot) is marked."""
+    n = len(srv.messages) + 1
+    return [send(b"354 go\r\n"), read_data(), sleep(0.3), mark("after %d" % n), send(b"250 ok queued\r\n")]
+
+
+def test_next_mail_group_written_behind_the_end_of_data(smtpkit, scripted):
+    """With PIPELINING, message n+1's MAIL, RCPT and DATA leave in the same
+    group as message n's final dot: they have all arrived while the server
+    still holds back n's reply.  One round trip a message."""
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"),
+                                           (b"RCPT", b"250 ok\r\n"), (b"DATA", slow_final)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "3", "--json")
+    assert r.rc == 0, r
+    srv.finish()
+    assert len(srv.messages) == 3 and not srv.errors, srv.report()
+    for n in (1, 2):
+        ahead = srv.marks["after %d" % n]
+        assert ahead == b"MAIL FROM:<%s> SIZE=%d\r\nRCPT TO:<a@example.net>\r\nDATA\r\n" % (
+            SENDER.encode(), len(srv.messages[n]) - 3), (n, ahead)
+    assert srv.marks["after 3"] == b"", srv.marks     # the last: nothing behind it
+    doc = r.json()
+    assert doc["totals"]["accepted"] == 3 and doc["sessions"]["opened"] == 1, doc
+    # Latency counts from each message's own MAIL: at least the 0.3 s hold.
+    assert doc["latency_ms"]["p50"] >= 250, doc["latency_ms"]
+
+
+def test_no_pipelining_waits_for_each_reply(smtpkit, scripted):
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"),
+                                           (b"RCPT", b"250 ok\r\n"), (b"DATA", slow_final)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "2",
+             "--no-pipelining")
+    assert r.rc == 0, r
+    srv.finish()
+    assert srv.marks == {"after 1": b"", "after 2": b""}, srv.marks
+
+
+def test_refused_message_leaves_the_session_open(smtpkit, scripted):
+    """451 to the 2nd message's data: that message is temp-failed; the
+    transaction is over at that reply (RFC 5321 4.1.1.4), so the 3rd,
+    written behind it, goes on in the same session."""
+    def data(srv):
+        final = b"451 4.3.0 try again later\r\n" if len(srv.messages) == 1 else b"250 ok\r\n"
+        return [send(b"354 go\r\n"), read_data(), send(final)]
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"),
+                                           (b"RCPT", b"250 ok\r\n"), (b"DATA", data)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "4", "--json")
+    assert r.rc == 75, r
+    srv.finish()
+    assert len(srv.messages) == 4 and srv.connections == 1 and not srv.errors, srv.report()
+    assert srv.plain.count(b"RSET") == 0
+    doc = r.json()
+    assert doc["totals"]["accepted"] == 3 and doc["totals"]["temp_failed"] == 1, doc
+    assert doc["sessions"]["opened"] == 1, doc
+    assert doc["replies"][0]["reply"].startswith("451 4.3.0 try again later"), doc["replies"]
+    assert doc["replies"][0]["first_message"] == 2
+
+
+class Redialled(ScriptedServer):
+    """The script again on a second connection, after the first."""
+    MAX_CONNECTIONS = 2
+
+    def handle(self, sock, peer):
+        self.buf, self.eof, self.tls = b"", False, False
+        super().handle(sock, peer)
+
+
+def test_421_after_a_dot_with_the_next_written_behind_it(smtpkit, pki):
+    """421 and a close after the 2nd message's data, with the 3rd's MAIL
+    group already written behind its dot: the 3rd is sent again, whole, on a
+    new session, and arrives once; every message has one outcome."""
+    def data(srv):
+        if len(srv.messages) == 1:
+            return [send(b"354 go\r\n"), read_data(), send(b"421 4.7.0 closing\r\n"), close()]
+        return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+    srv = Redialled([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"),
+                                            (b"RCPT", b"250 ok\r\n"), (b"DATA", data)])], pki)
+    try:
+        r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "4",
+                 "--json")
+        assert r.rc == 75, r
+        doc = r.json()
+        assert doc["totals"] == dict(doc["totals"], sent=4, accepted=3, temp_failed=1, failed=0), doc
+        assert doc["sessions"]["opened"] == 2, doc
+        seqs = [int(re.search(rb"X-Smtpkit-Seq: (\d+)", m).group(1)) for m in srv.messages]
+        assert seqs == [1, 2, 3, 4], srv.report()
+    finally:
+        srv.finish(timeout=0)
+
+
+def test_lmtp_partial_refusal_keeps_the_session(smtpkit, scripted):
+    """LMTP (RFC 2033 4.2), two recipients, the second over quota after each
+    message: every message is temp-failed (delivered to one only, without
+    --allow-partial), the session goes on, nothing counted as accepted."""
+    def data(srv):
+        return [send(b"354 go\r\n"), read_data(), send(b"250 2.0.0 ok\r\n452 4.2.2 over quota\r\n")]
+    srv = scripted([send(GREETING), serve([(b"LHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"),
+                                           (b"RCPT", b"250 ok\r\n"), (b"DATA", data)])])
+    r = load(smtpkit, srv.hostport, "--protocol", "lmtp", "--tls", "none", *T, "--to", "a@example.net",
+             "--to", "b@example.net", "--count", "3", "--json")
+    assert r.rc == 75, r
+    srv.finish()
+    assert len(srv.messages) == 3 and srv.connections == 1 and not srv.errors, srv.report()
+    doc = r.json()
+    assert doc["totals"]["accepted"] == 0 and doc["totals"]["temp_failed"] == 3, doc
+    assert doc["sessions"]["opened"] == 1, doc
+
+
+@pytest.mark.parametrize("chunking", [True, False])
+def test_exim_bs_over_pipe_every_message_delivered(smtpkit, chunking):
+    """Exim (-bs over --pipe): with CHUNKING each message is one BDAT group;
+    without, each MAIL group rides behind the previous dot.  Either way
+    Exim delivers all 6, each once, and the summary names the program."""
+    from harness.exim_pipe import EximPipe
+    try:
+        exim = EximPipe()
+    except Exception as e:
+        pytest.fail("Exim fixture: %s" % e, pytrace=False)
+    try:
+        extra = [] if chunking else ["--no-chunking"]
+        r = smtpkit("send", "--pipe", exim.command, "--from", SENDER, "--to", "inbox@smtpkit.test", "--body", "x",
+                    "--count", "6", "-v", *extra, *T)
+        assert r.rc == 0, str(r) + exim.log
+        sent = [ln for ln in r.out.splitlines() if ln.startswith(" -> ")]
+        assert (" -> BDAT" in r.out) == chunking
+        if not chunking:
+            dots = [i for i, ln in enumerate(sent) if ln == " -> ."]
+            assert len(dots) == 6 and all(sent[i + 1].startswith(" -> MAIL FROM") for i in dots[:-1]), sent
+        assert re.search(r"=== load: 6 messages over 1 connection to program unshare \(pid \d+\)", r.out), r.out
+        got = exim.delivered()
+        seqs = sorted(int(re.search(rb"X-Smtpkit-Seq: (\d+)", m).group(1)) for m in got)
+        assert seqs == [1, 2, 3, 4, 5, 6], exim.log
+    finally:
+        exim.stop()
