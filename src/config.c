@@ -71,6 +71,7 @@ static struct {
 	const struct config_entry *eff[NKEYS];
 	size_t neff;
 	const struct config_entry *eff_list[NKEYS];
+	bool applied[NKEYS];        /* an option was set from the key (config_apply) */
 } cfg;
 
 static const struct config_key *find_key(const char *name)
@@ -603,14 +604,46 @@ void config_apply(const struct poptOption *table)
 		 * address to send as. */
 		if (strcmp(o->longName, "from") == 0 && strpbrk(c->value, "*?["))
 			continue;
+		bool *applied = &cfg.applied[find_key(o->longName) - keys];
 		if (kind == POPT_ARG_STRING) {
 			char **p = o->arg;
 			if (!*p)
 				*p = c->value;
+			*applied |= *p == c->value;
 		} else if (kind == POPT_ARG_NONE || kind == POPT_ARG_VAL) {
 			int *p = o->arg;
 			if (!*p && is_true(c->value))
-				*p = 1;
+				*applied = (*p = 1);
 		}
+	}
+}
+
+/* Does msg name the option --name (not a longer one), or quote value? */
+static bool names(const char *msg, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	for (const char *p = msg; (p = strstr(p, "--")); p += 2) {
+		char next = p[2 + n];
+		if (strncmp(p + 2, name, n) == 0 && !(next == '-' || (next >= 'a' && next <= 'z')))
+			return true;
+	}
+	char quoted[ERR_MSG_MAX];
+	snprintf(quoted, sizeof quoted, "\"%s\"", value);
+	return value[0] && strstr(msg, quoted) != NULL;
+}
+
+void config_blame(struct err *e)
+{
+	if (e->cause != ERR_USAGE)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_entry *c = cfg.eff[i];
+		if (!cfg.applied[i] || !c || !names(e->msg, keys[i].name, c->value))
+			continue;
+		char msg[ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		memset(e, 0, sizeof *e);
+		fail(e, c->file, c->line, "%s: %s", keys[i].name, msg);
+		return;
 	}
 }

@@ -65,6 +65,11 @@ bool config_key_is_secret(const char *key);
  * (counted or handled by a callback) are never set from the file. */
 void config_apply(const struct poptOption *table);
 
+/* A usage error (64) that names an option the file set (--helo, or its
+ * value quoted) becomes that key's configuration error: 78, file:line
+ * (SPEC 12).  Any other error is left as it is. */
+void config_blame(struct err *e);
+
 /* Forget everything read (tests, and reading again). */
 void config_free(void);
 

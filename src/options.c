@@ -236,8 +236,9 @@ bool net_json_requested(int argc, const char **argv)
 	return false;
 }
 
-void net_early_error(int argc, const char **argv, const struct err *e)
+void net_early_error(int argc, const char **argv, struct err *e)
 {
+	config_blame(e);
 	/* argv[0] is "smtpkit SUBCOMMAND" (main.c). */
 	const char *sub = strncmp(argv[0], "smtpkit ", 8) == 0 ? argv[0] + 8 : argv[0];
 	if (net_json_requested(argc, argv))
@@ -479,6 +480,8 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	else
 		return err_set(e, ERR_USAGE, NULL,
 			       "invalid --tls \"%s\": auto, starttls, implicit or none", a->tls);
+	if (a->tls_priority && tls_priority_check(a->tls_priority, e) < 0)
+		return -1;
 	if (a->ipv4 && a->ipv6)
 		return err_set(e, ERR_USAGE, NULL, "-4 and -6 exclude each other");
 	pol->conn.family = a->ipv4 ? AF_INET : a->ipv6 ? AF_INET6 : AF_UNSPEC;

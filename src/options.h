@@ -91,8 +91,9 @@ bool net_json_requested(int argc, const char **argv);
 
 /* A failure before any session: the JSON document when --json asked for
  * one, the error on stderr, and a pointer to --help for usage errors.
- * argv[0] is "smtpkit SUBCOMMAND". */
-void net_early_error(int argc, const char **argv, const struct err *e);
+ * A usage error over a value the accounts file set becomes its 78 with
+ * file:line first (config_blame).  argv[0] is "smtpkit SUBCOMMAND". */
+void net_early_error(int argc, const char **argv, struct err *e);
 
 /* AUTH options shared by send and session (SPEC 3): who, with which
  * mechanisms, and where the secret comes from (never the command line). */

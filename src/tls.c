@@ -344,13 +344,30 @@ done:
 	return rc;
 }
 
+static int bad_priority(int rc, const char *errpos, struct err *e, const char *stage)
+{
+	char words[TLS_WORDS];
+	return err_set(e, ERR_USAGE, stage, "invalid --tls-priority at \"%s\": %s", errpos ? errpos : "",
+		       tls_strerror(rc, words));
+}
+
+int tls_priority_check(const char *priority, struct err *e)
+{
+	gnutls_priority_t p;
+	const char *errpos = NULL;
+	int rc = gnutls_priority_init(&p, priority, &errpos);
+	if (rc < 0)
+		return bad_priority(rc, errpos, e, NULL);
+	gnutls_priority_deinit(p);
+	return 0;
+}
+
 int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *info,
 	      struct err *e, const char *stage)
 {
 	gnutls_certificate_credentials_t cred = NULL;
 	bool cached = false;
 	const char *errpos = NULL;
-	char words[TLS_WORDS];
 	int rc;
 
 	memset(info, 0, sizeof *info);
@@ -363,8 +380,7 @@ int tls_start(struct conn *c, const struct tls_config *cfg, struct tls_info *inf
 	}
 	rc = gnutls_priority_set_direct(c->tls, cfg->priority ? cfg->priority : "NORMAL", &errpos);
 	if (rc < 0) {
-		err_set(e, ERR_USAGE, stage, "invalid --tls-priority at \"%s\": %s",
-			errpos ? errpos : "", tls_strerror(rc, words));
+		bad_priority(rc, errpos, e, stage);
 		goto fail;
 	}
 	gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, cred);

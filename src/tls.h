@@ -72,6 +72,10 @@ struct tls_info {
 	struct tls_cert_info certs[TLS_MAX_CERTS];
 };
 
+/* --tls-priority checked before any connection: 0, or -1 with a usage
+ * error naming where GnuTLS stopped reading it. */
+int tls_priority_check(const char *priority, struct err *e);
+
 /* Handshake on c (already connected, nothing unread in its buffer) under
  * c's current step deadline.  The certificate is verified and described in
  * *info but a failed verification is not an error here: the caller decides

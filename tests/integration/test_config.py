@@ -93,6 +93,39 @@ def test_config_errors(smtpkit, tmp_path, listener, text, line, words, sub):
     assert c.rc == 78 and "%s:%d: " % (cfg, line) in c.err, c
 
 
+# Values the option checks refuse (a usage error, 64, on the command line):
+# set by the file they are its error, 78 with file:line (SPEC 12).
+OPTION_VALUES = [
+    ("helo", "a b"), ("from", "not-an-address"), ("dsn-notify", "BOGUS"), ("protocol", "foo"),
+    ("proxy-source", "192.0.2.1:1"), ("xclient", "NAME"), ("socks", "x"), ("dkim-canon", "foo"),
+    ("source", "999.1.1.1"), ("resolver", "nothere"), ("tls-priority", "NORMAL:-NOPE"),
+]
+
+
+SEND_ONLY = ("from", "dsn-notify", "dkim-canon")     # not options of ehlo: the keys do not apply
+OPTION_CASES = [(sub, k, v) for sub in ("send", "ehlo", "sendmail") for k, v in OPTION_VALUES
+                if not (sub == "ehlo" and k in SEND_ONLY)]
+
+
+@pytest.mark.parametrize("sub,key,value", OPTION_CASES, ids=["%s-%s" % (c[0], c[1]) for c in OPTION_CASES])
+def test_option_value_in_file_is_a_config_error(smtpkit, tmp_path, listener, sub, key, value):
+    cfg = write(tmp_path / "config", "[account a]\nserver %s\n%s %s\n" % (listener.hostport, key, value))
+    argv = {"send": ["send", "--config", cfg, "-a", "a", "--body", "x", TO],
+            "ehlo": ["ehlo", "--config", cfg, "-a", "a"],
+            "sendmail": ["sendmail", "-C", cfg, "-a", "a", TO]}[sub]
+    r = smtpkit(*argv, input=b"Subject: x\n\nx\n")
+    assert r.rc == 78, r
+    assert "%s:3: %s: " % (cfg, key) in r.err and "Try " not in r.err, r
+    assert listener.connections() == 0
+    # The same value on the command line stays a usage error.
+    if sub == "send":
+        sender = [] if key == "from" else ["--from", "a@example.org"]
+        r = smtpkit("send", "--no-config", "-s", listener.hostport, "--%s" % key, value, "--body", "x",
+                    *sender, TO, timeout=10)
+        assert r.rc == 64 and cfg not in r.err, r
+        assert listener.connections() == 0
+
+
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
 def test_password_readable_by_others_refused(smtpkit, tmp_path, listener, mode):
     cfg = write(tmp_path / "config", "server %s\nuser u\n# secret below\npassword hunter2\n" % listener.hostport,
