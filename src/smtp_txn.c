@@ -437,9 +437,13 @@ enum smtp_state smtp_on_mail(struct smtp_session *s, const struct reply *r)
 	s->txn->mail_code = r->code;
 	snprintf(s->txn->mail_enhanced, sizeof s->txn->mail_enhanced, "%s", r->enhanced);
 	if (r->code != 250) {
-		/* Pipelined RCPT/DATA replies would follow; we end the session
-		 * instead of reading them. */
-		return smtp_fail_unexpected(s, r, "to MAIL FROM");
+		enum smtp_state next = smtp_fail_unexpected(s, r, "to MAIL FROM");
+		if (!goes_on(s, r))
+			return next;    /* pipelined replies would follow: not read */
+		/* Held open: the replies to what was pipelined behind it are
+		 * read (refusals, with no transaction open) and the session
+		 * goes on. */
+		return s->ahead.rcpts ? SMTP_RCPT : SMTP_HELD;
 	}
 	return SMTP_ADVANCE;
 }
@@ -483,7 +487,10 @@ static enum smtp_state refused(struct smtp_session *s)
 		}
 	}
 	/* A QUIT already written behind BDAT ends the session anyway. */
-	return s->ahead.quit ? SMTP_QUIT : SMTP_RSET;
+	if (s->ahead.quit)
+		return SMTP_QUIT;
+	/* After a refused MAIL no transaction is open: nothing to reset. */
+	return s->pol->hold && t->mail_code != 250 ? SMTP_HELD : SMTP_RSET;
 }
 
 /* Every recipient of the batch has its reply: go on, or say why not. */

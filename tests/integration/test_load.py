@@ -398,3 +398,34 @@ def test_exim_bs_over_pipe_every_message_delivered(smtpkit, chunking):
         assert seqs == [1, 2, 3, 4, 5, 6], exim.log
     finally:
         exim.stop()
+
+
+@pytest.mark.parametrize("ehlo", [EHLO_PLAIN, EHLO], ids=["pipelining", "no-pipelining"])
+def test_mail_refused_throttling_session_goes_on(smtpkit, scripted, ehlo):
+    """452 to the 3rd and 4th MAIL (a relay throttling by message count):
+    those two are temp-failed, the replies pipelined behind each refusal
+    (503s) are read, no RSET is needed, and the session goes on."""
+    state = {"mails": 0, "refused": False}
+
+    def mail(srv):
+        state["mails"] += 1
+        state["refused"] = state["mails"] in (3, 4)
+        return b"452 4.3.1 too many messages, slow down\r\n" if state["refused"] else b"250 ok\r\n"
+
+    def rcpt(srv):
+        return b"503 5.5.1 need MAIL first\r\n" if state["refused"] else b"250 ok\r\n"
+
+    def data(srv):
+        if state["refused"]:
+            return b"503 5.5.1 need RCPT first\r\n"
+        return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+    srv = scripted([send(GREETING), serve([(b"EHLO", ehlo), (b"MAIL", mail), (b"RCPT", rcpt), (b"DATA", data)])])
+    r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "6", "--json")
+    assert r.rc == 75, r
+    srv.finish()
+    assert len(srv.messages) == 4 and srv.connections == 1 and not srv.errors, srv.report()
+    assert b"RSET" not in srv.plain, srv.report()
+    doc = r.json()
+    assert doc["totals"] == dict(doc["totals"], sent=6, accepted=4, temp_failed=2, refused=0, failed=0), doc
+    assert doc["replies"][0]["reply"].startswith("452 4.3.1 too many messages"), doc["replies"]
+    assert doc["replies"][0]["count"] == 2 and doc["throttling"]["first_message"] == 3, doc
