@@ -381,8 +381,10 @@ static void interrupted(struct session *se)
 void session_dialogue(struct session *se)
 {
 	struct smtp_session *s = se->s;
-	if (se->in.terminal)
+	if (se->in.terminal) {
 		s->hand.interrupt = &session_interrupted;
+		s->hand.busy = &session_busy;
+	}
 	while (s->state == SMTP_HELD && !err_is_set(&se->input)) {
 		const char *line;
 		size_t len;

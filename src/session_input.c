@@ -21,11 +21,20 @@
 
 #define HISTORY_LINES 1000
 
-volatile sig_atomic_t session_interrupted;
+volatile sig_atomic_t session_interrupted, session_busy;
 
 static void on_sigint(int sig)
 {
 	(void)sig;
+	if (session_busy) {
+		/* Only write(2) here; the wait goes on and nothing is dropped. */
+		static const char note[] =
+			"\n=== Ctrl-C: STARTTLS, AUTH and QUIT are not stopped half-way; "
+			"waiting for the server (at most --timeout)\n";
+		ssize_t w = write(STDERR_FILENO, note, sizeof note - 1);
+		(void)w;
+		return;
+	}
 	session_interrupted = 1;
 }
 

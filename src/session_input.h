@@ -29,6 +29,9 @@ struct session_input {
 /* Set by the SIGINT handler that session_input_open installs on a
  * terminal; the session's waits stop when it is set. */
 extern volatile sig_atomic_t session_interrupted;
+/* Set by the engine (smtp_hand.busy) while a wait Ctrl-C may not stop
+ * runs: then Ctrl-C only says so. */
+extern volatile sig_atomic_t session_busy;
 
 /* Standard input: a terminal when it is one (then Ctrl-C is caught from
  * here on), else a script. */

@@ -351,6 +351,8 @@ static int enter(struct smtp_session *s)
 
 	conn_step(&s->conn, p->timeout_ms);
 	s->conn.interrupt = smtp_hand_interruptible(s->state) ? s->hand.interrupt : NULL;
+	if (s->hand.busy)
+		*s->hand.busy = s->hand.active && !smtp_hand_interruptible(s->state);
 	switch (s->state) {
 	case SMTP_CONNECT:
 		if (conn_connect(&s->conn, s->host, s->port, &p->conn, &s->err, smtp_step_name(s)) < 0)
@@ -950,6 +952,8 @@ int smtp_run(struct smtp_session *s)
 			reply_free(&r);
 		go(s, next);
 	}
+	if (s->hand.busy)
+		*s->hand.busy = 0;
 	if (s->state == SMTP_DONE && s->in_tls)
 		tls_bye(&s->conn);
 	if (s->state == SMTP_DONE)

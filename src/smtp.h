@@ -209,6 +209,10 @@ struct smtp_hand {
 	 * was typed may be abandoned (the replies are read before the next
 	 * command); STARTTLS and AUTH are never stopped half-way. */
 	const volatile sig_atomic_t *interrupt;
+	/* Set while a wait Ctrl-C may not stop runs (a typed STARTTLS or
+	 * AUTH, QUIT): the session's SIGINT handler says so instead of
+	 * abandoning anything.  NULL: not told. */
+	volatile sig_atomic_t *busy;
 	bool in_data;               /* a 354 was read: what is typed is message data */
 	struct out_data *data;      /* the typed message, as shown */
 	bool sasl;                  /* a 334 to a typed AUTH: the next line is a SASL payload */

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from harness.aiosmtpd_server import AioServer, auth_server
-from harness.scripted import EHLO_PLAIN, GREETING, mark, read_data, send, serve, sleep
+from harness.scripted import EHLO_AFTER_TLS, EHLO_PLAIN, EHLO_STARTTLS, GREETING, mark, read_data, send, serve, \
+    sleep, starttls
 from harness.terminal import Terminal
 
 USER, PASSWORD = "tmux-user", "Pw-typed-7f3q!"
@@ -171,6 +172,28 @@ def test_ctrl_c_stops_waiting_late_reply_shown_first(terminal, scripted):
     assert srv.marks["at late reply"] == b"", srv.report()
     assert b"RSET\r\n" in srv.after_line(b"NOOP"), srv.report()
     t.key("C-d")
+    assert t.exit_status() == 0, t.report()
+    assert srv.errors == [], srv.report()
+
+
+def test_ctrl_c_during_typed_starttls_says_it_waits(terminal, scripted, pki):
+    """A typed STARTTLS is never stopped half-way: Ctrl-C while its 220 is
+    late says so at once, the wait goes on, and the session continues
+    inside TLS (nothing abandoned, nothing owed)."""
+    srv = scripted([send(GREETING), serve([
+        (b"EHLO", lambda srv: EHLO_AFTER_TLS if srv.tls else EHLO_STARTTLS),
+        (b"STARTTLS", [sleep(3), send(b"220 2.0.0 Ready to start TLS\r\n"), starttls("good")]),
+    ])])
+    t = terminal(["session", "--at", "ehlo", *ca(pki), srv.hostport])
+    t.wait_prompt("smtp> ")
+    t.type("STARTTLS")
+    t.wait_for("-> STARTTLS")
+    t.key("C-c")
+    s = t.wait_for("not stopped half-way", timeout=2)
+    assert "Ready to start TLS" not in s, t.report(s)
+    s = t.wait_prompt("smtp/tls> ", timeout=10)
+    assert "stopped waiting" not in s and "Verified" in after(s, "-> STARTTLS"), t.report(s)
+    t.type("QUIT")
     assert t.exit_status() == 0, t.report()
     assert srv.errors == [], srv.report()
 
