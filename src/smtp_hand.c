@@ -231,7 +231,7 @@ enum smtp_state smtp_on_typed_final(struct smtp_session *s, const struct reply *
 bool smtp_hand_interruptible(enum smtp_state st)
 {
 	return st == SMTP_TYPED || st == SMTP_TYPED_DATA_END || st == SMTP_TYPED_MESSAGE
-	       || st == SMTP_TYPED_BDAT;
+	       || st == SMTP_TYPED_BDAT || st == SMTP_LMTP_REPLY;
 }
 
 bool smtp_hand_abandon(struct smtp_session *s)
@@ -240,17 +240,29 @@ bool smtp_hand_abandon(struct smtp_session *s)
 	if (!h->active || !smtp_hand_interruptible(s->state))
 		return false;
 	if (s->state != SMTP_TYPED) {
-		/* The message is all on the wire; only its reply is owed. */
+		/* The message is all on the wire; only its replies are owed:
+		 * one, or with LMTP one per recipient accepted (RFC 2033 4.2). */
+		size_t n = 1;
+		if (s->pol->protocol == SMTP_PROTO_LMTP)
+			n = s->state == SMTP_LMTP_REPLY ? h->lmtp_owed : h->lmtp_rcpts;
+		if (n == 0)
+			n = 1;
+		const char *step = smtp_step_name(s);
 		h->in_data = false;
 		h->msg = NULL;
+		h->lmtp_rcpts = h->lmtp_owed = 0;
 		forget_typed(h);
-		if (!(h->typed = calloc(1, sizeof *h->typed)) || !(h->typed[0].line = strdup("."))) {
-			forget_typed(h);
+		if (!(h->typed = calloc(n, sizeof *h->typed)))
 			return false;
+		h->ntyped = n;
+		for (size_t i = 0; i < n; i++) {
+			if (!(h->typed[i].line = strdup("."))) {
+				forget_typed(h);
+				return false;
+			}
+			h->typed[i].like = SMTP_DATA_BODY;
+			h->typed[i].step = step;
 		}
-		h->ntyped = 1;
-		h->typed[0].like = SMTP_DATA_BODY;
-		h->typed[0].step = smtp_step_name(s);
 		h->written = true;
 	}
 	size_t owed = h->ntyped - h->answered;

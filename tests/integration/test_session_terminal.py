@@ -234,6 +234,43 @@ def test_ctrl_c_twice_at_data_closes_without_delivering(terminal, scripted):
     assert any(what == "eof" for _, what in srv.events), srv.report()
 
 
+def test_ctrl_c_after_lmtp_data_owes_a_reply_per_recipient(terminal, scripted):
+    """LMTP, two recipients accepted: Ctrl-C while the replies after the data
+    are late leaves both owed (RFC 2033 4.2), and both are read and shown
+    before the next command, not taken for its reply."""
+    srv = scripted([send(GREETING), serve([
+        (b"LHLO", EHLO_PLAIN), (b"MAIL", b"250 2.1.0 ok\r\n"), (b"RCPT", b"250 2.1.5 ok\r\n"),
+        (b"DATA", [send(b"354 go\r\n"), read_data(), sleep(3),
+                   send(b"250 2.0.0 <a@example.org> delivered\r\n452 4.2.2 <b@example.org> over quota\r\n")]),
+        (b"NOOP", b"250 2.0.0 noop done\r\n"),
+    ])])
+    t = terminal(["session", "--protocol", "lmtp", "--tls", "none", srv.hostport])
+    t.wait_prompt("smtp> ")
+    for line, reply in (("MAIL FROM:<%s>" % SENDER, "2.1.0 ok"), ("RCPT TO:<a@example.org>", "2.1.5 ok"),
+                        ("RCPT TO:<b@example.org>", "2.1.5 ok")):
+        t.type(line)
+        t.wait_for(reply, count=2 if line.startswith("RCPT TO:<b") else 1)
+        t.wait_prompt("smtp> ")
+    t.type("DATA")
+    t.wait_for("354 go")
+    t.wait_prompt("data> ")
+    t.type("Subject: two copies")
+    t.wait_for("data> ", count=2)
+    t.type(".")
+    t.wait_for("-> .")
+    t.key("C-c")
+    s = t.wait_for("stopped waiting (Ctrl-C): 2 replies still to come", timeout=2)
+    assert "delivered" not in after(s, "-> ."), t.report(s)
+    t.wait_prompt("smtp> ")
+    t.type("NOOP")
+    s = t.wait_for("noop done", timeout=8)
+    late1, late2, noop = s.rfind("<a@example.org> delivered"), s.rfind("over quota"), s.rfind("-> NOOP")
+    assert 0 <= late1 < late2 < noop, t.report(s)
+    t.key("C-d")
+    assert t.exit_status() == 0, t.report()
+    assert srv.errors == [] and len(srv.messages) == 1, srv.report()
+
+
 # --- Ctrl-C drops a line being typed; Ctrl-D sends QUIT ---------------------------
 
 def test_ctrl_c_drops_line_ctrl_d_sends_quit(terminal, scripted):
