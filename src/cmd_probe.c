@@ -2,6 +2,7 @@
  * offers (SPEC 6): the options, the ports or MX hosts to probe, and the
  * outcome.  The sessions are probe_run.c's, the report probe_report.c's. */
 #include "cmd.h"
+#include "config.h"
 #include "probe.h"
 #include "findings.h"
 #include "msg.h"
@@ -99,10 +100,20 @@ static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *
 {
 	int target_port = 0;
 	const char *arg = poptGetArg(ctx);
+	/* With an account, its server's host is the default HOST; its port
+	 * is not a probe's: every port of the list is probed. */
+	const struct config_entry *server = config_get("server"), *port = config_get("port");
+	bool account_host = !arg && server;
+	if (account_host)
+		arg = server->value;
+	if (port && net_args.port == port->value)
+		net_args.port = NULL;
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "probe takes exactly one HOST");
 	if (net_parse_target(arg, &t->host, &target_port, e) < 0)
 		return -1;
+	if (account_host)
+		target_port = 0;
 	if (net_args.port && !a.ports)
 		a.ports = net_args.port;        /* -p P is --ports P */
 	else if (target_port || net_args.port)

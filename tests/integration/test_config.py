@@ -215,6 +215,23 @@ def test_ehlo_uses_the_accounts_server(smtpkit, tmp_path, postfix, pki):
     assert "starttls=1" in postfix.disconnect_line(before)
 
 
+def test_probe_takes_the_accounts_host(smtpkit, tmp_path, postfix, pki):
+    """probe -a: the account's server is the HOST; its port is not the only
+    one probed (a probe is about ports): --ports decides."""
+    host, port = postfix.submission_hostport.rsplit(":", 1)
+    cfg = write(tmp_path / "config", "[account sub]\nserver %s\nport %s\ncafile %s\ntls-name localhost\n"
+                % (postfix.submission_hostport, port, pki.ca))
+    r = smtpkit("probe", "--config", cfg, "-a", "sub", "--ports", "%s,%s" % (port, postfix.hostport.rsplit(":", 1)[1]),
+                "--json")
+    doc = r.json()
+    assert doc["host"] == host, doc
+    ports = {p["port"]: p for p in doc["ports"]}
+    assert set(ports) == {int(port), int(postfix.hostport.rsplit(":", 1)[1])}, doc
+    assert all(p["state"] == "open" for p in ports.values()), doc
+    r = smtpkit("probe", "--config", cfg, "-a", "sub", "127.0.0.2", "--ports", port, "--json", "--timeout", "2")
+    assert r.json()["host"] == "127.0.0.2", r       # HOST given: the account's is not used
+
+
 def test_tls_check_account(smtpkit, tmp_path, postfix, pki):
     cfg = write(tmp_path / "config", "[account sub]\nserver %s\ncafile %s\ntls-name localhost\n"
                 % (postfix.submission_hostport, pki.ca))
