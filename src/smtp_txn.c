@@ -608,10 +608,12 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	t->ndelivered += ok;
 	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
 	if (r->nlines) {
-		char text[256];
-		size_t last = r->nlines - 1, max = sizeof text / 4 - 1;
+		/* The whole line (at most 512 octets, RFC 5321 4.5.3.1.5), each
+		 * octet escaped to at most four. */
+		char text[4 * 512 + 1];
+		size_t last = r->nlines - 1, max = 512;
 		text_escape(r->lines[last], r->lens[last] < max ? r->lens[last] : max, text, sizeof text);
-		snprintf(t->final_reply, sizeof t->final_reply, "%d %s", r->code, text);
+		snprintf(t->final_reply, sizeof t->final_reply, "%d %.590s", r->code, text);
 	}
 	for (size_t i = t->batch_start; i < t->batch_end; i++)
 		if (t->rcpts[i].accepted)

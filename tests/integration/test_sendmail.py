@@ -361,3 +361,20 @@ def test_ignored_options(env):
     assert copies and len(report) == 1, files
     assert b"Original-Envelope-Id: env" + token[:8].encode() in report[0], report[0]
     assert session_counts(env.postfix, before).get("mail") == "1"
+
+
+def test_log_keeps_the_whole_final_reply(smtpkit, scripted, tmp_path):
+    """The delivery log's reply field is the final reply's whole last line
+    (a 150-character tail included), not a cut-off prefix."""
+    from harness.scripted import EHLO_PLAIN, GREETING, read_data, send, serve
+    final = b"250 2.0.0 Ok: queued as LONG123 " + b"x" * 150 + b" end-of-reply"
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"), (b"RCPT", b"250 ok\r\n"),
+                                           (b"DATA", [send(b"354 go\r\n"), read_data(), send(final + b"\r\n")])])])
+    log = tmp_path / "delivery.log"
+    cfg = tmp_path / "config"
+    cfg.write_text("server %s\ntls none\nfrom %s\nlogfile %s\n" % (srv.hostport, SENDER, log))
+    os.chmod(cfg, 0o600)
+    r = smtpkit("sendmail", "-C", str(cfg), TO, input=b"Subject: long reply\n\nx\n")
+    assert r.rc == 0, r
+    line = log.read_text()
+    assert ('reply="%s"' % final.decode()) in line and "queue_id=LONG123" in line, line
