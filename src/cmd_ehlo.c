@@ -6,6 +6,7 @@
 #include "options.h"
 #include "out.h"
 #include "smtp.h"
+#include "smtp_json.h"
 
 #include <popt.h>
 #include <stdio.h>
@@ -20,27 +21,10 @@ struct poptOption ehlo_options[] = {
 static void report_json(const struct smtp_session *s, const struct out *out, const struct err *e)
 {
 	struct json j;
-	json_init(&j, stdout);
-	json_object(&j);
-	out_json_head(&j, "ehlo");
-	json_kbool(&j, "ok", !err_is_set(e));
-	json_kint(&j, "exit_code", err_exit_code(e));
-	out_json_error(&j, e);
-	json_key(&j, "server");
-	json_object(&j);
-	out_json_server(&j, s->host, s->port, s->conn.peer_addr, s->conn.via, &s->pol->conn);
-	json_object_end(&j);
-	json_key(&j, "greeting");
-	out_json_reply(&j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
+	smtp_json_begin(&j, "ehlo", s, e);
 	json_kbool(&j, "helo_fallback", s->used_helo);
 	json_kbool(&j, "starttls_offered", s->have_before && ehlo_has(&s->caps_before, "STARTTLS"));
-	out_json_capabilities(&j, s->have_before || s->used_helo ? &s->caps_before : NULL,
-			      s->have_after ? &s->caps_after : NULL);
-	json_key(&j, "tls");
-	out_json_tls(&j, &s->tls);
-	out_json_findings(&j, out);
-	out_json_transcript(&j, out);
-	json_object_end(&j);
+	smtp_json_end(&j, s, out);
 }
 
 static void report_human(const struct smtp_session *s, struct out *out, const struct err *e)

@@ -12,6 +12,7 @@
 #include "secret.h"
 #include "session.h"
 #include "smtp.h"
+#include "smtp_json.h"
 #include "text.h"
 
 #include <popt.h>
@@ -111,18 +112,7 @@ static void report_json(const struct session *se, const struct out *out, const s
 {
 	const struct smtp_session *s = se->s;
 	struct json j;
-	json_init(&j, stdout);
-	json_object(&j);
-	out_json_head(&j, "session");
-	json_kbool(&j, "ok", !err_is_set(e));
-	json_kint(&j, "exit_code", err_exit_code(e));
-	out_json_error(&j, e);
-	json_key(&j, "server");
-	json_object(&j);
-	out_json_server(&j, s->host, s->port, s->conn.peer_addr, s->conn.via, &s->pol->conn);
-	json_object_end(&j);
-	json_key(&j, "greeting");
-	out_json_reply(&j, &s->greeting, smtp_reply_meaning(SMTP_GREETING, s->greeting.code));
+	smtp_json_begin(&j, "session", s, e);
 	json_kbool(&j, "ended_with_quit", s->hand.quit);
 	json_key(&j, "last_code");
 	if (s->hand.last_code)
@@ -130,13 +120,7 @@ static void report_json(const struct session *se, const struct out *out, const s
 	else
 		json_null(&j);
 	json_kbool(&j, "authenticated", s->authenticated);
-	out_json_capabilities(&j, s->have_before || s->used_helo ? &s->caps_before : NULL,
-			      s->have_after ? &s->caps_after : NULL);
-	json_key(&j, "tls");
-	out_json_tls(&j, &s->tls);
-	out_json_findings(&j, out);
-	out_json_transcript(&j, out);
-	json_object_end(&j);
+	smtp_json_end(&j, s, out);
 }
 
 static void report_human(const struct session *se, struct out *out, const struct err *e)
