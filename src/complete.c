@@ -43,10 +43,17 @@ void complete_dump_subcommand(FILE *fp, const char *name, const char *summary)
 	fputc('\n', fp);
 }
 
-static const struct known_values *values_of(const char *longname)
+/* An option's values; a letter alone (sendmail's -N, -R) has those of the
+ * long option its placeholder stands for. */
+static const struct known_values *values_of(const struct poptOption *o)
 {
-	for (size_t i = 0; longname && i < sizeof known_values / sizeof known_values[0]; i++)
-		if (strcmp(known_values[i].option, longname) == 0)
+	static const char *const placeholders[][2] = {{"NOTIFY", "dsn-notify"}, {"RET", "dsn-ret"}};
+	const char *name = o->longName;
+	for (size_t i = 0; !name && o->argDescrip && i < sizeof placeholders / sizeof placeholders[0]; i++)
+		if (strcmp(o->argDescrip, placeholders[i][0]) == 0)
+			name = placeholders[i][1];
+	for (size_t i = 0; name && i < sizeof known_values / sizeof known_values[0]; i++)
+		if (strcmp(known_values[i].option, name) == 0)
 			return &known_values[i];
 	return NULL;
 }
@@ -78,7 +85,7 @@ static void dump_option(FILE *fp, const char *sub, const struct poptOption *o)
 	const char *kind = "flag", *values = "";
 	char mechs[256] = "";
 	if ((o->argInfo & POPT_ARG_MASK) != POPT_ARG_NONE) {
-		const struct known_values *k = values_of(o->longName);
+		const struct known_values *k = values_of(o);
 		kind = k ? k->kind : kind_of(o);
 		if (k && k->values)
 			values = k->values;

@@ -212,6 +212,8 @@ CASES = [
     ("smtpkit probe --account p", ["personal"]),
     ("smtpkit send --data mes", ["message.eml"]),
     ("smtpkit help se", ["send", "sendmail", "session"]),
+    ("smtpkit sendmail -R ", ["FULL", "HDRS"]),
+    ("smtpkit sendmail -N SU", ["SUCCESS"]),
 ]
 
 
@@ -230,3 +232,19 @@ def test_options_of_one_subcommand_only(script_dir, home, shell):
     got = {w.rstrip("=") for w in complete(shell, script_dir, home / "bin", home, "smtpkit mx --")}
     assert {"--check", "--smtp", "--jobs", "--json", "--resolver"} <= got, got
     assert not {"--from", "--quit-after", "--ciphers"} & got, got
+
+
+def test_sendmail_letter_values_are_accepted(smtpkit, tmp_path):
+    """sendmail's -N and -R offer --dsn-notify's and --dsn-ret's values:
+    each passes sendmail's own parsing (the connection then fails, 75),
+    a made-up one is 64."""
+    _, opts = dump()
+    letters = {o["short"]: o for o in opts["sendmail"] if o["short"] in ("-N", "-R")}
+    assert letters["-N"]["values"] == ["NEVER", "SUCCESS", "FAILURE", "DELAY"], letters
+    assert letters["-R"]["values"] == ["FULL", "HDRS"], letters
+    cfg = tmp_path / "config"
+    cfg.write_text("server 127.0.0.1:1\ntls none\nfrom a@example.org\nconnect-timeout 2\n")
+    for letter, o in letters.items():
+        for v in o["values"] + ["no-such-value"]:
+            r = smtpkit("sendmail", "-C", str(cfg), letter, v, "b@example.org", input=b"Subject: x\n\nx\n")
+            assert r.rc == (64 if v == "no-such-value" else 75), (letter, v, r)
