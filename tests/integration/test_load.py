@@ -4,6 +4,7 @@ Message-ID and X-Smtpkit-Seq), aiosmtpd's record with its own timestamps,
 and scripted servers that throttle, refuse, stall or drop, whose counts the
 summary must match."""
 import re
+import threading
 import time
 
 import pytest
@@ -323,12 +324,15 @@ def test_refused_message_leaves_the_session_open(smtpkit, scripted):
 
 
 class Redialled(ScriptedServer):
-    """The script again on a second connection, after the first."""
+    """The script again on a second connection, once the first is over
+    (the server keeps one connection's state: one handle at a time)."""
     MAX_CONNECTIONS = 2
+    one_at_a_time = threading.Lock()
 
     def handle(self, sock, peer):
-        self.buf, self.eof, self.tls = b"", False, False
-        super().handle(sock, peer)
+        with self.one_at_a_time:
+            self.buf, self.eof, self.tls = b"", False, False
+            super().handle(sock, peer)
 
 
 def test_421_after_a_dot_with_the_next_written_behind_it(smtpkit, pki):
@@ -429,3 +433,34 @@ def test_mail_refused_throttling_session_goes_on(smtpkit, scripted, ehlo):
     assert doc["totals"] == dict(doc["totals"], sent=6, accepted=4, temp_failed=2, refused=0, failed=0), doc
     assert doc["replies"][0]["reply"].startswith("452 4.3.1 too many messages"), doc["replies"]
     assert doc["replies"][0]["count"] == 2 and doc["throttling"]["first_message"] == 3, doc
+
+
+def test_server_limit_per_connection(smtpkit, pki):
+    """A server that takes 3 messages a connection (421 at the 4th MAIL, as
+    Exim's smtp_accept_max_per_connection does): without --per-connection
+    the 4th is temp-failed and the session reopened for the rest; with
+    --per-connection 3 the limit is never met and every message arrives."""
+    def mail(srv):
+        return b"421 4.7.0 too many messages in this connection\r\n" if srv.in_conn == 3 else b"250 ok\r\n"
+
+    def data(srv):
+        srv.in_conn += 1
+        return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+
+    class PerConnection(Redialled):
+        def handle(self, sock, peer):
+            self.in_conn = 0
+            super().handle(sock, peer)
+
+    for extra, want in (([], dict(accepted=5, temp_failed=1)), (["--per-connection", "3"], dict(accepted=6))):
+        srv = PerConnection([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", mail),
+                                                    (b"RCPT", b"250 ok\r\n"), (b"DATA", data)])], pki)
+        try:
+            r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "6",
+                     "--json", *extra)
+            doc = r.json()
+            assert doc["totals"] == dict(doc["totals"], sent=6, failed=0, **want), (extra, doc)
+            assert doc["sessions"]["opened"] == 2 and r.rc == (0 if extra else 75), (extra, doc)
+            assert len(srv.messages) == want["accepted"], srv.report()
+        finally:
+            srv.finish(timeout=0)
