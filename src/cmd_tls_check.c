@@ -1,10 +1,10 @@
 /* cmd_tls_check.c - `smtpkit tls-check`: what TLS a server really offers
  * and the certificate's verdict (SPEC 5).  Every connection is the engine's
- * session stopped at a stage (tlscheck_probe.c); this file reads the
+ * session stopped at a stage (tlscheck/probe.c); this file reads the
  * options, decides whether the check could run, and picks the report. */
 #include "cmd.h"
 #include "options.h"
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 
 #include <popt.h>
 #include <stdio.h>

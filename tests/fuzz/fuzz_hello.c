@@ -4,8 +4,8 @@
  * read too, as the scan reads the flight while it arrives; the first
  * octets also choose a request for the writer (hello_write). */
 #include "fuzz.h"
-#include "tlscheck_hello.h"
-#include "tlscheck_suites.h"
+#include "tlscheck/hello.h"
+#include "tlscheck/suites.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, n);
 		enum hello_status st = hello_parse(copy, n, &r);
 		if (st == HELLO_MALFORMED && !r.why[0])
-			abort();        /* tlscheck_hello.h: why says what */
+			abort();        /* tlscheck/hello.h: why says what */
 		if (st == HELLO_DONE && r.answer == HELLO_NONE)
 			abort();
 		free(copy);

@@ -4,8 +4,8 @@
  * grading table's fixed points. */
 #define _GNU_SOURCE             /* memmem */
 #include "check.h"
-#include "tlscheck_hello.h"
-#include "tlscheck_suites.h"
+#include "tlscheck/hello.h"
+#include "tlscheck/suites.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* tlscheck_suites.h - what tls-check can offer in its own ClientHellos
+/* tlscheck/suites.h - what tls-check can offer in its own ClientHellos
  * (cipher suites, groups, signature algorithms, SSLv2 cipher specs) and
  * the one grading table: the NCSC-NL TLS guidelines (v2.1, 2021) as
  * internet.nl applies them to mail servers.  Pure data and lookups. */

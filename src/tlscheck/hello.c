@@ -1,8 +1,8 @@
-/* tlscheck_hello.c - writing ClientHellos and reading the server's first
+/* tlscheck/hello.c - writing ClientHellos and reading the server's first
  * flight, bounded: every length is checked against what arrived before it
  * is used, and nothing beyond HELLO_REPLY_MAX is kept. */
-#include "tlscheck_hello.h"
-#include "tlscheck_suites.h"
+#include "tlscheck/hello.h"
+#include "tlscheck/suites.h"
 
 #include <stdio.h>
 #include <stdlib.h>

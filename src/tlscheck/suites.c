@@ -1,14 +1,14 @@
-/* tlscheck_suites.c - the registries tls-check offers from and the one
+/* tlscheck/suites.c - the registries tls-check offers from and the one
  * grading table.  Grades follow the NCSC-NL "IT Security Guidelines for
  * Transport Layer Security" v2.1 (2021), the baseline internet.nl applies
  * to mail servers: what the guidelines do not list is insufficient. */
-#include "tlscheck_suites.h"
+#include "tlscheck/suites.h"
 
 #include <stdbool.h>
 #include <string.h>
 
 static const struct tlscheck_suite_info suites[] = {
-#include "tlscheck_suites_table.h"
+#include "tlscheck/suites_table.h"
 };
 
 size_t tlscheck_suite_count(void)

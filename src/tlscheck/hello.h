@@ -1,4 +1,4 @@
-/* tlscheck_hello.h - tls-check's own ClientHellos and a bounded reader of
+/* tlscheck/hello.h - tls-check's own ClientHellos and a bounded reader of
  * what answers them: no key exchange, no crypto, just what the server
  * picks (RFC 8446 4.1, RFC 5246 7.4, SSLv2 draft-hickman-netscape-ssl-00).
  * GnuTLS stays the engine of every real session; this only asks. */

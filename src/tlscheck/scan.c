@@ -1,12 +1,12 @@
-/* tlscheck_scan.c - asking the server with tls-check's own ClientHellos.
+/* tlscheck/scan.c - asking the server with tls-check's own ClientHellos.
  * The number of connections stays low: a list (suites at a version,
  * groups, signature algorithms) costs one connection per item the server
  * accepts plus one refusal, since each answer names one item and the next
  * offer leaves it out.  Versions run concurrently (at most
  * --max-connections at a time), each list on its own. */
 #define _GNU_SOURCE
-#include "tlscheck.h"
-#include "tlscheck_scan.h"
+#include "tlscheck/tlscheck.h"
+#include "tlscheck/scan.h"
 #include "parallel.h"
 
 #include <gnutls/crypto.h>

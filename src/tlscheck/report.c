@@ -1,7 +1,7 @@
-/* tlscheck_report.c - findings of `smtpkit tls-check` (SPEC 9 ids and
+/* tlscheck/report.c - findings of `smtpkit tls-check` (SPEC 9 ids and
  * levels) and the one-screen human report. */
 #define _GNU_SOURCE
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 #include "findings.h"
 
 #include <gnutls/gnutls.h>

@@ -1,8 +1,8 @@
-/* tlscheck_grade.c - what tls-check's own ClientHellos found, graded by
- * the one table (tlscheck_suites.c, NCSC-NL v2.1): findings for every
+/* tlscheck/grade.c - what tls-check's own ClientHellos found, graded by
+ * the one table (tlscheck/suites.c, NCSC-NL v2.1): findings for every
  * phase-out and insufficient item, the human section and its JSON. */
 #define _GNU_SOURCE
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 #include "json.h"
 
 #include <stdio.h>

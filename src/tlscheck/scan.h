@@ -1,5 +1,5 @@
-/* tlscheck_scan.h - tls-check's enumeration with its own ClientHellos
- * (tlscheck_hello.h): versions SSLv2 to TLS 1.3, the suites accepted at
+/* tlscheck/scan.h - tls-check's enumeration with its own ClientHellos
+ * (tlscheck/hello.h): versions SSLv2 to TLS 1.3, the suites accepted at
  * each in the server's order, groups, DH size, TLS 1.2 signature
  * algorithms and the extensions the server answers.  Each question is one
  * connection through the engine (STARTTLS or implicit TLS); a connection
@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tlscheck_hello.h"
-#include "tlscheck_suites.h"
+#include "tlscheck/hello.h"
+#include "tlscheck/suites.h"
 
 #define SCAN_NVERSIONS 6        /* SSLv2, SSLv3, TLS 1.0 .. 1.3 */
 #define SCAN_MAX_LIST 256

@@ -1,10 +1,10 @@
-/* tlscheck_probe.c - the connections of `smtpkit tls-check`: each is the
+/* tlscheck/probe.c - the connections of `smtpkit tls-check`: each is the
  * engine's session with its own priority string and stop stage, run on a
  * bounded pool of threads so that the check lasts about as long as its
  * slowest connection.  Nothing here prints: every session collects its
  * output, read by the report once all have ended. */
 #define _GNU_SOURCE
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 #include "parallel.h"
 
 #include <gnutls/gnutls.h>

@@ -1,6 +1,6 @@
-/* tlscheck.h - what the parts of `smtpkit tls-check` share: the probe
- * connections (tlscheck_probe.c), DANE (tlscheck_dane.c) and the report
- * (tlscheck_report.c).  Each probe is the engine's session stopped at a
+/* tlscheck/tlscheck.h - what the parts of `smtpkit tls-check` share: the probe
+ * connections (tlscheck/probe.c), DANE (tlscheck/dane.c) and the report
+ * (tlscheck/report.c).  Each probe is the engine's session stopped at a
  * stage, with its own output collected and read after all have ended. */
 #ifndef SMTPKIT_TLSCHECK_H
 #define SMTPKIT_TLSCHECK_H
@@ -15,7 +15,7 @@
 #include "out.h"
 #include "smtp.h"
 #include "tls.h"
-#include "tlscheck_scan.h"
+#include "tlscheck/scan.h"
 
 #define TLSCHECK_THREADS 8
 #define TLSCHECK_NVERSIONS 4
@@ -116,7 +116,7 @@ struct tlscheck {
 	struct err err;             /* set when the check could not run */
 };
 
-/* tlscheck_probe.c */
+/* tlscheck/probe.c */
 void tlscheck_init(struct tlscheck *tc);
 /* Run one connection with its policy set (c->pol) and the transaction
  * txn (or NULL), collecting its output; tlscheck_conn_free() forgets it. */
@@ -131,12 +131,12 @@ void tlscheck_run(struct tlscheck *tc);
 void tlscheck_free(struct tlscheck *tc);
 bool tlscheck_tls_offered(const struct tlscheck *tc);
 
-/* tlscheck_dane.c */
+/* tlscheck/dane.c */
 void tlscheck_dane_lookup(struct tlscheck *tc);
 /* Match the TLSA records against tc->best's chain. */
 void tlscheck_dane_match(struct tlscheck *tc);
 
-/* tlscheck_report.c */
+/* tlscheck/report.c */
 void tlscheck_findings(struct tlscheck *tc);
 void tlscheck_report_human(struct tlscheck *tc);
 /* 0, 1, or the error's code when the check could not run. */
@@ -149,14 +149,14 @@ const char *tlscheck_starttls_missing(const struct tlscheck *tc);
  * the session to read them from, or NULL when only TLS 1.3 is offered. */
 const struct tls_info *tlscheck_tls12_session(const struct tlscheck *tc);
 
-/* tlscheck_grade.c: the scan's findings, human section and JSON keys
+/* tlscheck/grade.c: the scan's findings, human section and JSON keys
  * "ciphers", "groups" and "scan". */
 void tlscheck_scan_findings(struct tlscheck *tc);
 void tlscheck_scan_print(FILE *fp, const struct tlscheck *tc);
 struct json;
 void tlscheck_scan_json(struct json *j, const struct tlscheck *tc);
 
-/* tlscheck_json.c */
+/* tlscheck/json.c */
 void tlscheck_report_json(struct tlscheck *tc);
 
 #endif

@@ -1,11 +1,11 @@
-/* tlscheck_dane.c - DANE for SMTP (RFC 7672): the TLSA records of
+/* tlscheck/dane.c - DANE for SMTP (RFC 7672): the TLSA records of
  * _PORT._tcp.HOST from src/dns (with the AD bit), matched against the
  * chain the server sent through gnutls-dane's raw API.  Usage 3 (DANE-EE)
  * binds the key and ignores names and dates; usage 2 (DANE-TA) binds an
  * issuer in the chain, and the name is still ours to check (gnutls-dane
  * does not).  Usages 0 and 1 are unusable for SMTP (RFC 7672 3.1.3). */
 #define _GNU_SOURCE
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 #include "dns.h"
 #include "text.h"
 

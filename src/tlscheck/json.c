@@ -1,6 +1,6 @@
-/* tlscheck_json.c - the complete JSON document of `smtpkit tls-check`
+/* tlscheck/json.c - the complete JSON document of `smtpkit tls-check`
  * (documented in smtpkit-tls-check(1), JSON). */
-#include "tlscheck.h"
+#include "tlscheck/tlscheck.h"
 #include "json.h"
 
 #include <string.h>
