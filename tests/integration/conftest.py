@@ -11,6 +11,7 @@ from harness.aiosmtpd_server import AioServer
 from harness.certs import make_pki
 from harness.postfix_server import PostfixServer
 from harness.scripted import ScriptedServer
+from harness.terminal import Terminal
 
 
 @pytest.fixture
@@ -69,3 +70,20 @@ def postfix(pki):
         pytest.fail("Postfix fixture: %s" % e, pytrace=False)
     yield s
     s.stop()
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """terminal(args, env=None) -> a Terminal (tmux) running smtpkit ARGS;
+    every one started is closed (its own tmux server killed) at teardown."""
+    started = []
+
+    def start(args, env=None, name="t"):
+        d = tmp_path / name
+        d.mkdir(exist_ok=True)
+        t = Terminal(d, args, env=env)
+        started.append(t)
+        return t
+    yield start
+    for t in started:
+        t.close()

@@ -464,3 +464,23 @@ def test_server_limit_per_connection(smtpkit, pki):
             assert len(srv.messages) == want["accepted"], srv.report()
         finally:
             srv.finish(timeout=0)
+
+
+def test_progress_line_on_a_terminal(terminal, stamped):
+    """On a terminal, one line on stderr rewritten while the load runs
+    (sent, accepted, temp-failed, refused, failed, msgs/s, open sessions),
+    no transcript; then the summary.  With --json, no progress line."""
+    args = ["send", "-s", stamped.hostport, "--tls", "none", "--from", SENDER, "--to", "a@example.net",
+            "--body", "x", "--count", "40", "--rate", "20", "--connections", "2"]
+    t = terminal(args)
+    s = t.wait_for(" open", timeout=5)
+    line = re.search(r"sent (\d+)  accepted (\d+)  temp-failed 0  refused 0  failed 0  \d+ msgs/s  (\d) open", s)
+    assert line and int(line.group(2)) < 40 and line.group(3) in ("1", "2"), t.report(s)
+    assert t.exit_status(timeout=10) == 0, t.report()
+    s = t.screen()
+    assert "sent 40  accepted 40  temp-failed 0" in s and "=== load: 40 messages" in s, t.report(s)
+    assert s.count(" msgs/s  ") == 1 and "-> MAIL" not in s, t.report(s)      # one line, rewritten
+    t = terminal(args + ["--json"], name="json")
+    assert t.exit_status(timeout=10) == 0, t.report()
+    s = t.screen()
+    assert " open" not in s and '"accepted":40' in s.replace("\n", ""), t.report(s)

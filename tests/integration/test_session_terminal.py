@@ -14,7 +14,6 @@ import pytest
 from harness.aiosmtpd_server import AioServer, auth_server
 from harness.scripted import EHLO_AFTER_TLS, EHLO_PLAIN, EHLO_STARTTLS, GREETING, mark, read_data, send, serve, \
     sleep, starttls
-from harness.terminal import Terminal
 
 USER, PASSWORD = "tmux-user", "Pw-typed-7f3q!"
 SENDER, RCPT = "from@example.org", "to@example.org"
@@ -37,23 +36,6 @@ def aio_auth(pki):
     s = auth_server(pki, USER, PASSWORD)
     yield s
     s.stop()
-
-
-@pytest.fixture
-def terminal(tmp_path):
-    """terminal(args, env=None) -> a Terminal running smtpkit ARGS; every
-    one started is closed (its own tmux server killed) at teardown."""
-    started = []
-
-    def start(args, env=None, name="t"):
-        d = tmp_path / name
-        d.mkdir(exist_ok=True)
-        t = Terminal(d, args, env=env)
-        started.append(t)
-        return t
-    yield start
-    for t in started:
-        t.close()
 
 
 def after(screen, text):
