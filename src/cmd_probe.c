@@ -102,16 +102,18 @@ static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *
 	const char *arg = poptGetArg(ctx);
 	/* With an account, its server's host is the default HOST; its port
 	 * is not a probe's: every port of the list is probed. */
-	const struct config_entry *server = config_get("server"), *port = config_get("port");
-	bool account_host = !arg && server;
+	const struct config_entry *port = config_get("port");
+	bool account_host = !arg && config_get("server");
 	if (account_host)
-		arg = server->value;
+		arg = config_take("server");
 	if (port && net_args.port == port->value)
 		net_args.port = NULL;
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "probe takes exactly one HOST");
-	if (net_parse_target(arg, &t->host, &target_port, e) < 0)
+	if (net_parse_target(arg, &t->host, &target_port, e) < 0) {
+		err_option(e, account_host ? "server" : NULL);
 		return -1;
+	}
 	if (account_host)
 		target_port = 0;
 	if (net_args.port && !a.ports)

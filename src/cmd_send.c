@@ -224,12 +224,12 @@ static int check_dsn(struct err *e)
 		}
 		free(copy);
 		if (bad || (never && other) || (!never && !other))
-			return err_set(e, ERR_USAGE, NULL,
-				       "invalid --dsn-notify \"%s\": NEVER, or a list of SUCCESS, FAILURE, DELAY",
-				       a.dsn_notify);
+			return err_usage(e, "dsn-notify",
+					 "invalid --dsn-notify \"%s\": NEVER, or a list of SUCCESS, FAILURE, DELAY",
+					 a.dsn_notify);
 	}
 	if (a.dsn_ret && text_casecmp(a.dsn_ret, "FULL") != 0 && text_casecmp(a.dsn_ret, "HDRS") != 0)
-		return err_set(e, ERR_USAGE, NULL, "invalid --dsn-ret \"%s\": FULL or HDRS", a.dsn_ret);
+		return err_usage(e, "dsn-ret", "invalid --dsn-ret \"%s\": FULL or HDRS", a.dsn_ret);
 	/* RFC 3461 4.4: ENVID is at most 100 characters of printable ASCII. */
 	if (a.envid && (strlen(a.envid) > 100 || msg_addr_needs_utf8(a.envid)))
 		return err_set(e, ERR_USAGE, NULL, "invalid --envid: at most 100 printable ASCII characters");
@@ -461,6 +461,19 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
 		if (net_check_value(checked[i][0], checked[i][1], e) < 0)
 			return -1;
+	/* The senders first, so that a bad one is named as the option it is. */
+	const struct {
+		const char *option, *value;
+		bool envelope;
+	} senders[] = {{"from", a.from, false}, {"envelope-from", a.envelope_from, true}};
+	for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+		char *spec = senders[i].value ? msg_addr_spec(senders[i].value, senders[i].envelope, ERR_USAGE, e) : NULL;
+		if (senders[i].value && !spec) {
+			err_option(e, senders[i].option);
+			return -1;
+		}
+		free(spec);
+	}
 	/* sendmail -t: without --data the message is standard input. */
 	if (a.read_recipients && !a.data && (a.body || a.html || a.subject || a.nattach || a.headers.n))
 		return err_set(e, ERR_USAGE, NULL, "-t reads a complete message (--data, or standard input): it excludes --body, --html, --subject, --header and --attach");
@@ -475,13 +488,17 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 	/* --socket and --pipe name the server themselves: a relay, HOST optional. */
 	bool relay = a.server || net_transport_local();
 	if (!relay && auth_args.user)
-		return err_set(e, ERR_USAGE, NULL, "--user goes with --server: MX hosts take no authentication");
+		return err_usage(e, "user", "--user goes with --server: MX hosts take no authentication");
 	if (check_dsn(e) < 0)
 		return -1;
 	if (!a.dkim.key_file && (a.dkim.selector || a.dkim.domain || a.dkim.headers || a.dkim.canon))
-		return err_set(e, ERR_USAGE, NULL, "--dkim-selector, --dkim-domain, --dkim-headers and --dkim-canon go with --dkim-key");
-	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0)
+		return err_usage(e, a.dkim.selector ? "dkim-selector" : a.dkim.domain ? "dkim-domain"
+				 : a.dkim.headers ? "dkim-headers" : "dkim-canon",
+				 "--dkim-selector, --dkim-domain, --dkim-headers and --dkim-canon go with --dkim-key");
+	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0) {
+		err_option(e, "server");
 		return -1;
+	}
 	int default_port = auth_args.user ? 587 : 25;
 	if (net_port(target_port, default_port, port, e) < 0
 	    || net_policy(*host ? *host : "localhost", pol, oo, e) < 0)

@@ -618,32 +618,23 @@ void config_apply(const struct poptOption *table)
 	}
 }
 
-/* Does msg name the option --name (not a longer one), or quote value? */
-static bool names(const char *msg, const char *name, const char *value)
+const char *config_take(const char *key)
 {
-	size_t n = strlen(name);
-	for (const char *p = msg; (p = strstr(p, "--")); p += 2) {
-		char next = p[2 + n];
-		if (strncmp(p + 2, name, n) == 0 && !(next == '-' || (next >= 'a' && next <= 'z')))
-			return true;
-	}
-	char quoted[ERR_MSG_MAX];
-	snprintf(quoted, sizeof quoted, "\"%s\"", value);
-	return value[0] && strstr(msg, quoted) != NULL;
+	const struct config_key *k = find_key(key);
+	if (!k || !cfg.eff[k - keys])
+		return NULL;
+	cfg.applied[k - keys] = true;
+	return cfg.eff[k - keys]->value;
 }
 
 void config_blame(struct err *e)
 {
-	if (e->cause != ERR_USAGE)
+	const struct config_key *k = e->cause == ERR_USAGE && e->option ? find_key(e->option) : NULL;
+	if (!k || !cfg.applied[k - keys])
 		return;
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct config_entry *c = cfg.eff[i];
-		if (!cfg.applied[i] || !c || !names(e->msg, keys[i].name, c->value))
-			continue;
-		char msg[ERR_MSG_MAX];
-		snprintf(msg, sizeof msg, "%s", e->msg);
-		memset(e, 0, sizeof *e);
-		fail(e, c->file, c->line, "%s: %s", keys[i].name, msg);
-		return;
-	}
+	const struct config_entry *c = cfg.eff[k - keys];
+	char msg[ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	memset(e, 0, sizeof *e);
+	fail(e, c->file, c->line, "%s: %s", k->name, msg);
 }

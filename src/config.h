@@ -65,9 +65,13 @@ bool config_key_is_secret(const char *key);
  * (counted or handled by a callback) are never set from the file. */
 void config_apply(const struct poptOption *table);
 
-/* A usage error (64) that names an option the file set (--helo, or its
- * value quoted) becomes that key's configuration error: 78, file:line
- * (SPEC 12).  Any other error is left as it is. */
+/* The value of key, which the caller uses as is (no option of it was
+ * given): NULL when unset.  config_blame() then answers for it. */
+const char *config_take(const char *key);
+
+/* A usage error about an option (e->option) whose value came from the
+ * file becomes that key's configuration error: 78, file:line (SPEC 12).
+ * Any other error is left as it is. */
 void config_blame(struct err *e);
 
 /* Forget everything read (tests, and reading again). */

@@ -73,7 +73,26 @@ int err_vset(struct err *e, enum err_cause cause, const char *stage, const char 
 	e->stage = stage;
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	e->reply[0] = '\0';
+	e->option = NULL;
 	return -1;
+}
+
+int err_usage(struct err *e, const char *option, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (!err_is_set(e)) {
+		err_vset(e, ERR_USAGE, NULL, fmt, ap);
+		e->option = option;
+	}
+	va_end(ap);
+	return -1;
+}
+
+void err_option(struct err *e, const char *option)
+{
+	if (e->cause == ERR_USAGE && !e->option)
+		e->option = option;
 }
 
 int err_set(struct err *e, enum err_cause cause, const char *stage, const char *fmt, ...)

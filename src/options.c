@@ -112,8 +112,8 @@ int net_parse(poptContext ctx, net_opt_fn *on_opt, void *opt_ctx, struct err *e)
 int net_check_value(const char *what, const char *value, struct err *e)
 {
 	if (value && text_has_control(value))
-		return err_set(e, ERR_USAGE, NULL,
-			       "%s contains a control character (CR, LF, NUL, ...): refused", what);
+		return err_usage(e, strncmp(what, "--", 2) == 0 ? what + 2 : NULL,
+				 "%s contains a control character (CR, LF, NUL, ...): refused", what);
 	return 0;
 }
 
@@ -192,13 +192,14 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 		return net_port(0, fallback, port, e);
 	}
 	/* With an account, its server is the default target. */
-	const struct config_entry *server = config_get("server");
-	if (!arg && server)
-		arg = server->value;
+	if (!arg)
+		arg = config_take("server");
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "%s takes exactly one HOST[:PORT]", sub);
-	if (net_parse_target(arg, host, &target_port, e) < 0)
+	if (net_parse_target(arg, host, &target_port, e) < 0) {
+		err_option(e, "server");
 		return -1;
+	}
 	return net_port(target_port, fallback, port, e);
 }
 
@@ -255,7 +256,7 @@ static int parse_seconds(const char *what, const char *s, int *ms, struct err *e
 	errno = 0;
 	double v = strtod(s, &end);
 	if (!*s || *end || errno || !(v > 0) || v > 86400)
-		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": seconds, more than 0", what, s);
+		return err_usage(e, what + 2, "invalid %s \"%s\": seconds, more than 0", what, s);
 	*ms = (int)(v * 1000);
 	if (*ms < 1)
 		*ms = 1;
@@ -298,7 +299,7 @@ static int parse_endpoint(const char *what, const char *arg, struct proxy_endpoi
 {
 	const char *why;
 	if (arg && proxy_parse_endpoint(arg, ep, &why) < 0)
-		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": %s", what, arg, why);
+		return err_usage(e, what + 2, "invalid %s \"%s\": %s", what, arg, why);
 	return 0;
 }
 
@@ -307,7 +308,7 @@ static int parse_attrs(const char *what, const char *arg, struct smtp_attrs *a, 
 	const char *why;
 	smtp_attrs_free(a);
 	if (smtp_attrs_parse(arg, a, &why) < 0)
-		return err_set(e, ERR_USAGE, NULL, "invalid %s \"%s\": %s", what, arg, why);
+		return err_usage(e, what + 2, "invalid %s \"%s\": %s", what, arg, why);
 	return 0;
 }
 
@@ -318,22 +319,25 @@ static int socks_policy(struct conn_socks *sp, struct err *e)
 	struct net_args *a = &net_args;
 	if (!a->socks) {
 		if (a->socks_user || a->socks_password_file || a->socks_remote_dns)
-			return err_set(e, ERR_USAGE, NULL,
-				       "--socks-user, --socks-password-file and --socks-remote-dns go with --socks");
+			return err_usage(e, a->socks_user ? "socks-user" : a->socks_password_file ? "socks-password-file"
+					 : "socks-remote-dns",
+					 "--socks-user, --socks-password-file and --socks-remote-dns go with --socks");
 		return 0;
 	}
 	int port = 0;
 	free(socks_host);
-	if (net_parse_target(a->socks, &socks_host, &port, e) < 0)
+	if (net_parse_target(a->socks, &socks_host, &port, e) < 0) {
+		err_option(e, "socks");
 		return -1;
+	}
 	if (!port)
-		return err_set(e, ERR_USAGE, NULL, "--socks needs HOST:PORT (Tor 9050, ssh -D: its port)");
+		return err_usage(e, "socks", "--socks needs HOST:PORT (Tor 9050, ssh -D: its port)");
 	sp->host = socks_host;
 	sp->port = port;
 	sp->remote_dns = a->socks_remote_dns;
 	if (!a->socks_user) {
 		if (a->socks_password_file)
-			return err_set(e, ERR_USAGE, NULL, "--socks-password-file goes with --socks-user");
+			return err_usage(e, "socks-password-file", "--socks-password-file goes with --socks-user");
 		return 0;
 	}
 	sp->user = a->socks_user;
@@ -376,23 +380,23 @@ static int transport_policy(struct smtp_policy *pol, struct err *e)
 		while (i < sizeof protocols / sizeof protocols[0] && strcmp(a->protocol, protocols[i]) != 0)
 			i++;
 		if (i == sizeof protocols / sizeof protocols[0])
-			return err_set(e, ERR_USAGE, NULL, "invalid --protocol \"%s\": smtp, esmtp, helo or lmtp",
-				       a->protocol);
+			return err_usage(e, "protocol", "invalid --protocol \"%s\": smtp, esmtp, helo or lmtp",
+					 a->protocol);
 		pol->protocol = (enum smtp_protocol)i;
 	}
 	if (pol->protocol == SMTP_PROTO_HELO && (pol->tls_mode == SMTP_TLS_MODE_STARTTLS || a->xclient || a->xforward))
-		return err_set(e, ERR_USAGE, NULL,
-			       "--protocol helo asks for no extensions: no STARTTLS, XCLIENT or XFORWARD");
+		return err_usage(e, "protocol", "--protocol helo asks for no extensions: no STARTTLS, XCLIENT or XFORWARD");
 
 	if (a->socket && a->pipe)
-		return err_set(e, ERR_USAGE, NULL, "--socket and --pipe exclude each other");
+		return err_usage(e, "pipe", "--socket and --pipe exclude each other");
 	if ((a->socket || a->pipe) && a->socks)
-		return err_set(e, ERR_USAGE, NULL, "--socks goes with a HOST, not with --socket or --pipe");
+		return err_usage(e, "socks", "--socks goes with a HOST, not with --socket or --pipe");
 	if ((a->socket || a->pipe) && (a->source || a->ipv4 || a->ipv6))
-		return err_set(e, ERR_USAGE, NULL, "--source, -4 and -6 apply to TCP, not to --socket or --pipe");
+		return err_usage(e, a->source ? "source" : a->socket ? "socket" : "pipe",
+				 "--source, -4 and -6 apply to TCP, not to --socket or --pipe");
 	if (a->socket) {
 		if (!*a->socket)
-			return err_set(e, ERR_USAGE, NULL, "empty --socket path");
+			return err_usage(e, "socket", "empty --socket path");
 		pol->conn.transport = CONN_UNIX;
 		pol->conn.socket_path = a->socket;
 	}
@@ -401,7 +405,7 @@ static int transport_policy(struct smtp_policy *pol, struct err *e)
 		free(pipe_argv);
 		pipe_argv = NULL;
 		if (poptParseArgvString(a->pipe, &argc, &pipe_argv) != 0 || argc < 1 || !*pipe_argv[0])
-			return err_set(e, ERR_USAGE, NULL, "invalid --pipe \"%s\": a command and its arguments", a->pipe);
+			return err_usage(e, "pipe", "invalid --pipe \"%s\": a command and its arguments", a->pipe);
 		pol->conn.transport = CONN_PIPE;
 		pol->conn.pipe_argv = pipe_argv;
 	}
@@ -410,19 +414,20 @@ static int transport_policy(struct smtp_policy *pol, struct err *e)
 
 	struct conn_proxy *px = &pol->conn.proxy;
 	if (!a->proxy_protocol && (a->proxy_source || a->proxy_dest))
-		return err_set(e, ERR_USAGE, NULL, "--proxy-source and --proxy-dest go with --proxy-protocol");
+		return err_usage(e, a->proxy_source ? "proxy-source" : "proxy-dest",
+				 "--proxy-source and --proxy-dest go with --proxy-protocol");
 	if (a->proxy_protocol) {
 		if (strcmp(a->proxy_protocol, "v1") == 0 || strcmp(a->proxy_protocol, "1") == 0)
 			px->version = 1;
 		else if (strcmp(a->proxy_protocol, "v2") == 0 || strcmp(a->proxy_protocol, "2") == 0)
 			px->version = 2;
 		else
-			return err_set(e, ERR_USAGE, NULL, "invalid --proxy-protocol \"%s\": v1 or v2", a->proxy_protocol);
+			return err_usage(e, "proxy-protocol", "invalid --proxy-protocol \"%s\": v1 or v2", a->proxy_protocol);
 		if (parse_endpoint("--proxy-source", a->proxy_source, &px->source, e) < 0
 		    || parse_endpoint("--proxy-dest", a->proxy_dest, &px->dest, e) < 0)
 			return -1;
 		if (px->source.set && px->dest.set && px->source.family != px->dest.family)
-			return err_set(e, ERR_USAGE, NULL, "--proxy-source and --proxy-dest must both be IPv4 or both IPv6");
+			return err_usage(e, "proxy-dest", "--proxy-source and --proxy-dest must both be IPv4 or both IPv6");
 	}
 
 	if (a->xclient) {
@@ -464,7 +469,7 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	else if (strcmp(a->color, "never") == 0)
 		oo->color = OUT_COLOR_NEVER;
 	else
-		return err_set(e, ERR_USAGE, NULL, "invalid --color \"%s\": auto, always or never", a->color);
+		return err_usage(e, "color", "invalid --color \"%s\": auto, always or never", a->color);
 	if (a->quiet && a->verbose)
 		return err_set(e, ERR_USAGE, NULL, "--quiet and --verbose exclude each other");
 
@@ -478,10 +483,11 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	else if (strcmp(a->tls, "none") == 0)
 		pol->tls_mode = SMTP_TLS_MODE_NONE;
 	else
-		return err_set(e, ERR_USAGE, NULL,
-			       "invalid --tls \"%s\": auto, starttls, implicit or none", a->tls);
-	if (a->tls_priority && tls_priority_check(a->tls_priority, e) < 0)
+		return err_usage(e, "tls", "invalid --tls \"%s\": auto, starttls, implicit or none", a->tls);
+	if (a->tls_priority && tls_priority_check(a->tls_priority, e) < 0) {
+		err_option(e, "tls-priority");
 		return -1;
+	}
 	if (a->ipv4 && a->ipv6)
 		return err_set(e, ERR_USAGE, NULL, "-4 and -6 exclude each other");
 	pol->conn.family = a->ipv4 ? AF_INET : a->ipv6 ? AF_INET6 : AF_UNSPEC;
@@ -491,17 +497,19 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 	if (a->timeout && parse_seconds("--timeout", a->timeout, &pol->timeout_ms, e) < 0)
 		return -1;
 	if (a->resolver) {
-		if (net_resolver(&host_resolver, pol, e) < 0)
+		if (net_resolver(&host_resolver, pol, e) < 0) {
+			err_option(e, "resolver");
 			return -1;
+		}
 		pol->conn.resolver = &host_resolver;
 	}
 	if (a->connect_timeout
 	    && parse_seconds("--connect-timeout", a->connect_timeout, &pol->conn.connect_timeout_ms, e) < 0)
 		return -1;
 	if (a->source && !conn_is_address(a->source))
-		return err_set(e, ERR_USAGE, NULL, "--source must be an IP address: \"%s\"", a->source);
+		return err_usage(e, "source", "--source must be an IP address: \"%s\"", a->source);
 	if (a->helo && (!*a->helo || strchr(a->helo, ' ')))
-		return err_set(e, ERR_USAGE, NULL, "invalid --helo \"%s\"", a->helo);
+		return err_usage(e, "helo", "invalid --helo \"%s\"", a->helo);
 	pol->helo = a->helo ? a->helo : default_helo();
 
 	pol->tls_verify = true;
@@ -539,7 +547,7 @@ int auth_args_check(struct err *e)
 	if (net_check_value("--user", auth_args.user, e) < 0)
 		return -1;
 	if (auth_args.oauth_token_command && !auth_args.user)
-		return err_set(e, ERR_USAGE, NULL, "--oauth-token-command goes with --user");
+		return err_usage(e, "oauth-token-command", "--oauth-token-command goes with --user");
 	return 0;
 }
 
@@ -567,10 +575,10 @@ int auth_args_mechs(unsigned *mechs, struct err *e)
 	for (char *w = strtok_r(copy, ",", &save); w && rc == 0; w = strtok_r(NULL, ",", &save)) {
 		enum auth_mech m = auth_mech_from_name(w);
 		if (m == AUTH_MECH_COUNT)
-			rc = err_set(e, ERR_USAGE, NULL, "unknown --auth mechanism \"%s\"", w);
+			rc = err_usage(e, "auth", "unknown --auth mechanism \"%s\"", w);
 		else if (auth_is_oauth(m) != oauth)
-			rc = err_set(e, ERR_USAGE, NULL, oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
-							       : "%s needs --oauth-token-command", w);
+			rc = err_usage(e, "auth", oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
+						      : "%s needs --oauth-token-command", w);
 		else
 			*mechs |= 1u << m;
 	}

@@ -85,7 +85,7 @@ static int parse_header_list(struct dkim_signer *s, const char *list, struct err
 		while (t > b && (p[t - 1] == ' ' || p[t - 1] == '\t'))
 			t--;
 		if (!field_name_ok(p + b, t - b))
-			return err_set(e, ERR_USAGE, NULL, "invalid --dkim-headers \"%s\": a list of header field names", list);
+			return err_usage(e, "dkim-headers", "invalid --dkim-headers \"%s\": a list of header field names", list);
 		char **v = realloc(s->names, (s->nnames + 1) * sizeof *v);
 		if (!v || !(v[s->nnames] = strndup(p + b, t - b))) {
 			if (v)
@@ -101,7 +101,7 @@ static int parse_header_list(struct dkim_signer *s, const char *list, struct err
 	}
 	/* RFC 6376 5.4: From MUST be signed. */
 	if (!from)
-		return err_set(e, ERR_USAGE, NULL, "--dkim-headers must include From (RFC 6376 5.4)");
+		return err_usage(e, "dkim-headers", "--dkim-headers must include From (RFC 6376 5.4)");
 	return 0;
 }
 
@@ -169,14 +169,15 @@ struct dkim_signer *dkim_signer_new(const struct dkim_opts *o, struct err *e)
 	}
 	s->hcanon = s->bcanon = DKIM_CANON_RELAXED;
 	if (!o->selector)
-		err_set(e, ERR_USAGE, NULL, "--dkim-key needs --dkim-selector");
+		err_usage(e, "dkim-key", "--dkim-key needs --dkim-selector");
 	else if (!dns_name_ok(o->selector))
-		err_set(e, ERR_USAGE, NULL, "invalid --dkim-selector: DNS labels of letters, digits, '-' and '_'");
+		err_usage(e, "dkim-selector", "invalid --dkim-selector: DNS labels of letters, digits, '-' and '_'");
 	else if (o->domain && !dns_name_ok(o->domain))
-		err_set(e, ERR_USAGE, NULL, "invalid --dkim-domain: a domain name in ASCII (A-labels)");
+		err_usage(e, "dkim-domain", "invalid --dkim-domain: a domain name in ASCII (A-labels)");
 	else if (o->canon && dkim_canon_parse(o->canon, &s->hcanon, &s->bcanon) < 0)
-		err_set(e, ERR_USAGE, NULL, "invalid --dkim-canon \"%s\": relaxed/relaxed, relaxed/simple, simple/relaxed or simple/simple",
-			o->canon);
+		err_usage(e, "dkim-canon",
+			  "invalid --dkim-canon \"%s\": relaxed/relaxed, relaxed/simple, simple/relaxed or simple/simple",
+			  o->canon);
 	else if (!(s->selector = strdup(o->selector)) || (o->domain && !(s->domain = strdup(o->domain))))
 		err_set(e, ERR_INTERNAL, NULL, "out of memory");
 	if (!err_is_set(e) && o->headers)
