@@ -3,11 +3,14 @@ STARTTLS front end (harness/starttls_front.py): for each configuration, the
 suites accepted per version, their order, the groups and the DH size equal
 what the server was configured with, including suites GnuTLS cannot speak
 (ARIA, anonymous ECDH); a server answering 421 after a few connections
-gives a partial report that says what it could not learn."""
+gives a partial report that says what it could not learn.  SSLv2 and SSLv3,
+which no server here speaks any more, meet a fake legacy server scripted
+from bytes (harness/legacy_tls.py)."""
 import subprocess
 
 import pytest
 
+from harness.legacy_tls import LegacyTLS
 from harness.starttls_front import OpensslFront
 
 T = ["--timeout", "3", "--connect-timeout", "2"]
@@ -23,6 +26,19 @@ def front(pki):
 
     def start(**kw):
         s = OpensslFront(pki, **kw)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def legacy(pki):
+    servers = []
+
+    def start(**kw):
+        s = LegacyTLS(pki, **kw)
         servers.append(s)
         return s
     yield start
@@ -301,3 +317,148 @@ def test_help_lists_scan_options(smtpkit):
     assert r.rc == 0
     for opt in ("--quick", "--max-connections", "--pause", "--ciphers"):
         assert opt in r.out, opt
+
+
+# --- SSLv2 and SSLv3: a fake legacy server -----------------------------------------
+
+RC4_SHA, DES_CBC3_SHA, AES128_SHA = 0x0005, 0x000A, 0x002F
+SSL_RC4_128_MD5, SSL_DES_192_EDE3_MD5 = 0x010080, 0x0700C0
+TLS_VERSIONS = ("TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3")
+
+
+def findings(doc):
+    return [(x["level"], x["id"], x["text"]) for x in doc["findings"]]
+
+
+def assert_no_tls_offered(doc):
+    """The fake alerts every TLS 1.0+ ClientHello: GnuTLS's and smtpkit's own."""
+    for name in TLS_VERSIONS:
+        v = scan_version(doc, name)
+        assert v["offered"] == "no" and v["message"] == "alert 70", v
+    assert not any(p["offered"] for p in doc["protocols"]), doc["protocols"]
+
+
+def test_sslv3_offered_suites_in_server_order(smtpkit, legacy, pki):
+    s = legacy(ssl3=[RC4_SHA, DES_CBC3_SHA, AES128_SHA])
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    assert r.rc == 1, r                 # SPEC 9: fail-level findings
+    doc = r.json()
+    v3 = scan_version(doc, "SSLv3")
+    assert v3["offered"] == "yes" and v3["complete"] is True and v3["order"] == "server", v3
+    assert [x["value"] for x in v3["suites"]] == [RC4_SHA, DES_CBC3_SHA, AES128_SHA], v3
+    assert [x["grade"] for x in v3["suites"]] == ["insufficient", "phase-out", "phase-out"], v3
+    assert doc["ciphers"] == {"SSLv3": ["TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+                                        "TLS_RSA_WITH_AES_128_CBC_SHA"]}, doc["ciphers"]
+    assert scan_version(doc, "SSLv2")["offered"] == "no"
+    assert_no_tls_offered(doc)
+    f = findings(doc)
+    assert [x for x in f if x[1] == "ssl-version"] == [("fail", "ssl-version",
+                                                        "the server offers SSLv3 (RFC 7568 forbids it)")], f
+    levels = {i: lv for lv, i, _ in f}
+    assert levels["cipher-rc4"] == "fail" and levels["cipher-3des"] == "warn", f
+    assert levels["cipher-rsa-kx"] == "warn" and levels["cert-not-examined"] == "warn", f
+    assert "no-tls" not in levels, f
+    assert "TLS_RSA_WITH_RC4_128_SHA (SSLv3)" in next(t for _, i, t in f if i == "cipher-rc4")
+
+    # What the fake saw: offer all, drop the chosen suite, again, until
+    # refused; then the first two the other way round for the order.
+    h = s.hellos("ssl3")
+    assert [c["answer"] for c in h] == ["server_hello"] * 3 + ["alert", "server_hello"], h
+    assert [c["chosen"] for c in h] == [RC4_SHA, DES_CBC3_SHA, AES128_SHA, 40, RC4_SHA], h
+    offers = [c["hello"]["suites"] for c in h]
+    mine = {RC4_SHA, DES_CBC3_SHA, AES128_SHA}
+    assert [mine & set(o) for o in offers[:4]] == \
+        [mine, {DES_CBC3_SHA, AES128_SHA}, {AES128_SHA}, set()], offers
+    for i in range(3):
+        assert set(offers[i + 1]) == set(offers[i]) - {h[i]["chosen"]}, i
+    assert offers[4] == [DES_CBC3_SHA, RC4_SHA, 0x00FF], offers[4]
+    for c in h:
+        hello = c["hello"]
+        # SSLv3 on the wire, the renegotiation SCSV instead of extensions (RFC 5746 3.3).
+        assert (hello["record_version"], hello["client_version"]) == (0x0300, 0x0300), hello
+        assert not hello["extensions"] and 0x00FF in hello["suites"], hello
+    assert len(s.hellos("ssl2")) == 1 and s.hellos("ssl2")[0]["answer"] == "ssl2_error"
+    assert all(c["answer"] == "alert" for c in s.hellos("tls"))
+    # SSLv2 1, SSLv3 5, TLS 1.0-1.3 one each: no more connections than that.
+    assert doc["scan"]["connections"] == 10 and doc["scan"]["failed_connections"] == 0, doc["scan"]
+    assert s.errors == []
+
+
+def test_sslv3_client_order(smtpkit, legacy, pki):
+    """A server that takes the client's first suite it knows: the suites
+    come back in smtpkit's own order (the table's), and the order is the
+    client's."""
+    s = legacy(ssl3=[AES128_SHA, DES_CBC3_SHA, RC4_SHA], client_order=True)
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    assert r.rc == 1, r
+    v3 = scan_version(r.json(), "SSLv3")
+    assert v3["order"] == "client" and v3["complete"] is True, v3
+    assert [x["value"] for x in v3["suites"]] == [RC4_SHA, DES_CBC3_SHA, AES128_SHA], v3
+    assert [c["chosen"] for c in s.hellos("ssl3")] == [RC4_SHA, DES_CBC3_SHA, AES128_SHA, 40, DES_CBC3_SHA]
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "none-shared"])
+def test_sslv2(smtpkit, legacy, pki, shared):
+    specs = [SSL_DES_192_EDE3_MD5, SSL_RC4_128_MD5] if shared else [0x080080]   # RC4_64: never asked for
+    s = legacy(ssl2=specs)
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, "--json", "--ciphers", timeout=60)
+    assert r.rc == 1, r
+    doc = r.json()
+    v2 = scan_version(doc, "SSLv2")
+    v3 = scan_version(doc, "SSLv3")
+    assert v3["offered"] == "no" and v3["message"] == "alert 40", v3
+    assert_no_tls_offered(doc)
+    f = findings(doc)
+    levels = {i: lv for lv, i, _ in f}
+    if shared:
+        assert v2["offered"] == "yes", v2
+        # The SERVER-HELLO's list, in the server's order.
+        assert v2["ssl2_specs"] == ["SSL_CK_DES_192_EDE3_CBC_WITH_MD5", "SSL_CK_RC4_128_WITH_MD5"], v2
+        assert [x for x in f if x[1] == "ssl-version"] == [("fail", "ssl-version",
+                                                            "the server offers SSLv2 (RFC 6176 forbids it)")], f
+        assert levels["cert-not-examined"] == "warn" and "no-tls" not in levels, f
+        assert doc["ciphers"] == {}, doc["ciphers"]          # SSLv2 specs are not TLS suites
+    else:
+        # An SSLv2 ERROR is a refusal: "no", and then the port has no TLS at all.
+        assert v2["offered"] == "no" and v2["message"] == "alert 1", v2
+        assert "ssl2_specs" not in v2 and "ssl-version" not in levels, f
+        assert levels["no-tls"] == "fail", f
+    h = s.hellos("ssl2")
+    assert len(h) == 1, h                       # one connection says it all
+    hello = h[0]["hello"]
+    assert len(hello["specs"]) == 7 and {SSL_RC4_128_MD5, SSL_DES_192_EDE3_MD5} <= set(hello["specs"]), hello
+    assert hello["client_version"] == 0x0002 and hello["challenge"] == 16, hello
+    assert h[0]["answer"] == ("ssl2_server_hello" if shared else "ssl2_error"), h
+    assert len(s.hellos("ssl3")) == 1 and s.hellos("ssl3")[0]["answer"] == "alert"
+    assert s.errors == []
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "implicit"])
+def test_legacy_versions_human(smtpkit, legacy, pki, implicit):
+    s = legacy(ssl3=[RC4_SHA, DES_CBC3_SHA, AES128_SHA], ssl2=[SSL_RC4_128_MD5, SSL_DES_192_EDE3_MD5],
+               implicit=implicit)
+    tls = ["--tls", "implicit"] if implicit else []
+    r = smtpkit("tls-check", s.hostport, *ca(pki), *T, *tls, "--ciphers", timeout=60)
+    assert r.rc == 1, r
+    lines = r.out.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("own ClientHellos ("))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    own = lines[start + 1:end]
+
+    def line(prefix):
+        found = [l.split() for l in own if l.split()[:1] == [prefix]]
+        assert len(found) == 1, (prefix, r.out)
+        return " ".join(found[0])
+    assert line("SSLv3") == "SSLv3 offered insufficient, 3 suites, server order", r.out
+    assert line("SSLv2") == "SSLv2 offered insufficient", r.out
+    for name in ("TLS1.0", "TLS1.1"):
+        assert line(name) == name + " not offered alert 70", r.out
+    suites = [l.split()[2] for l in own if l.startswith("    0x") and len(l.split()) > 3]
+    assert suites == ["RC4-SHA", "DES-CBC3-SHA", "AES128-SHA"], r.out
+    specs = [l.split() for l in own if l.startswith("    0x") and len(l.split()) == 2]
+    assert specs == [["0x010080", "SSL_CK_RC4_128_WITH_MD5"], ["0x0700C0", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"]], r.out
+    assert "finding: fail ssl-version: the server offers SSLv2 (RFC 6176 forbids it)" in lines, r.out
+    assert "finding: fail ssl-version: the server offers SSLv3 (RFC 7568 forbids it)" in lines, r.out
+    assert any(l.startswith("finding: fail cipher-rc4:") for l in lines), r.out
+    assert all(c["commands"] == [] for c in s.connections) if implicit else \
+        all(c["commands"][-1] in (b"STARTTLS", b"QUIT") for c in s.connections), s.connections

@@ -128,6 +128,10 @@ static void test_grades(void)
 	CHECK(id && strcmp(id, "cipher-anon") == 0);
 	CHECK(tlscheck_suite_grade(tlscheck_suite_find(0x002F), TLSCHECK_TLS12, &id) == TLSCHECK_PHASE_OUT);
 	CHECK(id && strcmp(id, "cipher-rsa-kx") == 0);
+	/* 3DES, gone from OpenSSL 3, stays in the table: old servers take it. */
+	CHECK(tlscheck_suite_grade(tlscheck_suite_find(0x000A), TLSCHECK_SSL3, &id) == TLSCHECK_PHASE_OUT);
+	CHECK(id && strcmp(id, "cipher-3des") == 0);
+	CHECK(tlscheck_suite_find(0xC012) && tlscheck_suite_find(0x0016));
 	CHECK(tlscheck_suite_find(0x1301) && tlscheck_suite_fits(tlscheck_suite_find(0x1301), TLSCHECK_TLS13));
 	CHECK(!tlscheck_suite_fits(tlscheck_suite_find(0xC02B), TLSCHECK_TLS11));
 	CHECK(tlscheck_dh_grade(1024) == TLSCHECK_INSUFFICIENT && tlscheck_dh_grade(2048) == TLSCHECK_PHASE_OUT);
