@@ -165,6 +165,7 @@ static void outcome(struct load *L, unsigned long long seq, bool accepted, doubl
  * and the one whose MAIL group goes out behind its end of data. */
 struct slot {
 	unsigned long long seq;         /* 0: empty */
+	bool retried;                   /* sent again once already (unanswered) */
 	struct smtp_txn t;
 	struct smtp_rcpt *rcpts;
 	struct msg view;
@@ -296,6 +297,7 @@ static bool fill_slot(struct worker *w, struct slot *m, unsigned long long seq)
 	m->t.msg = &m->view;
 	smtp_txn_reset(&m->t);
 	m->seq = seq;
+	m->retried = false;
 	return true;
 }
 
@@ -314,17 +316,36 @@ static bool may_follow(const struct worker *w)
 	return o->rate <= 0 && (!o->per_connection || w->in_session + 1 < o->per_connection);
 }
 
-/* Message m on the open session, with next (or NULL) written behind it. */
-static void send_one(struct worker *w, struct slot *m, struct slot *next)
+/* The session ended before m's MAIL was answered and none of its message
+ * went out: the server closed after refusing the message before, say
+ * (Exim's ACL drop).  m was not refused; it may go once more. */
+static bool unanswered(const struct worker *w, const struct slot *m)
+{
+	return !m->retried && m->t.mail_code == 0 && !m->t.message_sent && err_class(&w->s.err) == ERR_CLASS_IO;
+}
+
+/* Message m on the open session, with next (or NULL) written behind it:
+ * true when m has its outcome, false when it is to be sent again. */
+static bool send_one(struct worker *w, struct slot *m, struct slot *next)
 {
 	struct load *L = w->L;
-	pthread_mutex_lock(&L->lock);
-	L->st->sent++;
-	pthread_mutex_unlock(&L->lock);
+	if (!m->retried) {
+		pthread_mutex_lock(&L->lock);
+		L->st->sent++;
+		pthread_mutex_unlock(&L->lock);
+	}
 	int rc = smtp_hold_txn(&w->s, &m->t, next ? &next->t : NULL);
+	w->in_session++;
+	if (rc < 0 && unanswered(w, m)) {
+		close_session(w, false);
+		m->retried = true;
+		smtp_txn_reset(&m->t);
+		if (next)
+			smtp_txn_reset(&next->t);
+		return false;
+	}
 	/* From its MAIL on the wire to its final reply. */
 	double ms = (double)(deadline_now_us() - m->t.begun_us) / 1000.0;
-	w->in_session++;
 	/* Accepted: its final reply (every one, with LMTP) said so. */
 	outcome(L, m->seq, m->t.delivered && !err_is_set(&w->s.err), ms, &w->s.err);
 	empty_slot(m);
@@ -332,11 +353,12 @@ static void send_one(struct worker *w, struct slot *m, struct slot *next)
 		close_session(w, false);
 		if (next)               /* none of it was sent: again, on another session */
 			smtp_txn_reset(&next->t);
-		return;
+		return true;
 	}
 	err_clear(&w->s.err);
 	if (L->job->o->per_connection && w->in_session >= L->job->o->per_connection)
 		close_session(w, true);
+	return true;
 }
 
 static void work(void *ctx, size_t index)
@@ -344,6 +366,12 @@ static void work(void *ctx, size_t index)
 	struct worker *w = &((struct worker *)ctx)[index];
 	struct slot *m = &w->slot[0], *next = &w->slot[1];
 	for (;;) {
+		if (!m->seq && next->seq) {
+			/* m failed to open a session: the one behind it is next. */
+			struct slot *swap = m;
+			m = next;
+			next = swap;
+		}
 		if (!m->seq) {
 			unsigned long long seq = claim(w->L);
 			if (!seq)
@@ -355,12 +383,13 @@ static void work(void *ctx, size_t index)
 			empty_slot(m);
 			continue;
 		}
-		if (may_follow(w)) {
+		if (!next->seq && may_follow(w)) {
 			unsigned long long seq = claim(w->L);
 			if (seq)
 				fill_slot(w, next, seq);
 		}
-		send_one(w, m, next->seq ? next : NULL);
+		if (!send_one(w, m, next->seq ? next : NULL))
+			continue;       /* m again, on a new session */
 		struct slot *swap = m;
 		m = next;
 		next = swap;

@@ -31,8 +31,10 @@ static void on_sigint(int sig)
 		static const char note[] =
 			"\n=== Ctrl-C: STARTTLS, AUTH and QUIT are not stopped half-way; "
 			"waiting for the server (at most --timeout)\n";
+		int saved = errno;      /* the wait reads errno after its recv() */
 		ssize_t w = write(STDERR_FILENO, note, sizeof note - 1);
 		(void)w;
+		errno = saved;
 		return;
 	}
 	session_interrupted = 1;

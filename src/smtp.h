@@ -147,6 +147,7 @@ struct smtp_txn {
 	char final_reply[600];      /* the accepting reply's last line, escaped (the delivery log) */
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
+	bool message_sent;          /* some of the message went to the wire (after DATA, or BDAT) */
 	size_t ndelivered;          /* recipients the message was accepted for */
 	int64_t begun_us;           /* when its last MAIL FROM was queued (deadline_now_us) */
 	size_t rcptmax;             /* LIMITS RCPTMAX (RFC 9422) applied; 0: none */

@@ -152,7 +152,7 @@ void smtp_txn_reset(struct smtp_txn *t)
 		r->transaction = 0;
 	}
 	t->queue_id[0] = t->final_reply[0] = '\0';
-	t->delivered = t->maybe_delivered = t->dot_only = false;
+	t->delivered = t->maybe_delivered = t->dot_only = t->message_sent = false;
 	t->ndelivered = t->rcptmax = 0;
 	t->ntransactions = 0;
 	t->batch_start = t->batch_end = t->rcpt_reply = 0;
@@ -266,6 +266,7 @@ static int queue_bdat(struct smtp_session *s)
 	struct smtp_txn *t = s->txn;
 	if (smtp_queue_command(s, NULL, "BDAT %llu LAST", (unsigned long long)t->msg->size) < 0)
 		return -1;
+	t->message_sent = true;
 	if (smtp_queue_message(s, t->msg, false) < 0)
 		return -1;
 	s->ahead.data = s->ahead.bdat = true;
@@ -401,8 +402,10 @@ int smtp_enter_data_body(struct smtp_session *s)
 		/* RFC 2920 3.1: DATA accepted although no recipient was: end it
 		 * empty, and the server must refuse it. */
 		out_info(s->out, 0, "no recipient accepted: ending the data with the dot alone");
-	} else if (smtp_queue_message(s, t->msg, true) < 0) {
-		return -1;
+	} else {
+		t->message_sent = true;
+		if (smtp_queue_message(s, t->msg, true) < 0)
+			return -1;
 	}
 	if (smtp_queue_command(s, NULL, ".") < 0 || queue_next(s) < 0)
 		return -1;

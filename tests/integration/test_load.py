@@ -484,3 +484,34 @@ def test_progress_line_on_a_terminal(terminal, stamped):
     assert t.exit_status(timeout=10) == 0, t.report()
     s = t.screen()
     assert " open" not in s and '"accepted":40' in s.replace("\n", ""), t.report(s)
+
+
+@pytest.mark.parametrize("ehlo", [EHLO_PLAIN, EHLO], ids=["pipelining", "no-pipelining"])
+def test_refusal_then_close_next_message_sent_again(smtpkit, pki, ehlo):
+    """The server refuses the 2nd message (550 to its data with PIPELINING,
+    to its MAIL without) and closes, as Exim's ACL drop does: the 3rd, whose
+    MAIL went unanswered and none of whose message was sent, is sent again
+    on a new session, not counted as failed."""
+    mails = {"n": 0}
+
+    def mail(srv):
+        mails["n"] += 1
+        if ehlo is EHLO and mails["n"] == 2:
+            return [send(b"550 5.7.1 policy: dropped\r\n"), close()]
+        return b"250 ok\r\n"
+
+    def data(srv):
+        if ehlo is EHLO_PLAIN and len(srv.messages) == 1:
+            return [send(b"354 go\r\n"), read_data(), send(b"550 5.7.1 policy: dropped\r\n"), close()]
+        return [send(b"354 go\r\n"), read_data(), send(b"250 ok\r\n")]
+    srv = Redialled([send(GREETING), serve([(b"EHLO", ehlo), (b"MAIL", mail), (b"RCPT", b"250 ok\r\n"),
+                                            (b"DATA", data)])], pki)
+    try:
+        r = load(smtpkit, srv.hostport, "--tls", "none", *T, "--to", "a@example.net", "--count", "4", "--json")
+        doc = r.json()
+        assert doc["totals"] == dict(doc["totals"], sent=4, accepted=3, refused=1, failed=0), doc
+        assert r.rc == 69 and doc["sessions"]["opened"] == 2, doc
+        seqs = [int(re.search(rb"X-Smtpkit-Seq: (\d+)", m).group(1)) for m in srv.messages]
+        assert seqs == ([1, 2, 3, 4] if ehlo is EHLO_PLAIN else [1, 3, 4]), srv.report()
+    finally:
+        srv.finish(timeout=0)
