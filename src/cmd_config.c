@@ -8,10 +8,13 @@
 #include "out.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static struct {
 	int show, check, import, list_accounts, json;
@@ -25,7 +28,8 @@ enum { OPT_IMPORT = 1 };
 struct poptOption config_options[] = {
 	{"show", '\0', POPT_ARG_NONE, &c.show, 0,
 	 "the effective settings of the account (-a, else the default), secrets hidden, and where each was set", NULL},
-	{"check", '\0', POPT_ARG_NONE, &c.check, 0, "read the files and check every account; exit 78 on a fault", NULL},
+	{"check", '\0', POPT_ARG_NONE, &c.check, 0,
+	 "read the files and put every account (or -a) through send's checks, sending nothing; exit 78 on a fault", NULL},
 	{"import-msmtprc", '\0', POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &c.msmtprc, OPT_IMPORT,
 	 "print the smtpkit configuration equivalent to an msmtp one (default ~/.msmtprc, "
 	 "else $XDG_CONFIG_HOME/msmtp/config); writes no file", "FILE"},
@@ -100,9 +104,64 @@ static int list_accounts(void)
 	return 0;
 }
 
+/* One account (NULL: the top-level settings) as `send` would take it:
+ * its values through send's own option checks, as a --dry-run in a child
+ * process, so that nothing is sent and none of send's state stays here.
+ * The child says what is wrong (file:line for a value of the file); its
+ * exit status is returned. */
+static int check_as_send(const char *account)
+{
+	const char *argv[16];
+	int n = 0;
+	argv[n++] = "smtpkit send";
+	if (c.config) {
+		argv[n++] = "--config";
+		argv[n++] = c.config;
+	}
+	if (account) {
+		argv[n++] = "--account";
+		argv[n++] = account;
+	}
+	argv[n++] = "--dry-run";
+	argv[n++] = "--body";
+	argv[n++] = "x";
+	argv[n++] = "--to";
+	argv[n++] = "check@example.invalid";
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return 71;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+		}
+		fflush(NULL);
+		_exit(cmd_send(n, argv));
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 71;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 70;
+}
+
 static int check(void)
 {
 	size_t n = config_naccounts();
+	int worst = 0;
+	/* -a: that account; else every one, or the top level when there is none. */
+	for (size_t i = 0; config_nfiles() && i < (c.account || !n ? 1 : n); i++) {
+		const char *name = c.account ? c.account : n ? config_account_at(i) : NULL;
+		int rc = check_as_send(name);
+		if (rc && !worst)
+			worst = rc;
+	}
+	if (worst)
+		/* What the file holds is at fault, whatever send called it. */
+		return err_class_exit_code(ERR_CLASS_CONFIG);
 	printf("ok: %zu account%s", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++)
 		printf("%s%s", i ? ", " : ": ", config_account_at(i));

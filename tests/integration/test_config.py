@@ -117,6 +117,10 @@ def test_option_value_in_file_is_a_config_error(smtpkit, tmp_path, listener, sub
     assert r.rc == 78, r
     assert "%s:3: %s: " % (cfg, key) in r.err and "Try " not in r.err, r
     assert listener.connections() == 0
+    # config --check finds it too, with send's own checks, sending nothing.
+    c = smtpkit("config", "--check", "--config", cfg)
+    assert c.rc == 78 and "%s:3: %s: " % (cfg, key) in c.err and "ok:" not in c.out, c
+    assert listener.connections() == 0
     # The same value on the command line stays a usage error.
     if sub == "send":
         sender = [] if key == "from" else ["--from", "a@example.org"]
