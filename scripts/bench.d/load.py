@@ -7,7 +7,8 @@ smtpkit, then the next round), on one connection and on ten:
   smtpkit send --count N --connections C --body @1k --tls none -q
 The median msgs/s of each and their ratio (smtpkit / smtp-source; at least
 1 is the goal), CPU per message, and smtpkit's peak RSS at N=1,000 and at
-N=100,000 (memory must stay flat).  Then STARTTLS and AUTH PLAIN on every
+N=100,000 (memory must stay flat), and the round trips a message costs
+through the latency proxy.  Then STARTTLS and AUTH PLAIN on every
 connection, against the private Postfix's submission port (smtp-source has
 no TLS): msgs/s reported alone.  Writes build/bench-load.txt.
 Exit status 1 when a run failed or smtpkit's memory grew with N.
@@ -122,6 +123,35 @@ def tls_auth_rate(n, c):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def round_trips(sink_port, body):
+    """Round trips a message costs, through ../shared/tools/latency-proxy
+    (10 ms each way): the wall time of 21 messages on one connection less
+    that of 1, over 20 messages and one round trip.  smtpkit pipelines each
+    message's MAIL group behind the previous one's dot (1); smtp-source
+    waits for every reply (MAIL, RCPT, DATA, the data: 4)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench import Proxy
+    exe = str((ROOT / ".." / "shared" / "tools" / "latency-proxy").resolve())
+    if not os.path.exists(exe):
+        return None
+    delay = 10
+    proxy = Proxy(exe, sink_port, delay)
+    try:
+        out = {}
+        for name, argv in (("smtpkit", lambda n: smtpkit_argv(proxy.port, n, 1, body)),
+                           ("smtp-source", lambda n: source_argv(proxy.port, n, 1))):
+            walls = {}
+            for n in (1, 21):
+                w, _, _, rc = timed(argv(n))
+                if rc:
+                    return None
+                walls[n] = w
+            out[name] = (walls[21] - walls[1]) / 20 / (2 * delay / 1000.0)
+        return out
+    finally:
+        proxy.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -158,6 +188,12 @@ def main():
         failed |= grew
         lines.append("memory: peak RSS %d KB at N=1,000, %d KB at N=%s%s" % (
             small, big, "100,000" if not args.quick else "30,000", "  GREW" if grew else " (flat)"))
+        rt = round_trips(sink.port, str(body))
+        if rt is None:
+            lines.append("round trips a message: not measured (no latency-proxy, or a run failed)")
+        else:
+            lines.append("round trips a message (latency-proxy, 20 ms RTT): smtpkit %.2f, smtp-source %.2f"
+                         % (rt["smtpkit"], rt["smtp-source"]))
     finally:
         sink.stop()
     got = tls_auth_rate(2000 if not args.quick else 500, 4)
