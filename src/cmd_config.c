@@ -156,12 +156,22 @@ static int check(void)
 	for (size_t i = 0; config_nfiles() && i < (c.account || !n ? 1 : n); i++) {
 		const char *name = c.account ? c.account : n ? config_account_at(i) : NULL;
 		int rc = check_as_send(name);
+		if (rc)
+			fprintf(stderr, "smtpkit: %s%s%s fails smtpkit send's checks (above)\n", name ? "account \"" : "",
+				name ? name : "the top-level settings", name ? "\"" : "");
 		if (rc && !worst)
 			worst = rc;
 	}
 	if (worst)
 		/* What the file holds is at fault, whatever send called it. */
 		return err_class_exit_code(ERR_CLASS_CONFIG);
+	if (c.account) {
+		printf("ok: account %s; files:", c.account);
+		for (size_t i = 0; i < config_nfiles(); i++)
+			printf(" %s", config_file(i));
+		printf("\n");
+		return 0;
+	}
 	printf("ok: %zu account%s", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++)
 		printf("%s%s", i ? ", " : ": ", config_account_at(i));

@@ -377,9 +377,11 @@ int cmd_mx(int argc, const char **argv)
 	size_t n = 0, jobs = 16;
 	int smtp_port = 25;
 
-	if (net_parse(ctx, NULL, NULL, &e) < 0 || net_policy("localhost", &pol, &oo, &e) < 0
-	    || net_no_local_transport("mx", &e) < 0
-	    || net_port(0, 25, &smtp_port, &e) < 0)
+	if (net_parse(ctx, NULL, NULL, &e) < 0)
+		goto fail;
+	net_host_named();       /* mx finds its hosts: not an account's socket or pipe */
+	if (net_policy("localhost", &pol, &oo, &e) < 0 || net_no_local_transport("mx", &e) < 0
+	    || net_mx_port(&smtp_port, &e) < 0)
 		goto fail;
 	if (a.jobs) {
 		char *end;

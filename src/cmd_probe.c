@@ -74,7 +74,8 @@ static int mx_targets(poptContext ctx, struct targets *t, struct smtp_policy *po
 	struct mx_domain d;
 	if (!t->host)
 		return err_set(e, ERR_INTERNAL, NULL, "out of memory");
-	if (net_port(0, 25, &mx_port, e) < 0 || net_policy(t->host, pol, oo, e) < 0
+	net_host_named();
+	if (net_mx_port(&mx_port, e) < 0 || net_policy(t->host, pol, oo, e) < 0
 	    || net_no_local_transport("probe", e) < 0
 	    || net_resolver(&res, pol, e) < 0)
 		return -1;
@@ -120,6 +121,7 @@ static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *
 		a.ports = net_args.port;        /* -p P is --ports P */
 	else if (target_port || net_args.port)
 		return err_set(e, ERR_USAGE, NULL, "probe takes its ports from --ports or -p (one of them), not HOST:PORT");
+	net_host_named();
 	if (parse_ports(a.ports, t->ports, &t->nports, e) < 0 || net_policy(t->host, pol, oo, e) < 0
 	    || net_no_local_transport("probe", e) < 0)
 		return -1;

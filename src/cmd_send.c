@@ -495,6 +495,10 @@ static int check_args(poptContext ctx, struct smtp_policy *pol, struct out_opts 
 		return err_usage(e, a.dkim.selector ? "dkim-selector" : a.dkim.domain ? "dkim-domain"
 				 : a.dkim.headers ? "dkim-headers" : "dkim-canon",
 				 "--dkim-selector, --dkim-domain, --dkim-headers and --dkim-canon go with --dkim-key");
+	/* A server on the command line, not the account's socket or pipe. */
+	if (a.server && !config_gave("server"))
+		net_host_named();
+	net_args.no_secrets = a.dry_run;
 	if (a.server && net_parse_target(a.server, host, &target_port, e) < 0) {
 		err_option(e, "server");
 		return -1;
@@ -593,7 +597,7 @@ static int deliver(const struct envelope *env, struct msg *m, const struct smtp_
 	} else {
 		struct dns_resolver res;
 		int mx_port = 25;
-		if (net_resolver(&res, pol, e) < 0 || net_port(0, 25, &mx_port, e) < 0) {
+		if (net_resolver(&res, pol, e) < 0 || net_mx_port(&mx_port, e) < 0) {
 			deliveries_free(v, nv);
 			return -1;
 		}

@@ -3,6 +3,7 @@
  * session stopped at a stage (tlscheck/probe.c); this file reads the
  * options, decides whether the check could run, and picks the report. */
 #include "cmd.h"
+#include "config.h"
 #include "options.h"
 #include "tlscheck/tlscheck.h"
 
@@ -80,6 +81,11 @@ int cmd_tls_check(int argc, const char **argv)
 
 	if (net_parse(ctx, NULL, NULL, &e) < 0)
 		goto fail;
+	/* tls-check reaches the host it checks: not an account's socket or
+	 * pipe, and an account's tls none (its relay's) does not apply. */
+	net_host_named();
+	if (net_args.tls && strcmp(net_args.tls, "none") == 0 && config_gave("tls"))
+		net_args.tls = NULL;
 	if (net_one_target(ctx, "tls-check", 25, &host, &port, &e) < 0)
 		goto fail;
 	if (tc_args.warn_days < 0 || tc_args.warn_days > 36500) {

@@ -618,6 +618,12 @@ void config_apply(const struct poptOption *table)
 	}
 }
 
+bool config_gave(const char *key)
+{
+	const struct config_key *k = find_key(key);
+	return k && cfg.applied[k - keys] && cfg.eff[k - keys];
+}
+
 const char *config_take(const char *key)
 {
 	const struct config_key *k = find_key(key);

@@ -65,6 +65,9 @@ bool config_key_is_secret(const char *key);
  * (counted or handled by a callback) are never set from the file. */
 void config_apply(const struct poptOption *table);
 
+/* Did the file give key's option its value (config_apply, config_take)? */
+bool config_gave(const char *key);
+
 /* The value of key, which the caller uses as is (no option of it was
  * given): NULL when unset.  config_blame() then answers for it. */
 const char *config_take(const char *key);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,8 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 {
 	int target_port = 0;
 	const char *arg = poptGetArg(ctx);
+	if (arg)
+		net_host_named();
 	if (!arg && net_transport_local()) {
 		/* The socket or program is the server: a name for TLS and reports. */
 		*host = strdup("localhost");
@@ -205,13 +208,37 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 
 int net_port(int from_target, int fallback, int *port, struct err *e)
 {
-	if (net_args.port)
+	/* -p wins over HOST:PORT; an account's port does not. */
+	if (net_args.port && !(from_target && config_gave("port")))
 		return parse_port(net_args.port, port, e);
 	/* RFC 2033 5: LMTP is not run on port 25; 24 is its registered port. */
 	if (!from_target && net_args.protocol && strcmp(net_args.protocol, "lmtp") == 0)
 		fallback = 24;
 	*port = from_target ? from_target : fallback;
 	return 0;
+}
+
+int net_mx_port(int *port, struct err *e)
+{
+	if (net_args.port && !config_gave("port"))
+		return parse_port(net_args.port, port, e);
+	*port = 25;
+	return 0;
+}
+
+void net_host_named(void)
+{
+	if (net_args.socket && config_gave("socket"))
+		net_args.socket = NULL;
+	if (net_args.pipe && config_gave("pipe"))
+		net_args.pipe = NULL;
+}
+
+/* A conflict between two options is the file's only when the file gave
+ * both; when the command line gave one, it asked for the conflict (64). */
+static const char *both_from_file(const char *a, const char *b)
+{
+	return config_gave(a) && config_gave(b) ? a : NULL;
 }
 
 bool net_transport_local(void)
@@ -341,6 +368,8 @@ static int socks_policy(struct conn_socks *sp, struct err *e)
 		return 0;
 	}
 	sp->user = a->socks_user;
+	if (a->no_secrets)
+		return 0;
 	secret_free(socks_password);
 	socks_password = a->socks_password_file ? secret_from_file(a->socks_password_file, e)
 						 : secret_from_env("SMTPKIT_SOCKS_PASSWORD", e);
@@ -385,18 +414,25 @@ static int transport_policy(struct smtp_policy *pol, struct err *e)
 		pol->protocol = (enum smtp_protocol)i;
 	}
 	if (pol->protocol == SMTP_PROTO_HELO && (pol->tls_mode == SMTP_TLS_MODE_STARTTLS || a->xclient || a->xforward))
-		return err_usage(e, "protocol", "--protocol helo asks for no extensions: no STARTTLS, XCLIENT or XFORWARD");
+		return err_usage(e, both_from_file("protocol", pol->tls_mode == SMTP_TLS_MODE_STARTTLS ? "tls"
+							     : a->xclient ? "xclient" : "xforward"),
+				 "--protocol helo asks for no extensions: no STARTTLS, XCLIENT or XFORWARD");
 
 	if (a->socket && a->pipe)
-		return err_usage(e, "pipe", "--socket and --pipe exclude each other");
+		return err_usage(e, both_from_file("socket", "pipe"), "--socket and --pipe exclude each other");
 	if ((a->socket || a->pipe) && a->socks)
-		return err_usage(e, "socks", "--socks goes with a HOST, not with --socket or --pipe");
+		return err_usage(e, both_from_file("socks", a->socket ? "socket" : "pipe"),
+				 "--socks goes with a HOST, not with --socket or --pipe");
 	if ((a->socket || a->pipe) && (a->source || a->ipv4 || a->ipv6))
-		return err_usage(e, a->source ? "source" : a->socket ? "socket" : "pipe",
+		return err_usage(e, a->source ? both_from_file("source", a->socket ? "socket" : "pipe") : NULL,
 				 "--source, -4 and -6 apply to TCP, not to --socket or --pipe");
 	if (a->socket) {
+		struct sockaddr_un sun;
 		if (!*a->socket)
 			return err_usage(e, "socket", "empty --socket path");
+		if (strlen(a->socket) >= sizeof sun.sun_path)
+			return err_usage(e, "socket", "--socket path longer than %zu octets: %s",
+					 sizeof sun.sun_path - 1, a->socket);
 		pol->conn.transport = CONN_UNIX;
 		pol->conn.socket_path = a->socket;
 	}
@@ -577,8 +613,9 @@ int auth_args_mechs(unsigned *mechs, struct err *e)
 		if (m == AUTH_MECH_COUNT)
 			rc = err_usage(e, "auth", "unknown --auth mechanism \"%s\"", w);
 		else if (auth_is_oauth(m) != oauth)
-			rc = err_usage(e, "auth", oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
-						      : "%s needs --oauth-token-command", w);
+			rc = err_usage(e, oauth ? both_from_file("auth", "oauth-token-command") : "auth",
+				       oauth ? "--oauth-token-command goes with XOAUTH2 or OAUTHBEARER, not %s"
+					     : "%s needs --oauth-token-command", w);
 		else
 			*mechs |= 1u << m;
 	}

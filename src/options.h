@@ -35,6 +35,7 @@ struct net_args {
 	char *xclient, *xforward;
 	char *socks, *socks_user, *socks_password_file;
 	int socks_remote_dns;
+	bool no_secrets;            /* send --dry-run: nothing connects, no secret is read */
 };
 
 extern struct net_args net_args;
@@ -72,6 +73,13 @@ int net_one_target(poptContext ctx, const char *sub, int fallback, char **host, 
 		   struct err *e);
 /* The port: -p, else from HOST:PORT, else the default. */
 int net_port(int from_target, int fallback, int *port, struct err *e);
+/* The port of MX hosts: 25 (SPEC 6), or -p from the command line; an
+ * account's port is its relay's, not theirs. */
+int net_mx_port(int *port, struct err *e);
+/* A HOST named on the command line, or hosts a subcommand finds itself
+ * (probe, tls-check, mx), are where to connect: an account's --socket or
+ * --pipe gives way to them (the command line's does not). */
+void net_host_named(void);
 
 /* --socket or --pipe: the server is local, HOST is optional ("localhost"
  * names it for TLS and the report). */

@@ -144,7 +144,7 @@ struct smtp_txn {
 	int mail_code;              /* the reply to the last MAIL FROM, 0 until read */
 	char mail_enhanced[16];
 	char queue_id[128];
-	char final_reply[600];      /* the accepting reply's last line, escaped (the delivery log) */
+	char final_reply[4 * 512 + 8];  /* the accepting reply's last line, escaped (the delivery log) */
 	bool delivered;             /* the final reply accepted the message */
 	bool maybe_delivered;       /* all sent, no final reply: may be delivered */
 	bool message_sent;          /* some of the message went to the wire (after DATA, or BDAT) */

@@ -612,11 +612,11 @@ enum smtp_state smtp_on_final(struct smtp_session *s, const struct reply *r)
 	smtp_reply_queue_id(r, t->queue_id, sizeof t->queue_id);
 	if (r->nlines) {
 		/* The whole line (at most 512 octets, RFC 5321 4.5.3.1.5), each
-		 * octet escaped to at most four. */
-		char text[4 * 512 + 1];
+		 * octet escaped to at most four: final_reply holds it. */
 		size_t last = r->nlines - 1, max = 512;
-		text_escape(r->lines[last], r->lens[last] < max ? r->lens[last] : max, text, sizeof text);
-		snprintf(t->final_reply, sizeof t->final_reply, "%d %.590s", r->code, text);
+		int n = snprintf(t->final_reply, sizeof t->final_reply, "%d ", r->code);
+		text_escape(r->lines[last], r->lens[last] < max ? r->lens[last] : max, t->final_reply + n,
+			    sizeof t->final_reply - (size_t)n);
 	}
 	for (size_t i = t->batch_start; i < t->batch_end; i++)
 		if (t->rcpts[i].accepted)

@@ -433,3 +433,47 @@ def test_account_dkim_and_transport_keys(smtpkit, tmp_path):
     assert "s=acct1;" in sig and "a=ed25519-sha256;" in sig and "d=example.org;" in sig, r.out
     r = smtpkit("ehlo", "--config", cfg, "-a", "signed", "--timeout", "2")
     assert r.rc == 66 and "no-such-socket" in r.err, r
+
+
+# --- the command line wins over the account ------------------------------------
+
+def test_conflict_with_the_command_line_is_a_usage_error(smtpkit, tmp_path, listener):
+    """protocol helo in the account and --tls starttls on the command line:
+    the command line asked for the conflict (64); both in the file: the
+    file's fault (78, file:line), which config --check finds too."""
+    cfg = write(tmp_path / "config", "[account a]\nserver %s\nprotocol helo\n" % listener.hostport)
+    r = smtpkit("ehlo", "--config", cfg, "-a", "a", "--tls", "starttls")
+    assert r.rc == 64 and cfg not in r.err, r
+    assert smtpkit("config", "--check", "--config", cfg).rc == 0
+    cfg = write(tmp_path / "config2", "[account a]\nserver %s\nprotocol helo\ntls starttls\n" % listener.hostport)
+    r = smtpkit("ehlo", "--config", cfg, "-a", "a")
+    assert r.rc == 78 and "%s:3: protocol: " % cfg in r.err, r
+    c = smtpkit("config", "--check", "--config", cfg)
+    assert c.rc == 78 and "%s:3: protocol: " % cfg in c.err and 'account "a" fails' in c.err, c
+    assert listener.connections() == 0
+
+
+def test_host_on_the_command_line_beats_the_accounts_socket_and_port(smtpkit, tmp_path, listener):
+    """An account that reaches its relay through a socket on port 2: a HOST
+    (or --server) named on the command line is where smtpkit connects, on
+    the HOST's port; probe, tls-check and mx reach their own hosts."""
+    cfg = write(tmp_path / "config", "account relay\n[account relay]\nsocket %s\nport 2\ntls none\n"
+                % (tmp_path / "no-such-socket"))
+    for argv in (["ehlo", listener.hostport], ["send", "-s", listener.hostport, "--body", "x", TO],
+                 ["tls-check", listener.hostport], ["probe", "--ports", listener.hostport.rsplit(":", 1)[1],
+                                                    "127.0.0.1"]):
+        r = smtpkit(*argv, "--config", cfg, "--timeout", "1", "--connect-timeout", "1")
+        assert r.rc not in (64, 66, 78), (argv, r)
+        assert listener.connections() >= 1, (argv, r)
+
+
+def test_check_reads_no_secret(smtpkit, tmp_path):
+    """config --check runs send's checks without reading a secret: a SOCKS
+    password meant to come from SMTPKIT_SOCKS_PASSWORD at run time is not
+    asked for; -a checks that account alone and says so."""
+    cfg = write(tmp_path / "config", "[account a]\nserver 127.0.0.1:1\nsocks 127.0.0.1:1080\nsocks-user u\n"
+                "user me\npassword-command false\n[account b]\nserver 127.0.0.1:1\n")
+    c = smtpkit("config", "--check", "--config", cfg)
+    assert c.rc == 0 and c.out.startswith("ok: 2 accounts: a, b"), c
+    c = smtpkit("config", "--check", "--config", cfg, "-a", "b")
+    assert c.rc == 0 and c.out.startswith("ok: account b;"), c

@@ -365,7 +365,8 @@ def test_ignored_options(env):
 
 def test_log_keeps_the_whole_final_reply(smtpkit, scripted, tmp_path):
     """The delivery log's reply field is the final reply's whole last line
-    (a 150-character tail included), not a cut-off prefix."""
+    (a 150-character tail included), not a cut-off prefix; so is one of
+    470 octets whose 220 tabs each take four characters escaped."""
     from harness.scripted import EHLO_PLAIN, GREETING, read_data, send, serve
     final = b"250 2.0.0 Ok: queued as LONG123 " + b"x" * 150 + b" end-of-reply"
     srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"), (b"RCPT", b"250 ok\r\n"),
@@ -378,3 +379,11 @@ def test_log_keeps_the_whole_final_reply(smtpkit, scripted, tmp_path):
     assert r.rc == 0, r
     line = log.read_text()
     assert ('reply="%s"' % final.decode()) in line and "queue_id=LONG123" in line, line
+    tabbed = b"250 2.0.0 Ok: queued as TABS1 " + b"x\t" * 220 + b"END"
+    srv = scripted([send(GREETING), serve([(b"EHLO", EHLO_PLAIN), (b"MAIL", b"250 ok\r\n"), (b"RCPT", b"250 ok\r\n"),
+                                           (b"DATA", [send(b"354 go\r\n"), read_data(), send(tabbed + b"\r\n")])])])
+    cfg.write_text("server %s\ntls none\nfrom %s\nlogfile %s\n" % (srv.hostport, SENDER, log))
+    r = smtpkit("sendmail", "-C", str(cfg), TO, input=b"Subject: tabs\n\nx\n")
+    assert r.rc == 0, r
+    line = log.read_text().splitlines()[-1]
+    assert "queue_id=TABS1" in line and line.count("x\\x09") == 220 and 'END"' in line, line
