@@ -113,14 +113,18 @@ static int check_as_send(const char *account)
 {
 	const char *argv[16];
 	int n = 0;
+	/* A copy: send reads the files again, freeing the config's names. */
+	char *name = account ? strdup(account) : NULL;
+	if (account && !name)
+		return 71;
 	argv[n++] = "smtpkit send";
 	if (c.config) {
 		argv[n++] = "--config";
 		argv[n++] = c.config;
 	}
-	if (account) {
+	if (name) {
 		argv[n++] = "--account";
-		argv[n++] = account;
+		argv[n++] = name;
 	}
 	argv[n++] = "--dry-run";
 	argv[n++] = "--body";
@@ -130,8 +134,6 @@ static int check_as_send(const char *account)
 	argv[n] = NULL;
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
-		return 71;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
@@ -141,11 +143,14 @@ static int check_as_send(const char *account)
 		fflush(NULL);
 		_exit(cmd_send(n, argv));
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 71;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 70;
+	int status, rc = 71;            /* EX_OSERR: no child, or lost */
+	pid_t got = -1;
+	while (pid > 0 && (got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (got == pid)
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 70;
+	free(name);
+	return rc;
 }
 
 static int check(void)
