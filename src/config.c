@@ -635,7 +635,8 @@ const char *config_take(const char *key)
 
 void config_blame(struct err *e)
 {
-	const struct config_key *k = e->cause == ERR_USAGE && e->option ? find_key(e->option) : NULL;
+	bool blamable = e->cause == ERR_USAGE || e->cause == ERR_NOINPUT;
+	const struct config_key *k = blamable && e->option ? find_key(e->option) : NULL;
 	if (!k || !cfg.applied[k - keys])
 		return;
 	const struct config_entry *c = cfg.eff[k - keys];

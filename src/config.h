@@ -73,8 +73,9 @@ bool config_gave(const char *key);
 const char *config_take(const char *key);
 
 /* A usage error about an option (e->option) whose value came from the
- * file becomes that key's configuration error: 78, file:line (SPEC 12).
- * Any other error is left as it is. */
+ * file, or a file it names that cannot be read, becomes that key's
+ * configuration error: 78, file:line (SPEC 12).  Any other error is left
+ * as it is. */
 void config_blame(struct err *e);
 
 /* Forget everything read (tests, and reading again). */

@@ -91,7 +91,7 @@ int err_usage(struct err *e, const char *option, const char *fmt, ...)
 
 void err_option(struct err *e, const char *option)
 {
-	if (e->cause == ERR_USAGE && !e->option)
+	if (err_is_set(e) && !e->option)
 		e->option = option;
 }
 

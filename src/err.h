@@ -64,7 +64,7 @@ struct err {
 	const char *stage;          /* "connect", "greeting", "ehlo", ...; static; NULL: before any */
 	char msg[ERR_MSG_MAX];      /* what failed: why */
 	char reply[ERR_REPLY_MAX];  /* the server's reply, escaped, "" if none */
-	const char *option;         /* a usage error's option, by long name ("helo"); static; NULL: none */
+	const char *option;         /* the option at fault, by long name ("helo"); static; NULL: none */
 };
 
 /* Set e when it is not already set (the first failure is the cause) and
@@ -76,7 +76,8 @@ int err_vset(struct err *e, enum err_cause cause, const char *stage, const char 
 /* A usage error about one option (its long name, "helo"): whoever set
  * the value answers for it (config_blame: the accounts file's is 78). */
 int err_usage(struct err *e, const char *option, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Name the option the usage error just set is about, when it names none. */
+/* Name the option the error just set is about (a usage error, a file it
+ * names that cannot be read), when it names none. */
 void err_option(struct err *e, const char *option);
 /* Quote the server's words (already escaped) in the error just set. */
 void err_quote(struct err *e, const char *reply);

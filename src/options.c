@@ -548,6 +548,17 @@ int net_policy(const char *host, struct smtp_policy *pol, struct out_opts *oo, s
 		return err_usage(e, "helo", "invalid --helo \"%s\"", a->helo);
 	pol->helo = a->helo ? a->helo : default_helo();
 
+	/* Read only when TLS starts: a file that cannot be read is found
+	 * now, before any connection (66; the accounts file's, 78). */
+	const char *tls_files[][2] = {{"cafile", a->cafile}, {"cert", a->cert}, {"key", a->key}};
+	for (size_t i = 0; pol->tls_mode != SMTP_TLS_MODE_NONE && i < 3; i++) {
+		if (tls_files[i][1] && access(tls_files[i][1], R_OK) != 0) {
+			err_set(e, ERR_NOINPUT, NULL, "cannot read --%s %s: %s", tls_files[i][0], tls_files[i][1],
+				strerror(errno));
+			err_option(e, tls_files[i][0]);
+			return -1;
+		}
+	}
 	pol->tls_verify = true;
 	pol->tls.cafile = a->cafile;
 	pol->tls.certfile = a->cert;

@@ -477,3 +477,22 @@ def test_check_reads_no_secret(smtpkit, tmp_path):
     assert c.rc == 0 and c.out.startswith("ok: 2 accounts: a, b"), c
     c = smtpkit("config", "--check", "--config", cfg, "-a", "b")
     assert c.rc == 0 and c.out.startswith("ok: account b;"), c
+
+
+def test_tls_file_that_cannot_be_read(smtpkit, tmp_path, listener):
+    """A cafile (or cert, key) that cannot be read is found before any
+    connection: on the command line 66, in the accounts file 78 with
+    file:line, which config --check reports too; with tls none it is not
+    needed and not looked at."""
+    missing = str(tmp_path / "no-such-ca.pem")
+    r = smtpkit("ehlo", "--no-config", "--cafile", missing, listener.hostport)
+    assert r.rc == 66 and "cannot read --cafile %s" % missing in r.err, r
+    cfg = write(tmp_path / "config", "[account a]\nserver %s\ncafile %s\n" % (listener.hostport, missing))
+    for argv in (["ehlo", "--config", cfg, "-a", "a"], ["send", "--config", cfg, "-a", "a", "--body", "x", TO]):
+        r = smtpkit(*argv)
+        assert r.rc == 78 and "%s:3: cafile: cannot read --cafile" % cfg in r.err, r
+    c = smtpkit("config", "--check", "--config", cfg)
+    assert c.rc == 78 and "%s:3: cafile: " % cfg in c.err, c
+    assert listener.connections() == 0
+    r = smtpkit("ehlo", "--config", cfg, "-a", "a", "--tls", "none", "--timeout", "1")
+    assert r.rc == 75 and listener.connections() == 1, r      # got as far as the greeting

@@ -630,14 +630,13 @@ def test_system_resolver_unreachable_is_75(ns, smtpkit):
 
 
 def test_unreadable_cafile_is_66(smtpkit, scripted):
+    """Found before any port is probed: no connection, no table."""
     srv = scripted(starttls_session("good"))
     r = smtpkit("probe", "127.0.0.1", "--ports", str(srv.port), "--cafile", "/nonexistent/ca.pem", *T)
     srv.finish(timeout=1)
     assert r.rc == 66, r
-    assert "--cafile" in r.err and r.err.startswith("smtpkit: "), r
-    table = parse_table(r.out)
-    assert table["TLS"] == ["STARTTLS"] and table["TLS version"] == ["-"], r.out
-    assert "finding:" not in r.out, r.out
+    assert "cannot read --cafile /nonexistent/ca.pem" in r.err and r.err.startswith("smtpkit: "), r
+    assert srv.connections == 0 and r.out == "", r
 
 
 def test_starttls_handshake_fails(smtpkit, scripted):
