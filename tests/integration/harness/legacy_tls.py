@@ -35,6 +35,7 @@ import socket
 import threading
 
 from .accept_loop import AcceptLoop
+from .starttls_front import clear_text_until_starttls
 
 __all__ = ["LegacyTLS"]
 
@@ -157,31 +158,10 @@ class LegacyTLS(AcceptLoop):
         if self.implicit:
             self._legacy(sock, rec)
             return
-        sock.sendall(b"220 legacy.front.test ESMTP legacy TLS fake\r\n")
-        buf = b""
-        while True:
-            while b"\n" not in buf:
-                data = sock.recv(4096)
-                if not data:
-                    return
-                buf += data
-            line, buf = buf.split(b"\n", 1)
-            rec["commands"].append(line.strip())
-            verb = line.strip().upper()
-            if verb.startswith(b"EHLO"):
-                sock.sendall(b"250-legacy.front.test\r\n250 STARTTLS\r\n")
-            elif verb == b"STARTTLS":
-                sock.sendall(b"220 2.0.0 Ready to start TLS\r\n")
-                rec["discarded"] = buf         # RFC 3207 4.2: tls-check's injected NOOP
-                self._legacy(sock, rec)
-                return
-            elif verb.startswith((b"MAIL FROM:", b"RSET", b"NOOP", b"HELO")):
-                sock.sendall(b"250 2.0.0 Ok\r\n")
-            elif verb == b"QUIT":
-                sock.sendall(b"221 2.0.0 Bye\r\n")
-                return
-            else:
-                sock.sendall(b"500 5.5.2 unrecognized command\r\n")
+        discarded = clear_text_until_starttls(sock, rec, b"legacy.front.test")
+        if discarded is not None:
+            rec["discarded"] = discarded
+            self._legacy(sock, rec)
 
     def _legacy(self, sock, rec):
         data = b""

@@ -22,7 +22,40 @@ import time
 from .accept_loop import AcceptLoop
 from .aiosmtpd_server import free_port
 
-__all__ = ["OpensslFront"]
+__all__ = ["OpensslFront", "clear_text_until_starttls"]
+
+
+def clear_text_until_starttls(sock, rec, name, mail_reply=b"250 2.0.0 Ok"):
+    """The front end's SMTP in the clear: greet as NAME, offer STARTTLS,
+    answer MAIL with MAIL_REPLY, until STARTTLS is answered 220.  Each line
+    goes to rec["commands"].  Returns what was pipelined behind STARTTLS
+    (RFC 3207 4.2: discarded; tls-check's injection test NOOP), or None
+    when the client left or quit."""
+    sock.sendall(b"220 %s ESMTP front\r\n" % name)
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            data = sock.recv(4096)
+            if not data:
+                return None
+            buf += data
+        line, buf = buf.split(b"\n", 1)
+        rec["commands"].append(line.strip())
+        verb = line.strip().upper()
+        if verb.startswith(b"EHLO"):
+            sock.sendall(b"250-%s\r\n250 STARTTLS\r\n" % name)
+        elif verb == b"STARTTLS":
+            sock.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+            return buf
+        elif verb.startswith(b"MAIL FROM:"):
+            sock.sendall(mail_reply + b"\r\n")
+        elif verb.startswith((b"RSET", b"NOOP", b"HELO")):
+            sock.sendall(b"250 2.0.0 Ok\r\n")
+        elif verb == b"QUIT":
+            sock.sendall(b"221 2.0.0 Bye\r\n")
+            return None
+        else:
+            sock.sendall(b"500 5.5.2 unrecognized command\r\n")
 
 
 class OpensslFront(AcceptLoop):
@@ -73,34 +106,8 @@ class OpensslFront(AcceptLoop):
             if not self.limit_close:
                 sock.sendall(b"421 4.7.0 mx.front.test too many connections, try later\r\n")
             return
-        sock.sendall(b"220 mx.front.test ESMTP openssl front\r\n")
-        buf = b""
-        while True:
-            while b"\n" not in buf:
-                data = sock.recv(4096)
-                if not data:
-                    return
-                buf += data
-            line, buf = buf.split(b"\n", 1)
-            rec["commands"].append(line.strip())
-            verb = line.strip().upper()
-            if verb.startswith(b"EHLO"):
-                sock.sendall(b"250-mx.front.test\r\n250 STARTTLS\r\n")
-            elif verb == b"STARTTLS":
-                sock.sendall(b"220 2.0.0 Ready to start TLS\r\n")
-                # RFC 3207 4.2: what was pipelined behind STARTTLS in the
-                # clear (tls-check's injection test NOOP) is discarded.
-                self._relay(sock, rec)
-                return
-            elif verb.startswith(b"MAIL FROM:"):
-                sock.sendall(self.mail_reply + b"\r\n")
-            elif verb == b"RSET":
-                sock.sendall(b"250 2.0.0 Ok\r\n")
-            elif verb == b"QUIT":
-                sock.sendall(b"221 2.0.0 Bye\r\n")
-                return
-            else:
-                sock.sendall(b"500 5.5.2 unrecognized command\r\n")
+        if clear_text_until_starttls(sock, rec, b"mx.front.test", self.mail_reply) is not None:
+            self._relay(sock, rec)
 
     def _relay(self, sock, rec):
         back = socket.create_connection(("127.0.0.1", self.backend_port), timeout=10)
