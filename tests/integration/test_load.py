@@ -29,18 +29,8 @@ def load(smtpkit, hostport, *extra, env=None, timeout=60):
 # --- Postfix: delivered and counted ---------------------------------------------
 
 def maildir_messages(postfix, want, timeout=20):
-    end = time.monotonic() + timeout
-    found = []
-    while time.monotonic() < end:
-        found = []
-        for sub in ("new", "cur"):
-            d = postfix.maildir / sub
-            if d.is_dir():
-                found += [f.read_bytes() for f in d.iterdir()]
-        if sum(b"X-Smtpkit-Seq:" in m and b"load-" in m for m in found) >= want:
-            break
-        time.sleep(0.2)
-    return found
+    """The delivered messages of load runs, once WANT of them are there."""
+    return postfix.messages(b"X-Smtpkit-Seq:", want, timeout)
 
 
 def test_postfix_messages_over_connections_all_delivered(smtpkit, postfix, pki):

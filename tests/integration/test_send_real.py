@@ -48,20 +48,9 @@ def dry_run_message(smtpkit, *args):
 
 def delivered(postfix, msgid, count=1, timeout=15):
     """The maildir files holding MSGID, once COUNT of them are there."""
-    end = time.monotonic() + timeout
-    found = []
-    while time.monotonic() < end:
-        found = []
-        for sub in ("new", "cur"):
-            d = postfix.maildir / sub
-            if d.is_dir():
-                for f in sorted(d.iterdir()):
-                    data = f.read_bytes()
-                    if ("<%s>" % msgid).encode() in data:
-                        found.append(data)
-        if len(found) >= count:
-            return found
-        time.sleep(0.1)
+    found = postfix.messages(("<%s>" % msgid).encode(), count, timeout)
+    if len(found) >= count:
+        return found
     raise AssertionError("%d message(s) with <%s> in the maildir, expected %d\n--- maillog\n%s"
                          % (len(found), msgid, count, postfix.maillog[-3000:]))
 

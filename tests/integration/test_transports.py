@@ -8,7 +8,6 @@ for the faults.  Each test asserts what the server received or delivered
 import os
 import re
 import socket
-import time
 import uuid
 
 import pytest
@@ -77,18 +76,7 @@ def holding(messages, msgid):
 
 
 def maildir_holding(postfix, msgid, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        found = []
-        for sub in ("new", "cur"):
-            d = postfix.maildir / sub
-            if d.is_dir():
-                found += [p.read_bytes() for p in d.iterdir()]
-        found = holding(found, msgid)
-        if found:
-            return found
-        time.sleep(0.1)
-    return []
+    return postfix.messages(("<%s>" % msgid).encode(), 1, timeout)
 
 
 def postfix_lines(postfix, since, word):

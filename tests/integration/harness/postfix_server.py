@@ -167,6 +167,21 @@ class PostfixServer:
             self.stop()         # a half-started master must not outlive us
             raise
 
+    def messages(self, holding=b"", count=1, timeout=15):
+        """The delivered messages (maildir files, in name order) that contain
+        HOLDING, as soon as there are COUNT of them, or after TIMEOUT
+        seconds whatever there is."""
+        end = time.monotonic() + timeout
+        while True:
+            found = []
+            for sub in ("new", "cur"):
+                d = self.maildir / sub
+                if d.is_dir():
+                    found += [data for data in (f.read_bytes() for f in sorted(d.iterdir())) if holding in data]
+            if len(found) >= count or time.monotonic() >= end:
+                return found
+            time.sleep(0.1)
+
     @property
     def maillog(self):
         try:
@@ -186,6 +201,11 @@ class PostfixServer:
                 break
             time.sleep(0.1)
         return len(self.maillog.splitlines())
+
+    def connections_since(self, since):
+        """smtpd's 'connect from' lines after log_mark() returned SINCE (the
+        queue manager's delivery lines, logged late, are not counted)."""
+        return self._smtpd_lines(" connect from", since)
 
     def disconnect_line(self, since):
         """smtpd's 'disconnect from ... ehlo=1 mail=1 ...' line for the one
