@@ -161,9 +161,10 @@ static int check(void)
 	for (size_t i = 0; config_nfiles() && i < (c.account || !n ? 1 : n); i++) {
 		const char *name = c.account ? c.account : n ? config_account_at(i) : NULL;
 		int rc = check_as_send(name);
-		if (rc)
-			fprintf(stderr, "smtpkit: %s%s%s fails smtpkit send's checks (above)\n", name ? "account \"" : "",
-				name ? name : "the top-level settings", name ? "\"" : "");
+		if (rc && name)
+			fprintf(stderr, "smtpkit: account \"%s\" fails smtpkit send's checks (above)\n", name);
+		else if (rc)
+			fprintf(stderr, "smtpkit: the top-level settings fail smtpkit send's checks (above)\n");
 		if (rc && !worst)
 			worst = rc;
 	}

@@ -103,11 +103,10 @@ static int host_targets(poptContext ctx, struct targets *t, struct smtp_policy *
 	const char *arg = poptGetArg(ctx);
 	/* With an account, its server's host is the default HOST; its port
 	 * is not a probe's: every port of the list is probed. */
-	const struct config_entry *port = config_get("port");
-	bool account_host = !arg && config_get("server");
+	bool account_host = !arg;
 	if (account_host)
 		arg = config_take("server");
-	if (port && net_args.port == port->value)
+	if (config_gave("port"))
 		net_args.port = NULL;
 	if (!arg || poptPeekArg(ctx))
 		return err_set(e, ERR_USAGE, NULL, "probe takes exactly one HOST");
